@@ -1,0 +1,37 @@
+"""Installs srgan-tf: `pip install -e ".[test]"` for development."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="srgan-tf",
+    version="0.1.0",
+    description="TensorFlow 2 / Keras 3 port of tensorlayer/srgan and the Specialized SR-GAN study",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["srgan_tf", "srgan_tf.*", "flags"]),
+    package_data={"flags": ["*.cfg"]},
+    install_requires=[
+        # `tensorflow`, not `tensorflow-cpu`: tensorflow-serving-api depends on it by name.
+        "tensorflow>=2.21,<2.22",
+        "keras>=3.10",
+        "numpy>=1.26",
+        "h5py>=3.10",
+        "imageio>=2.31",
+        "scikit-image>=0.22",
+        "absl-py>=2.0",
+        # Progress bars with rate and time left on long loops; small and well kept.
+        "tqdm>=4.66",
+        # Plots of loss curves, heatmaps and comparison figures.
+        "matplotlib>=3.8",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            # The reference implementation, used only as the oracle in tests and benchmarks.
+            "tensorlayer==2.2.5",
+            "opencv-python-headless",
+            "ruff>=0.6",
+        ],
+    },
+)

@@ -1,0 +1,68 @@
+"""SRGAN losses (Ledig et al. 2017, eq. 3-6; the study's "perceptual loss"), as pure functions.
+
+Per-example losses (shape `(batch,)`) are what distributed training averages over the global
+batch with `tf.nn.compute_average_loss`; on one device their mean equals tensorlayer's
+`cost.mean_squared_error(is_mean=True)` and `cost.sigmoid_cross_entropy`.
+"""
+
+import tensorflow as tf
+
+
+def _per_example_mean(x):
+    return tf.reduce_mean(tf.reshape(x, [tf.shape(x)[0], -1]), axis=1)
+
+
+def per_example_mse(output, target):
+    """Mean squared error per example, over all pixels and channels."""
+    output = tf.cast(output, tf.float32)
+    target = tf.cast(target, tf.float32)
+    return _per_example_mean(tf.math.squared_difference(output, target))
+
+
+def per_example_sigmoid_ce(logits, label):
+    """Sigmoid cross-entropy per example against a constant label (1 = real, 0 = fake)."""
+    logits = tf.cast(logits, tf.float32)
+    labels = tf.fill(tf.shape(logits), tf.constant(float(label)))
+    return _per_example_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+def mse(output, target):
+    """tensorlayer's `cost.mean_squared_error(output, target, is_mean=True)`."""
+    return tf.reduce_mean(per_example_mse(output, target))
+
+
+def sigmoid_ce(logits, label):
+    """tensorlayer's `cost.sigmoid_cross_entropy(logits, label_tensor)` for a constant label."""
+    return tf.reduce_mean(per_example_sigmoid_ce(logits, label))
+
+
+def generator_terms(sr, hr, fake_logits, sr_features, hr_features, config):
+    """The generator's adversarial-phase loss terms, per example, already weighted.
+
+    Args:
+        sr, hr: generated and true HR patches in [-1, 1].
+        fake_logits: discriminator logits of `sr`.
+        sr_features, hr_features: VGG features of `(sr + 1) / 2` and `(hr + 1) / 2`, or None
+            when the run has no VGG term.
+        config: a `LossConfig` with the weights.
+
+    Returns:
+        A dict of per-example tensors: `mse`, `vgg`, `adv` and their sum `g_loss`.
+    """
+    terms = {
+        "mse": config.mse_weight * per_example_mse(sr, hr),
+        "adv": config.adv_weight * per_example_sigmoid_ce(fake_logits, 1.0),
+    }
+    if sr_features is not None:
+        terms["vgg"] = config.vgg_weight * per_example_mse(sr_features, hr_features)
+    else:
+        terms["vgg"] = tf.zeros_like(terms["mse"])
+    terms["g_loss"] = terms["mse"] + terms["vgg"] + terms["adv"]
+    return terms
+
+
+def discriminator_terms(real_logits, fake_logits):
+    """The discriminator's loss terms per example: CE(real, 1) + CE(fake, 0)."""
+    real = per_example_sigmoid_ce(real_logits, 1.0)
+    fake = per_example_sigmoid_ce(fake_logits, 0.0)
+    return {"d_real": real, "d_fake": fake, "d_loss": real + fake}

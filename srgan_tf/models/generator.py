@@ -1,0 +1,87 @@
+"""The SRGAN generator (Ledig et al. 2017, Fig. 4), exactly as tensorlayer/srgan's `get_G`.
+
+conv3x3 64 + ReLU; 16 residual blocks (conv, BN, ReLU, conv, BN, add); conv + BN + the long skip;
+two x2 sub-pixel upsamplers (conv3x3 256, pixel shuffle, ReLU); conv1x1 3 + tanh. Fully
+convolutional: any input size, output 4x larger, both in [-1, 1].
+"""
+
+import keras
+
+from srgan_tf.layers import PixelShuffle
+
+N_RES_BLOCKS = 16
+# tensorlayer's BatchNorm defaults (decay 0.9, epsilon 1e-5); Keras' default epsilon (1e-3)
+# alone moves outputs by about 7e-4.
+BN_MOMENTUM = 0.9
+BN_EPSILON = 1e-5
+
+
+def weight_init():
+    """The reference's kernel initialiser: normal, stddev 0.02."""
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def gamma_init():
+    """The reference's BatchNorm gamma initialiser: normal, mean 1, stddev 0.02."""
+    return keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
+
+
+def conv(filters, kernel, name, use_bias=True, strides=1, activation=None):
+    return keras.layers.Conv2D(
+        filters,
+        kernel,
+        strides=strides,
+        padding="same",
+        use_bias=use_bias,
+        activation=activation,
+        kernel_initializer=weight_init(),
+        name=name,
+    )
+
+
+def batch_norm(name):
+    # moving_variance starts at one (Keras) where tensorlayer starts it at zero; this only
+    # changes inference of an untrained model and is kept so a fresh model is usable.
+    return keras.layers.BatchNormalization(
+        momentum=BN_MOMENTUM,
+        epsilon=BN_EPSILON,
+        gamma_initializer=gamma_init(),
+        name=name,
+    )
+
+
+def build_generator(n_res_blocks=N_RES_BLOCKS, filters=64, name="generator"):
+    """Builds the reference SRGAN generator.
+
+    Args:
+        n_res_blocks: residual blocks (16 in the reference and the paper).
+        filters: feature maps in the trunk (64). Other values exist for tiny test models;
+            the reference weights need the defaults.
+        name: the Keras model name.
+
+    Returns:
+        A `keras.Model` mapping `(batch, h, w, 3)` in [-1, 1] to `(batch, 4h, 4w, 3)` in [-1, 1].
+        The last layer (`generator_tanh`) computes in float32 under mixed precision.
+    """
+    inputs = keras.Input((None, None, 3), name="lr_image")
+    x = conv(filters, 3, "generator_conv_in", activation="relu")(inputs)
+    skip = x
+    for i in range(n_res_blocks):
+        p = f"generator_res{i}_"
+        y = conv(filters, 3, p + "conv1", use_bias=False)(x)
+        y = batch_norm(p + "bn1")(y)
+        y = keras.layers.ReLU(name=p + "relu")(y)
+        y = conv(filters, 3, p + "conv2", use_bias=False)(y)
+        y = batch_norm(p + "bn2")(y)
+        x = keras.layers.Add(name=p + "add")([x, y])
+    x = conv(filters, 3, "generator_trunk_conv", use_bias=False)(x)
+    x = batch_norm("generator_trunk_bn")(x)
+    x = keras.layers.Add(name="generator_trunk_add")([x, skip])
+    for i in (1, 2):
+        x = conv(256, 3, f"generator_up{i}_conv")(x)
+        x = PixelShuffle(2, name=f"generator_up{i}_shuffle")(x)
+        x = keras.layers.ReLU(name=f"generator_up{i}_relu")(x)
+    x = conv(3, 1, "generator_conv_out")(x)
+    # float32 output under mixed precision: losses and saved images need the full range.
+    outputs = keras.layers.Activation("tanh", dtype="float32", name="generator_tanh")(x)
+    return keras.Model(inputs, outputs, name=name)

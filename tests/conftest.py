@@ -1,0 +1,17 @@
+"""Shared pytest setup: quiet TensorFlow logs, deterministic seeds, a `slow` marker."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

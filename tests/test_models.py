@@ -1,0 +1,103 @@
+"""Model builders (srgan_tf/models): shapes, names, serialisation, mixed precision."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from srgan_tf.layers import PixelShuffle, VGGPreprocess
+from srgan_tf.models import build_discriminator, build_generator, build_vgg
+from srgan_tf.models.vgg import layer_names
+
+
+def test_generator_is_fully_convolutional_and_4x():
+    g = build_generator(n_res_blocks=1, filters=8)
+    for h, w in [(5, 7), (16, 9)]:
+        out = g(np.zeros((1, h, w, 3), np.float32))
+        assert out.shape == (1, 4 * h, 4 * w, 3)
+    out = g(np.random.default_rng(0).uniform(-1, 1, (2, 6, 6, 3)).astype(np.float32))
+    assert np.all(np.abs(out) <= 1.0)
+
+
+def test_reference_generator_size_and_layer_names():
+    g = build_generator()
+    # 16 blocks; the last weighted layer is the 1x1 conv the study re-initialises.
+    weighted = [lay.name for lay in g.layers if lay.weights]
+    assert weighted[0] == "generator_conv_in"
+    assert weighted[-1] == "generator_conv_out"
+    assert "generator_res15_bn2" in weighted and "generator_res16_conv1" not in weighted
+    assert g.get_layer("generator_res3_bn1").epsilon == 1e-5
+    assert g.get_layer("generator_res3_bn1").momentum == 0.9
+
+
+def test_no_lambda_layers_and_json_round_trip():
+    for model in (
+        build_generator(1, 8),
+        build_discriminator("tl", 64, 8),
+        build_vgg("vgg16", "pool2"),
+    ):
+        assert not any(isinstance(lay, keras.layers.Lambda) for lay in model.layers)
+        clone = keras.models.model_from_json(model.to_json())
+        assert [lay.name for lay in clone.layers] == [lay.name for lay in model.layers]
+        json.loads(model.to_json())
+
+
+@pytest.mark.parametrize("kind,size", [("tl", 64), ("paper", 32)])
+def test_discriminator_outputs_one_logit(kind, size):
+    d = build_discriminator(kind, input_size=size, filters=8)
+    out = d(np.zeros((3, size, size, 3), np.float32))
+    assert out.shape == (3, 1)
+
+
+def test_discriminator_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        build_discriminator("dcgan")
+    with pytest.raises(ValueError, match="divisible by 64, got 100"):
+        build_discriminator("tl", input_size=100)
+
+
+def test_paper_discriminator_has_eight_convs_and_dense_1024():
+    d = build_discriminator("paper", input_size=96)
+    convs = [lay for lay in d.layers if isinstance(lay, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [64, 64, 128, 128, 256, 256, 512, 512]
+    assert [c.strides[0] for c in convs] == [1, 2, 1, 2, 1, 2, 1, 2]
+    assert d.get_layer("discriminator_fc").units == 1024
+
+
+def test_vgg_ends_where_asked_and_is_frozen():
+    v = build_vgg("vgg19", "pool4")
+    assert v.layers[-1].name == "pool4"
+    assert not v.trainable_weights
+    assert v(np.zeros((1, 32, 48, 3), np.float32)).shape == (1, 2, 3, 512)
+    assert len(layer_names("vgg19")) == 16 + 5 and len(layer_names("vgg16")) == 13 + 5
+    with pytest.raises(ValueError, match="end_with must be one of"):
+        build_vgg("vgg19", "conv5_5")
+
+
+def test_pixel_shuffle_matches_numpy_rearrangement():
+    x = np.arange(2 * 3 * 4 * 8, dtype=np.float32).reshape(2, 3, 4, 8)
+    got = PixelShuffle(2)(x).numpy()
+    # depth_to_space: channel index = (dy * 2 + dx) * C_out + c
+    ref = x.reshape(2, 3, 4, 2, 2, 2).transpose(0, 1, 3, 2, 4, 5).reshape(2, 6, 8, 2)
+    np.testing.assert_array_equal(got, ref)
+
+
+def test_vgg_preprocess_orders():
+    x = np.array([[[[0.0, 0.5, 1.0]]]], np.float32)
+    rgb = VGGPreprocess("rgb")(x).numpy().ravel()
+    bgr = VGGPreprocess("bgr")(x).numpy().ravel()
+    np.testing.assert_allclose(rgb, [0 - 123.68, 127.5 - 116.779, 255 - 103.939], rtol=1e-6)
+    np.testing.assert_allclose(bgr, rgb[::-1], rtol=1e-6)
+
+
+def test_mixed_precision_keeps_float32_outputs():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        g = build_generator(1, 8)
+        d = build_discriminator("tl", 64, 8)
+        assert g.get_layer("generator_res0_conv1").compute_dtype == "bfloat16"
+        assert g(np.zeros((1, 4, 4, 3), np.float32)).dtype == "float32"
+        assert d(np.zeros((1, 64, 64, 3), np.float32)).dtype == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
