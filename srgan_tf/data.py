@@ -1,0 +1,116 @@
+"""`tf.data` pipelines: the reference's training augmentation and deterministic evaluation pairs.
+
+Training, per image and epoch (tensorlayer/srgan `train.py` and the study's `utils.py`):
+random crop -> scale to [-1, 1] -> random left-right flip -> random brightness (max delta 0.4)
+-> random contrast (0.1 to 0.4) -> LR = bicubic x4 downscale of the augmented HR patch. The
+reference applies brightness and contrast in [-1, 1] space without clipping; that is the default
+(`clip_augmented=False`). Every random draw is a stateless op seeded from (seed, epoch, position),
+so the same seed gives the same batches however many threads run the map.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+
+def bicubic_downscale(hr, scale, antialias=False):
+    """Bicubic downscale of `(h, w, 3)` or `(b, h, w, 3)` floats by `scale` (h, w multiples of it)."""
+    batched = hr.shape.rank == 4
+    x = hr if batched else hr[None]
+    size = tf.shape(x)[1:3] // scale
+    lr = tf.image.resize(x, size, method="bicubic", antialias=antialias)
+    return lr if batched else lr[0]
+
+
+def augment(patch, seeds, config):
+    """Reference augmentation of one uint8 HR patch.
+
+    Args:
+        patch: `(crop, crop, 3)` uint8.
+        seeds: `(3, 2)` stateless seeds for flip, brightness, contrast.
+        config: a `DataConfig`.
+
+    Returns:
+        `(lr, hr)` float32, HR in [-1, 1] before brightness/contrast (unclipped by default).
+    """
+    hr = tf.cast(patch, tf.float32) / 127.5 - 1.0
+    if config.flip:
+        hr = tf.image.stateless_random_flip_left_right(hr, seeds[0])
+    if config.brightness_delta > 0:
+        hr = tf.image.stateless_random_brightness(hr, config.brightness_delta, seeds[1])
+    if config.contrast_upper > 0:
+        hr = tf.image.stateless_random_contrast(
+            hr, config.contrast_lower, config.contrast_upper, seeds[2]
+        )
+    if config.clip_augmented:
+        hr = tf.clip_by_value(hr, -1.0, 1.0)
+    lr = bicubic_downscale(hr, config.scale, config.lr_antialias)
+    return lr, hr
+
+
+def steps_per_epoch(image_set, config, patches_per_image=1):
+    return (len(image_set) * patches_per_image) // config.batch_size
+
+
+def train_dataset(image_set, config, epoch=0, patches_per_image=1):
+    """One epoch of shuffled, augmented `(lr, hr)` batches (drop_remainder, prefetched).
+
+    Args:
+        image_set: a `datasets.ImageSet` (every image at least `crop_size` on each side).
+        config: a `DataConfig`.
+        epoch: the epoch number; with `config.seed` it fixes the order and every random draw.
+        patches_per_image: random crops per image per epoch (the reference takes one).
+
+    Returns:
+        A `tf.data.Dataset` of `(lr (b, c/s, c/s, 3), hr (b, c, c, 3))` float32 batches.
+    """
+    n = len(image_set) * patches_per_image
+    crop = config.crop_size
+    order = np.random.default_rng([config.seed, epoch]).permutation(n) % len(image_set)
+    sizes = tf.constant(np.array(image_set.sizes, np.int32).reshape(-1, 2))
+
+    def crop_np(i, y, x):
+        return image_set.get(int(i))[y : y + crop, x : x + crop]
+
+    def load(position, i):
+        seed = tf.stack([tf.constant(config.seed, tf.int64), epoch * n + position])
+        seeds = tf.random.experimental.stateless_split(seed, 5)
+        hw = sizes[i]
+        y = tf.random.stateless_uniform([], seeds[0], 0, hw[0] - crop + 1, tf.int32)
+        x = tf.random.stateless_uniform([], seeds[1], 0, hw[1] - crop + 1, tf.int32)
+        patch = tf.numpy_function(crop_np, [i, y, x], tf.uint8, stateful=False)
+        patch = tf.ensure_shape(patch, [crop, crop, 3])
+        return augment(patch, seeds[2:], config)
+
+    positions = tf.data.Dataset.range(n)
+    indices = tf.data.Dataset.from_tensor_slices(order.astype(np.int64))
+    return (
+        tf.data.Dataset.zip(positions, indices)
+        .map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .batch(config.batch_size, drop_remainder=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def eval_pair(rgb, config, eval_crop=0):
+    """The deterministic `(lr, hr)` of one image, both `(h, w, 3)` float32 in [-1, 1].
+
+    HR is the centre crop of `eval_crop` pixels when given, else the whole image trimmed to a
+    multiple of `scale`; LR is its bicubic downscale (the same method as training).
+    """
+    h, w = rgb.shape[:2]
+    s = config.scale
+    if eval_crop:
+        y, x = (h - eval_crop) // 2, (w - eval_crop) // 2
+        rgb = rgb[y : y + eval_crop, x : x + eval_crop]
+    else:
+        rgb = rgb[: h - h % s, : w - w % s]
+    hr = rgb.astype(np.float32) / 127.5 - 1.0
+    lr = bicubic_downscale(tf.constant(hr), s, config.lr_antialias).numpy()
+    return lr, hr
+
+
+def eval_pairs(image_set, config, eval_crop=0):
+    """Yields `(path, lr, hr)` for every image of the set, in order (see `eval_pair`)."""
+    for i, path in enumerate(image_set.paths):
+        lr, hr = eval_pair(image_set.get(i), config, eval_crop)
+        yield path, lr, hr

@@ -1,0 +1,117 @@
+"""Reads any user image into 8-bit RGB, or says plainly why it cannot; writes images atomically.
+
+Grayscale becomes RGB, alpha is dropped, 16-bit is scaled to 8-bit. A file that is not an image,
+or a truncated or corrupt one, raises `BadImage` with the reason so callers can skip and count it.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+class BadImage(ValueError):
+    """An image that cannot be used; `kind` is "not_image" or "corrupt"."""
+
+    def __init__(self, path, kind, reason):
+        super().__init__(f"{path}: {reason}")
+        self.kind = kind
+
+
+def is_image_name(path):
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def to_rgb8(array):
+    """Converts a decoded image array to `(h, w, 3)` uint8.
+
+    Returns:
+        `(rgb, conversions)` where `conversions` lists what was done: "grayscale", "rgba",
+        "16-bit".
+    """
+    conversions = []
+    a = np.asarray(array)
+    if a.dtype == bool:
+        a = a.astype(np.uint8) * 255
+    if a.dtype == np.uint16 or (a.dtype.kind in "ui" and a.max(initial=0) > 255):
+        a = np.round(a.astype(np.float64) / 257.0).clip(0, 255).astype(np.uint8)
+        conversions.append("16-bit")
+    elif a.dtype.kind == "f":
+        a = np.round(np.clip(a, 0.0, 1.0) * 255.0).astype(np.uint8)
+    else:
+        a = a.astype(np.uint8)
+    if a.ndim == 3 and a.shape[-1] == 1:
+        a = a[..., 0]
+    if a.ndim == 2:
+        a = np.repeat(a[..., None], 3, axis=-1)
+        conversions.append("grayscale")
+    elif a.ndim == 3 and a.shape[-1] == 2:  # gray + alpha
+        a = np.repeat(a[..., :1], 3, axis=-1)
+        conversions.append("rgba")
+    elif a.ndim == 3 and a.shape[-1] == 4:
+        a = a[..., :3]
+        conversions.append("rgba")
+    if a.ndim != 3 or a.shape[-1] != 3:
+        raise ValueError(f"unsupported image shape {array.shape}")
+    return np.ascontiguousarray(a), conversions
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _decode(path):
+    with open(path, "rb") as f:
+        head = f.read(25)
+    # Pillow (imageio's PNG reader) keeps only the high byte of 16-bit RGB PNGs; TensorFlow's
+    # decoder keeps all 16 bits. Byte 24 is the IHDR bit depth.
+    if head[:8] == _PNG_SIGNATURE and len(head) == 25 and head[24] == 16:
+        import tensorflow as tf
+
+        return tf.io.decode_png(Path(path).read_bytes(), dtype=tf.uint16).numpy()
+    return iio.imread(path)
+
+
+def read_image(path):
+    """Reads an image file as `(h, w, 3)` uint8 RGB.
+
+    Returns:
+        `(rgb, conversions)`, see `to_rgb8`.
+
+    Raises:
+        BadImage: not an image file, or a truncated / corrupt one.
+    """
+    path = Path(path)
+    if not is_image_name(path):
+        raise BadImage(path, "not_image", f"not an image file (extension {path.suffix!r})")
+    try:
+        array = _decode(path)
+    except Exception as e:  # the decoders raise many types for truncated data
+        raise BadImage(path, "corrupt", f"cannot decode ({type(e).__name__}: {e})") from None
+    if array.ndim == 4:  # multi-frame (GIF-like TIFF): the first frame
+        array = array[0]
+    try:
+        return to_rgb8(array)
+    except ValueError as e:
+        raise BadImage(path, "corrupt", str(e)) from None
+
+
+def write_image(path, rgb):
+    """Writes an RGB uint8 image (format from the suffix) atomically: no half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        iio.imwrite(tmp, np.asarray(rgb, dtype=np.uint8), extension=path.suffix)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def to_uint8(image_pm1):
+    """[-1, 1] floats to uint8, rounding as the reference's `(x + 1) * 127.5` with clipping."""
+    return np.clip(np.round((np.asarray(image_pm1) + 1.0) * 127.5), 0, 255).astype(np.uint8)

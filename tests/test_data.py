@@ -1,0 +1,118 @@
+"""The tf.data pipelines (srgan_tf/data.py): shapes, ranges, bicubic LR, augmentation, seeds."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from srgan_tf import data, datasets
+from srgan_tf.config import DataConfig
+
+CFG = DataConfig(crop_size=32, batch_size=4, seed=3)
+
+
+def image_set(n=6, h=50, w=70, seed=0):
+    rng = np.random.default_rng(seed)
+    s = datasets.ImageSet()
+    for i in range(n):
+        s.add(f"img{i}.png", rng.integers(0, 256, (h + i, w, 3), dtype=np.uint8), keep=True)
+    return s
+
+
+def numpy_bicubic_x4(hr):
+    """tf.image.resize bicubic x4 down, no antialias: half-pixel centres put every LR pixel at
+    HR coordinate 4i + 1.5, whose Keys (a = -0.5) taps on pixels 4i..4i+3 are [-1, 9, 9, -1] / 16."""
+    k = np.array([-1, 9, 9, -1], np.float64) / 16
+    h, w, c = hr.shape
+    blocks = hr.reshape(h // 4, 4, w // 4, 4, c).astype(np.float64)
+    return np.einsum("aibjc,i,j->abc", blocks, k, k)
+
+
+def test_batches_shapes_ranges_and_lr_is_bicubic_of_hr():
+    ds = data.train_dataset(image_set(), CFG)
+    batches = list(ds)
+    assert len(batches) == 6 // 4 == data.steps_per_epoch(image_set(), CFG)
+    lr, hr = batches[0]
+    assert lr.shape == (4, 8, 8, 3) and hr.shape == (4, 32, 32, 3)
+    assert lr.dtype == hr.dtype == tf.float32
+    for i in range(4):
+        np.testing.assert_allclose(lr[i].numpy(), numpy_bicubic_x4(hr[i].numpy()), atol=1e-5)
+
+
+def test_augmentation_bounds_without_augmentation_is_a_plain_crop():
+    plain = dataclasses.replace(CFG, flip=False, brightness_delta=0.0, contrast_upper=0.0)
+    s = image_set(n=4)
+    _, hr = next(iter(data.train_dataset(s, plain)))
+    hr = hr.numpy()
+    # Each patch is a crop of one of the images, scaled to [-1, 1].
+    for patch in hr:
+        u8 = np.round((patch + 1) * 127.5).astype(np.uint8)
+        found = any(
+            np.array_equal(s.get(k)[y : y + 32, x : x + 32], u8)
+            for k in range(4)
+            for y in range(s.sizes[k][0] - 31)
+            for x in range(s.sizes[k][1] - 31)
+        )
+        assert found
+    assert hr.min() >= -1 and hr.max() <= 1
+
+
+def test_brightness_and_contrast_stay_within_their_bounds():
+    """Brightness adds one delta in [-0.4, 0.4]; contrast scales deviations by [0.1, 0.4]."""
+    flat = datasets.ImageSet()
+    flat.add("flat.png", np.full((40, 40, 3), 128, np.uint8), keep=True)
+    only_b = dataclasses.replace(CFG, flip=False, contrast_upper=0.0, batch_size=1)
+    shifts = []
+    for epoch in range(20):
+        _, hr = next(iter(data.train_dataset(flat, only_b, epoch=epoch)))
+        shifts.append(float(hr.numpy().mean()) - (128 / 127.5 - 1))
+    assert max(np.abs(shifts)) <= 0.4 + 1e-6 and np.std(shifts) > 0.05
+    only_c = dataclasses.replace(CFG, flip=False, brightness_delta=0.0, batch_size=1)
+    s = image_set(n=1)
+    for epoch in range(5):
+        _, hr = next(iter(data.train_dataset(s, only_c, epoch=epoch)))
+        plain_cfg = dataclasses.replace(only_c, contrast_upper=0.0)
+        _, plain = next(iter(data.train_dataset(s, plain_cfg, epoch=epoch)))
+        dev, dev0 = hr.numpy() - hr.numpy().mean((1, 2)), plain.numpy() - plain.numpy().mean((1, 2))
+        ratio = np.linalg.norm(dev) / np.linalg.norm(dev0)
+        assert 0.1 - 1e-4 <= ratio <= 0.4 + 1e-4
+
+
+def test_unclipped_by_default_clipped_on_request():
+    s = image_set(n=8, seed=1)
+    wide = dataclasses.replace(CFG, contrast_lower=1.0, contrast_upper=1.0001, batch_size=8)
+    _, hr = next(iter(data.train_dataset(s, wide)))
+    assert hr.numpy().max() > 1.0 or hr.numpy().min() < -1.0  # brightness pushes past the range
+    _, hr = next(iter(data.train_dataset(s, dataclasses.replace(wide, clip_augmented=True))))
+    assert hr.numpy().max() <= 1.0 and hr.numpy().min() >= -1.0
+
+
+def test_same_seed_same_batches_other_seed_or_epoch_differs():
+    s = image_set()
+
+    def first(cfg, epoch=0):
+        return next(iter(data.train_dataset(s, cfg, epoch)))[1].numpy()
+
+    np.testing.assert_array_equal(first(CFG), first(CFG))
+    assert not np.array_equal(first(CFG), first(dataclasses.replace(CFG, seed=4)))
+    assert not np.array_equal(first(CFG), first(CFG, epoch=1))
+
+
+def test_patches_per_image_multiplies_the_epoch():
+    s = image_set(n=3)
+    assert len(list(data.train_dataset(s, CFG, patches_per_image=4))) == 3
+
+
+@pytest.mark.parametrize("eval_crop", [0, 24])
+def test_eval_pairs_are_deterministic_and_trimmed(eval_crop):
+    s = image_set(n=2, h=41, w=58)
+    a = list(data.eval_pairs(s, CFG, eval_crop))
+    b = list(data.eval_pairs(s, CFG, eval_crop))
+    for (_, lr1, hr1), (_, lr2, hr2) in zip(a, b):
+        np.testing.assert_array_equal(hr1, hr2)
+        np.testing.assert_array_equal(lr1, lr2)
+        assert hr1.shape[0] % 4 == 0 and hr1.shape[1] % 4 == 0
+        if eval_crop:
+            assert hr1.shape[:2] == (24, 24)
+        np.testing.assert_allclose(lr1, numpy_bicubic_x4(hr1), atol=1e-5)
