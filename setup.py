@@ -24,6 +24,8 @@ setup(
         "tqdm>=4.66",
         # Plots of loss curves, heatmaps and comparison figures.
         "matplotlib>=3.8",
+        # tf.summary's writers live in tensorboard, which TensorFlow 2.21 no longer installs.
+        "tensorboard>=2.17",
     ],
     extras_require={
         "test": [

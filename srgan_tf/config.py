@@ -51,6 +51,31 @@ class DataConfig:
     cache_gb: float = 8.0  # decoded images kept in memory up to this size
 
 
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """One training run: phases, optimiser, schedule, checkpoints and logging."""
+
+    run_dir: str = "checkpoints/srgan"
+    n_epoch_init: int = 100  # generator-only MSE epochs
+    n_epoch: int = 100  # adversarial epochs (the study's; the reference used 2000)
+    lr_init: float = 1e-4
+    beta1: float = 0.9
+    lr_decay: float = 0.1
+    decay_every: int = 0  # adversarial epochs between decays; 0: n_epoch // 2 as the study
+    g_weights: str = ""  # warm start for the generator (any format load_weights reads)
+    d_weights: str = ""  # warm start for the discriminator
+    vgg_weights: str = "checkpoints/vgg19.npy"  # or "imagenet"
+    use_vgg: bool = True  # False only on explicit request (--no_vgg)
+    n_trainable: int = 0  # >0: re-initialise and train only the last n weighted G layers
+    precision: str = "float32"  # float32 | mixed_bfloat16 | mixed_float16
+    max_steps: int = 0  # total steps of the run, resumed runs included (0: no limit)
+    save_every: int = 200  # steps between checkpoints (epoch ends always save)
+    sample_every: int = 5  # epochs between sample SR images
+    patches_per_image: int = 1  # random crops per image per epoch (the reference: 1)
+    keep_checkpoints: int = 2
+    progress: bool = True  # a progress bar per epoch
+
+
 def to_dict(config):
     """A JSON-ready dict of any config dataclass (nested ones included)."""
     return dataclasses.asdict(config)

@@ -15,38 +15,40 @@ def _lrelu(name):
     return keras.layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=name)
 
 
-def _conv_bn(x, filters, kernel, strides, name, act=True):
+def _conv_bn(x, filters, kernel, strides, name, act=True, sync=False):
     x = conv(filters, kernel, name + "_conv", use_bias=False, strides=strides)(x)
-    x = batch_norm(name + "_bn")(x)
+    x = batch_norm(name + "_bn", sync)(x)
     return _lrelu(name + "_lrelu")(x) if act else x
 
 
-def _tl_body(x, df):
+def _tl_body(x, df, sync):
     """tensorlayer/srgan `get_D`: 4x4 stride-2 convs 64..2048, 1x1 bottleneck, residual add."""
     x = conv(df, 4, "discriminator_c1_conv", strides=2)(x)
     x = _lrelu("discriminator_c1_lrelu")(x)
     for i, mult in enumerate((2, 4, 8, 16, 32), start=2):
-        x = _conv_bn(x, df * mult, 4, 2, f"discriminator_c{i}")
-    x = _conv_bn(x, df * 16, 1, 1, "discriminator_c7")
-    skip = _conv_bn(x, df * 8, 1, 1, "discriminator_c8", act=False)
-    x = _conv_bn(skip, df * 2, 1, 1, "discriminator_res_c1")
-    x = _conv_bn(x, df * 2, 3, 1, "discriminator_res_c2")
-    x = _conv_bn(x, df * 8, 3, 1, "discriminator_res_c3", act=False)
+        x = _conv_bn(x, df * mult, 4, 2, f"discriminator_c{i}", sync=sync)
+    x = _conv_bn(x, df * 16, 1, 1, "discriminator_c7", sync=sync)
+    skip = _conv_bn(x, df * 8, 1, 1, "discriminator_c8", act=False, sync=sync)
+    x = _conv_bn(skip, df * 2, 1, 1, "discriminator_res_c1", sync=sync)
+    x = _conv_bn(x, df * 2, 3, 1, "discriminator_res_c2", sync=sync)
+    x = _conv_bn(x, df * 8, 3, 1, "discriminator_res_c3", act=False, sync=sync)
     x = keras.layers.Add(name="discriminator_res_add")([x, skip])
     return _lrelu("discriminator_res_lrelu")(x)
 
 
-def _paper_body(x, df):
+def _paper_body(x, df, sync):
     """Ledig et al. Fig. 4 and the study's report: eight 3x3 convs 64..512, stride 2 every other."""
     x = conv(df, 3, "discriminator_c1_conv")(x)
     x = _lrelu("discriminator_c1_lrelu")(x)
     plan = [(1, 2), (2, 1), (2, 2), (4, 1), (4, 2), (8, 1), (8, 2)]
     for i, (mult, stride) in enumerate(plan, start=2):
-        x = _conv_bn(x, df * mult, 3, stride, f"discriminator_c{i}")
+        x = _conv_bn(x, df * mult, 3, stride, f"discriminator_c{i}", sync=sync)
     return x
 
 
-def build_discriminator(kind="tl", input_size=384, filters=64, name="discriminator"):
+def build_discriminator(
+    kind="tl", input_size=384, filters=64, synchronized_bn=False, name="discriminator"
+):
     """Builds an SRGAN discriminator.
 
     Args:
@@ -54,6 +56,7 @@ def build_discriminator(kind="tl", input_size=384, filters=64, name="discriminat
             "paper" for the one the SRGAN paper and the study's report describe.
         input_size: HR patch side; the dense head fixes it (384 in the study).
         filters: base width (64). Smaller values are for tiny test models only.
+        synchronized_bn: BatchNorm statistics over all replicas (for tf.distribute).
         name: the Keras model name.
 
     Returns:
@@ -72,7 +75,8 @@ def build_discriminator(kind="tl", input_size=384, filters=64, name="discriminat
             f"got {input_size}"
         )
     inputs = keras.Input((input_size, input_size, 3), name="hr_image")
-    x = _tl_body(inputs, filters) if kind == "tl" else _paper_body(inputs, filters)
+    body = _tl_body if kind == "tl" else _paper_body
+    x = body(inputs, filters, synchronized_bn)
     x = keras.layers.Flatten(name="discriminator_flatten")(x)
     if kind == "paper":
         x = keras.layers.Dense(

@@ -1,0 +1,1 @@
+"""absl flag definitions and the study's experiment flagfiles."""

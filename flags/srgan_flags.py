@@ -1,0 +1,109 @@
+"""Every command-line flag of main.py, defined inside `define_flags()` (never at import time).
+
+Defaults are the tensorlayer reference's `config.py` values and the study's choices. The
+library never reads these: `main.py` turns them into the frozen configs of `srgan_tf.config`.
+"""
+
+from absl import flags as absl_flags
+
+MODES = ("init", "adversarial", "specialize", "evaluate", "export", "upscale")
+
+
+def define_flags():
+    """Defines the flags on absl's global FLAGS (idempotent)."""
+    if "mode" in absl_flags.FLAGS:
+        return
+    f = absl_flags
+    f.DEFINE_enum("mode", "init", MODES, "What to run.")
+    # data
+    f.DEFINE_string(
+        "data_dir", "", "Folder of HR images (DIV2K, landscapes). Empty: the built-in sample set."
+    )
+    f.DEFINE_string(
+        "cls",
+        "",
+        "Class to use (landscapes: general, mountain, desert, sea, beach, island, japan). Empty: all images.",
+    )
+    f.DEFINE_integer("crop_size", 384, "HR training patch side (pixels).")
+    f.DEFINE_integer("scale", 4, "Upscaling factor (the models are 4x).")
+    f.DEFINE_integer("n_images", 100, "Training images per class (<= 0: all).")
+    f.DEFINE_integer("n_test", 20, "Held-out test images per class.")
+    f.DEFINE_integer("n_test_general", 50, "Held-out test images of the general class.")
+    f.DEFINE_integer("batch_size", 8, "Global batch size (the study's 8).")
+    f.DEFINE_integer("seed", 0, "Seed of splits, shuffling and augmentation.")
+    f.DEFINE_float("brightness_delta", 0.4, "Random brightness max delta (in [-1, 1] space).")
+    f.DEFINE_float("contrast_lower", 0.1, "Random contrast lower factor.")
+    f.DEFINE_float("contrast_upper", 0.4, "Random contrast upper factor (0: no contrast change).")
+    f.DEFINE_boolean("flip", True, "Random left-right flips.")
+    f.DEFINE_boolean(
+        "clip_augmented",
+        False,
+        "Clip HR to [-1, 1] after brightness/contrast (the reference does not).",
+    )
+    f.DEFINE_boolean(
+        "lr_antialias",
+        False,
+        "Antialiased bicubic LR (MATLAB-like) instead of the study's plain bicubic.",
+    )
+    f.DEFINE_float("cache_gb", 8.0, "Keep decoded images in memory up to this many GiB.")
+    # models
+    f.DEFINE_integer("n_res_blocks", 16, "Generator residual blocks (16: the reference).")
+    f.DEFINE_integer("filters", 64, "Generator width (64: the reference).")
+    f.DEFINE_enum(
+        "discriminator",
+        "tl",
+        ["tl", "paper"],
+        "tl: the reference's discriminator; paper: the SRGAN paper's.",
+    )
+    f.DEFINE_integer("d_filters", 64, "Discriminator base width (64: the reference).")
+    f.DEFINE_enum(
+        "vgg",
+        "vgg19",
+        ["vgg19", "vgg16"],
+        "VGG loss network (the reference: vgg19; the study's code: vgg16).",
+    )
+    f.DEFINE_string("vgg_end_with", "pool4", "Last VGG layer of the feature loss.")
+    f.DEFINE_enum(
+        "vgg_channel_order",
+        "rgb",
+        ["rgb", "bgr"],
+        "rgb: the reference's preprocessing quirk; bgr: Caffe-correct.",
+    )
+    # losses
+    f.DEFINE_float("mse_weight", 1.0, "Weight of the pixel MSE.")
+    f.DEFINE_float("vgg_weight", 2e-6, "Weight of the VGG feature MSE.")
+    f.DEFINE_float("adv_weight", 1e-3, "Weight of the adversarial loss.")
+    # training
+    f.DEFINE_string("checkpoint_dir", "checkpoints", "Root of run folders and weight files.")
+    f.DEFINE_string("g_weights", "", "Generator weights to start from (any supported format).")
+    f.DEFINE_string("d_weights", "", "Discriminator weights to start from.")
+    f.DEFINE_string(
+        "vgg_weights", "checkpoints/vgg19.npy", "VGG weights file, or 'imagenet' (needs a network)."
+    )
+    f.DEFINE_boolean(
+        "no_vgg", False, "Train the adversarial phase without the VGG term (said in the log)."
+    )
+    f.DEFINE_integer(
+        "n_trainable",
+        1,
+        "specialize: re-initialise and train only the last N weighted generator layers.",
+    )
+    f.DEFINE_enum(
+        "precision", "float32", ["float32", "mixed_bfloat16", "mixed_float16"], "Compute precision."
+    )
+    f.DEFINE_integer("max_steps", 0, "Total steps of the run, resumed runs included (0: no limit).")
+    f.DEFINE_integer("save_every", 200, "Steps between checkpoints (every epoch end saves too).")
+    f.DEFINE_integer("sample_every", 5, "Epochs between sample SR images.")
+    f.DEFINE_integer("n_epoch_init", 100, "Generator initialisation (MSE) epochs.")
+    f.DEFINE_integer("n_epoch", 100, "Adversarial epochs (the study: 100; the reference: 2000).")
+    f.DEFINE_float("lr_init", 1e-4, "Adam learning rate.")
+    f.DEFINE_float("beta1", 0.9, "Adam beta1.")
+    f.DEFINE_float("lr_decay", 0.1, "Learning-rate decay factor (adversarial phase).")
+    f.DEFINE_integer("decay_every", 0, "Adversarial epochs between decays (0: n_epoch // 2).")
+    f.DEFINE_integer("patches_per_image", 1, "Random crops per image per epoch (the reference: 1).")
+    f.DEFINE_integer(
+        "cpu_replicas",
+        0,
+        "Split the CPU into N logical devices under MirroredStrategy (testing tf.distribute without GPUs).",
+    )
+    f.DEFINE_boolean("progress", True, "Show progress bars.")

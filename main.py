@@ -1,0 +1,163 @@
+"""srgan-tf command line: `python main.py --mode=init|adversarial|specialize|evaluate|export|upscale`.
+
+Parses the flags once, turns them into frozen configs, writes them next to the run's outputs
+and dispatches on --mode. User mistakes (a bad path, an unknown class, mismatching weights)
+end with one clear message and exit code 1, not a traceback.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from absl import app
+from absl import flags as absl_flags
+
+from flags import srgan_flags
+
+srgan_flags.define_flags()
+FLAGS = absl_flags.FLAGS
+
+
+def make_configs():
+    from srgan_tf import config
+
+    model = config.ModelConfig(
+        n_res_blocks=FLAGS.n_res_blocks, filters=FLAGS.filters, discriminator=FLAGS.discriminator,
+        d_filters=FLAGS.d_filters, vgg_name=FLAGS.vgg, vgg_end_with=FLAGS.vgg_end_with,
+        vgg_channel_order=FLAGS.vgg_channel_order,
+    )  # fmt: skip
+    data = config.DataConfig(
+        data_dir=FLAGS.data_dir, cls=FLAGS.cls, crop_size=FLAGS.crop_size, scale=FLAGS.scale,
+        n_images=FLAGS.n_images, n_test=FLAGS.n_test, n_test_general=FLAGS.n_test_general,
+        batch_size=FLAGS.batch_size, seed=FLAGS.seed, flip=FLAGS.flip,
+        brightness_delta=FLAGS.brightness_delta, contrast_lower=FLAGS.contrast_lower,
+        contrast_upper=FLAGS.contrast_upper, clip_augmented=FLAGS.clip_augmented,
+        lr_antialias=FLAGS.lr_antialias, cache_gb=FLAGS.cache_gb,
+    )  # fmt: skip
+    loss = config.LossConfig(FLAGS.mse_weight, FLAGS.vgg_weight, FLAGS.adv_weight)
+    train = config.TrainConfig(
+        run_dir=str(run_dir()), n_epoch_init=FLAGS.n_epoch_init, n_epoch=FLAGS.n_epoch,
+        lr_init=FLAGS.lr_init, beta1=FLAGS.beta1, lr_decay=FLAGS.lr_decay,
+        decay_every=FLAGS.decay_every, g_weights=default_g_weights(), d_weights=FLAGS.d_weights,
+        vgg_weights=FLAGS.vgg_weights, use_vgg=not FLAGS.no_vgg,
+        n_trainable=FLAGS.n_trainable if FLAGS.mode == "specialize" else 0,
+        precision=FLAGS.precision, max_steps=FLAGS.max_steps, save_every=FLAGS.save_every,
+        sample_every=FLAGS.sample_every, patches_per_image=FLAGS.patches_per_image,
+        progress=FLAGS.progress,
+    )  # fmt: skip
+    return model, data, loss, train
+
+
+def run_dir():
+    """init -> checkpoints/init, adversarial -> checkpoints/srgan, specialize -> checkpoints/<cls>."""
+    root = Path(FLAGS.checkpoint_dir)
+    return root / {"init": "init", "adversarial": "srgan"}.get(
+        FLAGS.mode, FLAGS.cls.lower() or "all"
+    )
+
+
+def default_g_weights():
+    """The generator to start from when --g_weights is not given."""
+    if FLAGS.g_weights or FLAGS.mode == "init":
+        return FLAGS.g_weights
+    root = Path(FLAGS.checkpoint_dir)
+    order = {
+        "adversarial": ["init/g.weights.h5"],
+        "specialize": ["srgan/g.weights.h5", "g_srgan.npz"],
+    }
+    for candidate in order.get(FLAGS.mode, []):
+        if (root / candidate).is_file():
+            return str(root / candidate)
+    return ""
+
+
+def data_root(data_cfg):
+    from srgan_tf import sample_data
+
+    if data_cfg.data_dir:
+        return Path(data_cfg.data_dir)
+    root = sample_data.sample_dir()
+    print(f"No --data_dir: using the built-in sample set at {root}")
+    return root
+
+
+def train(phases):
+    from srgan_tf import datasets, distribute, training
+    from srgan_tf.config import to_dict
+
+    model, data, loss, tcfg = make_configs()
+    if FLAGS.mode == "specialize" and not data.cls:
+        raise training.TrainingError(
+            "--mode=specialize needs --cls (e.g. --cls=desert, or --cls=general)"
+        )
+    if "adversarial" in phases and FLAGS.mode == "adversarial" and not tcfg.g_weights:
+        has_ckpt = (Path(tcfg.run_dir) / "ckpt" / "checkpoint").exists()
+        if not has_ckpt:
+            raise training.TrainingError(
+                f"--mode=adversarial warm-starts the generator: run --mode=init first (it writes "
+                f"{Path(FLAGS.checkpoint_dir) / 'init' / 'g.weights.h5'}) or pass --g_weights=FILE"
+            )
+    if FLAGS.mode == "specialize" and not tcfg.g_weights:
+        raise training.TrainingError(
+            "--mode=specialize needs a pretrained generator: pass --g_weights=FILE (e.g. the official "
+            "checkpoints/g_srgan.npz) or train one with --mode=init/adversarial first"
+        )
+    devices = None
+    if FLAGS.cpu_replicas > 1:
+        import tensorflow as tf
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * FLAGS.cpu_replicas
+        )
+        devices = [f"/cpu:{i}" for i in range(FLAGS.cpu_replicas)]
+    strategy = distribute.make_strategy(devices)
+    split = datasets.make_split(data_root(data), data.cls, data)
+    out = Path(tcfg.run_dir)
+    if distribute.is_chief():
+        out.mkdir(parents=True, exist_ok=True)
+        configs = {
+            "mode": FLAGS.mode,
+            **{
+                k: to_dict(c)
+                for k, c in zip(("model", "data", "loss", "train"), (model, data, loss, tcfg))
+            },
+        }
+        (out / "config.json").write_text(json.dumps(configs, indent=1))
+        split.write_manifest(out / "manifest.json")
+    trainer = training.Trainer(phases, model, data, loss, tcfg, split, strategy)
+    final = trainer.run()
+    print(f"Done at step {int(trainer.step)}: {final}. Generator: {out / 'g.weights.h5'}")
+
+
+MODES = {
+    "init": lambda: train(["init"]),
+    "adversarial": lambda: train(["adversarial"]),
+    "specialize": lambda: train(["init", "adversarial"]),
+}
+
+
+def main(argv):
+    del argv
+    from absl import logging
+
+    logging.set_verbosity(
+        logging.WARNING
+    )  # TensorFlow's checkpoint INFO lines drown the progress bars
+    from srgan_tf.datasets import DataError
+    from srgan_tf.training import TrainingError
+    from srgan_tf.weights import WeightFileError
+
+    if FLAGS.mode not in MODES:
+        sys.exit(f"--mode={FLAGS.mode} is not available yet in this version")
+    try:
+        MODES[FLAGS.mode]()
+    except (DataError, WeightFileError, TrainingError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    app.run(main)

@@ -1,0 +1,58 @@
+"""Runs a few training steps of a tiny SRGAN under a chosen strategy and saves losses and weights.
+
+Used by tests/test_distribute.py in fresh processes (logical devices and TF_CONFIG must be set
+before TensorFlow starts). Usage:
+    python tests/distributed_run.py OUT.npz single|mirrored|worker [phase]
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+out, kind = sys.argv[1], sys.argv[2]
+phase = sys.argv[3] if len(sys.argv) > 3 else "adversarial"
+devices = None
+if kind == "mirrored":
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    devices = ["/cpu:0", "/cpu:1"]
+
+from srgan_tf import datasets, distribute, training  # noqa: E402
+from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig  # noqa: E402
+
+rng = np.random.default_rng(0)
+images = datasets.ImageSet()
+for i in range(8):
+    images.add(f"img{i}.png", rng.integers(0, 256, (80, 90, 3), dtype=np.uint8), keep=True)
+split = datasets.Split("all", ".", images, datasets.ImageSet(), datasets.ScanReport())
+data = DataConfig(crop_size=64, batch_size=4, seed=1)
+model = ModelConfig(n_res_blocks=1, filters=8, d_filters=8)
+run_dir = os.path.join(os.path.dirname(out), f"run_{kind}_{os.getpid()}")
+train = TrainConfig(
+    run_dir=run_dir,
+    n_epoch_init=1,
+    n_epoch=1,
+    use_vgg=False,
+    progress=False,
+    max_steps=2,
+    save_every=0,
+)
+import keras  # noqa: E402
+
+keras.utils.set_random_seed(0)
+strategy = distribute.make_strategy(devices)
+trainer = training.Trainer(
+    [phase], model, data, LossConfig(), train, split, strategy, log=lambda *_: None
+)
+losses = trainer.run()
+if distribute.is_chief():
+    np.savez(
+        out,
+        replicas=strategy.num_replicas_in_sync,
+        **{f"loss_{k}": v for k, v in losses.items()},
+        **{f"w{i}": w.numpy() for i, w in enumerate(trainer.g.weights)},
+    )

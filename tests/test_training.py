@@ -1,0 +1,284 @@
+"""Training modes on tiny data (srgan_tf/training.py, transfer.py, history.py, main.py)."""
+
+import csv
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from srgan_tf import datasets, training, transfer, weights
+from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
+from srgan_tf.models import build_generator, build_vgg
+
+ROOT = Path(__file__).parent.parent
+MODEL = ModelConfig(n_res_blocks=1, filters=8, d_filters=8)
+LOSS = LossConfig()
+DATA = DataConfig(crop_size=64, batch_size=2, seed=0)
+
+
+@pytest.fixture(scope="module")
+def split():
+    rng = np.random.default_rng(0)
+    s = datasets.ImageSet()
+    for i in range(4):
+        s.add(f"img{i}.png", rng.integers(0, 256, (70, 80, 3), dtype=np.uint8), keep=True)
+    return datasets.Split("all", ".", s, datasets.ImageSet(), datasets.ScanReport())
+
+
+def tcfg(tmp_path, **kw):
+    base = dict(
+        run_dir=str(tmp_path / "run"),
+        n_epoch_init=1,
+        n_epoch=1,
+        use_vgg=False,
+        progress=False,
+        save_every=1,
+    )
+    return TrainConfig(**{**base, **kw})
+
+
+def trainer(phases, split, t, loss=LOSS, model=MODEL, data=DATA, logs=None):
+    log = logs.append if logs is not None else (lambda *_: None)
+    return training.Trainer(phases, model, data, loss, t, split, log=log)
+
+
+def rows(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def test_init_then_adversarial_writes_everything(split, tmp_path):
+    t = tcfg(tmp_path, n_epoch_init=2, n_epoch=1, sample_every=1)
+    tr = trainer(["init", "adversarial"], split, t)
+    last = tr.run()
+    assert int(tr.step) == 2 * 2 + 2
+    assert set(last) >= {"mse", "adv", "g_loss", "d_loss"}
+    run = Path(t.run_dir)
+    for name in ["g.weights.h5", "d.weights.h5", "history_steps.csv", "history_epochs.csv"]:
+        assert (run / name).is_file(), name
+    assert {p.name for p in (run / "plots").iterdir()} == {
+        "generator_init_loss.png",
+        "generator_adversarial_loss.png",
+        "discriminator_loss.png",
+    }
+    assert len(list((run / "samples").glob("*.png"))) == 3
+    assert list((run / "tb").iterdir())
+    steps = rows(run / "history_steps.csv")
+    assert [int(r["step"]) for r in steps] == list(range(1, 7))
+    epochs = rows(run / "history_epochs.csv")
+    assert [(r["phase"], r["epoch"]) for r in epochs] == [
+        ("init", "0"),
+        ("init", "1"),
+        ("adversarial", "0"),
+    ]
+    g = build_generator(1, 8)
+    weights.load_weights(g, run / "g.weights.h5")  # the exported generator loads
+
+
+def test_vgg_term_uses_the_given_weights(split, tmp_path):
+    vgg = build_vgg("vgg19", "pool4")
+    path = tmp_path / "vgg.npz"
+    weights.save_tensorlayer_npz(vgg, path)
+    t = tcfg(tmp_path, use_vgg=True, vgg_weights=str(path), max_steps=1)
+    tr = trainer(["adversarial"], split, t)
+    out = tr.run()
+    assert out["vgg"] > 0
+    np.testing.assert_allclose(out["g_loss"], out["mse"] + out["vgg"] + out["adv"], rtol=1e-5)
+
+
+def test_missing_vgg_weights_say_where_to_put_them(split, tmp_path):
+    t = tcfg(tmp_path, use_vgg=True, vgg_weights=str(tmp_path / "vgg19.npy"))
+    with pytest.raises(training.TrainingError, match="checkpoints/.*--no_vgg"):
+        trainer(["adversarial"], split, t)
+
+
+def test_no_vgg_is_said_in_the_log(split, tmp_path):
+    logs = []
+    trainer(["adversarial"], split, tcfg(tmp_path, max_steps=1), logs=logs).run()
+    assert any("VGG term disabled" in line for line in logs)
+
+
+def test_specialize_trains_only_the_tail_bit_for_bit(split, tmp_path):
+    pre = build_generator(1, 8)
+    src = tmp_path / "pretrained.weights.h5"
+    weights.save_weights(pre, src)
+    t = tcfg(tmp_path, g_weights=str(src), n_trainable=1, max_steps=3)
+    tr = trainer(["init", "adversarial"], split, t)
+    tail = {v.path for v in tr.g.get_layer("generator_conv_out").weights}
+    tr.run()
+    after = {v.path: v.numpy() for v in tr.g.weights}
+    for v in pre.weights:
+        if v.path in tail:
+            assert not np.array_equal(after[v.path], v.numpy()), v.path
+        else:
+            np.testing.assert_array_equal(after[v.path], v.numpy(), err_msg=v.path)
+
+
+def test_tail_layers_and_bounds():
+    g = build_generator(1, 8)
+    assert [layer.name for layer in transfer.tail_layers(g, 3)] == [
+        "generator_up1_conv",
+        "generator_up2_conv",
+        "generator_conv_out",
+    ]
+    with pytest.raises(ValueError, match="n_trainable must be between 1 and"):
+        transfer.tail_layers(g, 99)
+
+
+def test_resume_continues_to_max_steps_without_duplicate_rows(split, tmp_path):
+    logs = []
+    t = tcfg(tmp_path, n_epoch_init=5, max_steps=3, save_every=1)
+    trainer(["init"], split, t, logs=logs).run()
+    t2 = dataclasses.replace(t, max_steps=7)
+    tr = trainer(["init"], split, t2, logs=logs)
+    tr.run()
+    assert int(tr.step) == 7
+    assert any(line.startswith("Resuming from step 3 (") for line in logs)
+    steps = [int(r["step"]) for r in rows(Path(t.run_dir) / "history_steps.csv")]
+    assert steps == list(range(1, 8))
+
+
+def test_resumed_run_equals_uninterrupted_run(split, tmp_path):
+    """Mid-epoch resume replays the same batches: same weights as a run that never stopped."""
+    straight = trainer(["init"], split, tcfg(tmp_path / "a", n_epoch_init=2, save_every=0))
+    straight.run()
+    t = tcfg(tmp_path / "b", n_epoch_init=2, save_every=1, max_steps=1)
+    trainer(["init"], split, t).run()
+    resumed = trainer(["init"], split, dataclasses.replace(t, max_steps=0))
+    resumed.run()
+    for a, b in zip(straight.g.weights, resumed.g.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(split, tmp_path):
+    t = tcfg(tmp_path, max_steps=1)
+    trainer(["adversarial"], split, t).run()
+    ckpt_dir = Path(t.run_dir) / "ckpt"
+    good = sorted(p.name for p in ckpt_dir.iterdir())
+    bad = trainer(
+        ["adversarial"],
+        split,
+        dataclasses.replace(t, max_steps=5),
+        loss=LossConfig(mse_weight=float("nan")),
+    )
+    with pytest.raises(
+        training.TrainingError, match=r"g_loss.*not finite.*last good checkpoint is .*ckpt-1"
+    ):
+        bad.run()
+    assert sorted(p.name for p in ckpt_dir.iterdir()) == good
+
+
+@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_steps(split, tmp_path, precision):
+    import keras
+
+    try:
+        out = trainer(
+            ["init", "adversarial"], split, tcfg(tmp_path, precision=precision, max_steps=3)
+        ).run()
+        assert all(np.isfinite(v) for v in out.values())
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def cli(*args, timeout=300):
+    env = {
+        **os.environ,
+        "SRGAN_TF_DATA_HOME": os.environ.get("SRGAN_TF_DATA_HOME", ""),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+TINY = [
+    "--n_res_blocks=1",
+    "--filters=8",
+    "--d_filters=8",
+    "--crop_size=64",
+    "--batch_size=2",
+    "--no_vgg",
+    "--progress=false",
+]
+
+
+def landscape(tmp_path):
+    import imageio.v3 as iio
+
+    root = tmp_path / "landscapes"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        for suffix in ("", " (3)"):
+            iio.imwrite(
+                root / f"{i:08d}{suffix}.png", rng.integers(0, 256, (70, 70, 3), dtype=np.uint8)
+            )
+    return root
+
+
+def test_cli_modes_and_clear_errors(tmp_path):
+    data = landscape(tmp_path)
+    ck = tmp_path / "ck"
+    common = [*TINY, f"--data_dir={data}", f"--checkpoint_dir={ck}", "--n_test=1", "--max_steps=2"]
+    r = cli("--mode=init", *common)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (ck / "init" / "g.weights.h5").is_file() and (ck / "init" / "config.json").is_file()
+    r = cli("--mode=adversarial", *common)  # warm-starts from checkpoints/init
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = cli(
+        "--mode=specialize", "--cls=desert", f"--g_weights={ck / 'srgan' / 'g.weights.h5'}", *common
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (ck / "desert" / "g.weights.h5").is_file() and (
+        ck / "desert" / "manifest.json"
+    ).is_file()
+    r = cli("--mode=specialize", "--cls=tundra", *common)
+    assert r.returncode == 1 and "Valid names" in r.stderr and "Traceback" not in r.stderr
+    r = cli("--mode=init", *TINY, f"--data_dir={tmp_path / 'missing'}", f"--checkpoint_dir={ck}")
+    assert r.returncode == 1 and "missing" in r.stderr and "Traceback" not in r.stderr
+    fresh = [*TINY, f"--data_dir={data}", f"--checkpoint_dir={tmp_path / 'ck2'}", "--n_test=1"]
+    r = cli("--mode=specialize", "--cls=desert", f"--g_weights={data / '00000000.png'}", *fresh)
+    assert r.returncode == 1 and "00000000.png" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_sigkill_at_any_moment_resumes_from_a_valid_checkpoint(tmp_path):
+    data = landscape(tmp_path)
+    ck = tmp_path / "ck"
+    args = [
+        "--mode=init",
+        *TINY,
+        f"--data_dir={data}",
+        f"--checkpoint_dir={ck}",
+        "--n_test=0",
+        "--n_epoch_init=200",
+        "--save_every=1",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    state = ck / "init" / "ckpt" / "checkpoint"
+    for delay in (0.0, 0.7, 1.9):  # kill soon after the first save, at varied moments
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 120
+        while not state.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    r = cli(*args, "--max_steps=0", "--n_epoch_init=0")  # resume only: restore must succeed
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Resuming from step" in r.stdout
