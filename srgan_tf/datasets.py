@@ -80,19 +80,20 @@ def discover(root):
     return classes, unknown
 
 
-def select_class(classes, cls, root):
-    """The files of class `cls` (None or "" for every file; "general" falls back to all).
+def select_classes(classes, cls, root):
+    """The class names a selection covers: one class, or every class for "" and "general"
+    (when the folder has no general class of its own).
 
     Raises:
         DataError: an unknown class, with the valid names and their file counts.
     """
     if not cls:
-        return [p for files in classes.values() for p in files]
+        return sorted(classes)
     cls = cls.lower()
     if cls in classes:
-        return classes[cls]
+        return [cls]
     if cls == GENERAL:  # a per-class layout without a general folder: sample all classes
-        return sorted(p for files in classes.values() for p in files)
+        return sorted(classes)
     found = ", ".join(f"{c} ({len(f)})" for c, f in sorted(classes.items())) or "none"
     raise DataError(
         f"class {cls!r} has no images in {root}. Classes found there: {found}. "
@@ -187,12 +188,52 @@ def _order(files, seed, cls):
     return [files[i] for i in rng.permutation(len(files))]
 
 
-def make_split(root, cls, config, log=print):
-    """Decodes and splits one class's images: `n_test` held out first, then `n_images` to train.
+def _split_one(files, cls, config, report):
+    """Walks one class's files in seeded order: `n_test` decodable images to test, whatever
+    their size (so the held-out set never depends on --crop_size), then up to `n_images`
+    images at least `crop_size` on each side to train."""
+    n_test = config.n_test_general if cls == GENERAL else config.n_test
+    n_train = config.n_images if config.n_images > 0 else len(files)
+    test, train = [], []
+    decoded = []  # (path, rgb, conversions) of every readable file, in order, until enough
+    order = _order(files, config.seed, cls)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for start in range(0, len(order), 8):
+            batch = order[start : start + 8]
+            for path, result in zip(batch, pool.map(_try_read, batch)):
+                if isinstance(result, images.BadImage):
+                    report.add_skip(result.kind)
+                else:
+                    decoded.append((path, *result))
+            if len(decoded) >= n_test + n_train + 64:
+                break  # enough candidates even if many are too small to train on
+    # Small classes: hold out half of what can be read instead of n_test.
+    n_test = min(n_test, len(decoded) // 2)
+    min_test = 4 * config.scale  # a test image only needs an LR of a few pixels
+    for path, rgb, conversions in decoded:
+        side = min(rgb.shape[:2])
+        if len(test) < n_test:
+            if side >= min_test:
+                test.append((path, rgb, conversions))
+            else:
+                report.add_skip(f"smaller_than_{min_test}px")
+        elif len(train) < n_train:
+            if side >= config.crop_size:
+                train.append((path, rgb, conversions))
+            else:
+                report.add_skip(f"smaller_than_{config.crop_size}px")
+    return test, train, n_test
 
-    Images smaller than the crop, undecodable files and non-images are skipped and counted.
-    When a class has fewer than twice `n_test` usable images, half of them are held out instead
-    (said in the log), so small sets still get a test split.
+
+def make_split(root, cls, config, log=print):
+    """Decodes and splits images: per class, `n_test` held out first, then `n_images` to train.
+
+    Every class is split on its own with a seed derived from its name, and a selection of
+    several classes ("" or "general" without a general folder) is the union of their splits:
+    a model trained on any selection never sees another selection's test images. Undecodable
+    files, non-images and (for training) images smaller than the crop are skipped and counted.
+    A class with fewer than twice `n_test` readable images holds out half of them (said in
+    the log).
 
     Args:
         root: the data folder.
@@ -205,52 +246,30 @@ def make_split(root, cls, config, log=print):
     """
     root = Path(root)
     classes, unknown = discover(root)
-    files = select_class(classes, cls, root)
-    n_test = config.n_test_general if (cls or "").lower() == GENERAL else config.n_test
-    n_train = config.n_images if config.n_images > 0 else len(files)
+    names = select_classes(classes, cls, root)
     report = ScanReport()
     for _ in unknown:
         report.add_skip("unknown_class")
-    usable = []  # (path, rgb) in split order
     budget = int(config.cache_gb * 2**30)
     cached = 0
-    order = _order(files, config.seed, cls)
-    want = n_test + n_train
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        chunk = 8
-        for start in range(0, len(order), chunk):
-            if len(usable) >= want:
-                break
-            batch = order[start : start + chunk]
-            for path, result in zip(batch, pool.map(_try_read, batch)):
-                if len(usable) >= want:
-                    break
-                if isinstance(result, images.BadImage):
-                    report.add_skip(result.kind)
-                    continue
-                rgb, conversions = result
-                if min(rgb.shape[:2]) < config.crop_size:
-                    report.add_skip(f"smaller_than_{config.crop_size}px")
-                    continue
+    train, test = ImageSet(), ImageSet()
+    for name in names:
+        t_items, tr_items, n_test = _split_one(classes[name], name, config, report)
+        asked = config.n_test_general if name == GENERAL else config.n_test
+        if n_test < asked:
+            log(f"{root} class {name!r}: holding out {n_test} test images instead of {asked} (small class)")
+        for target, items in ((test, t_items), (train, tr_items)):
+            for path, rgb, conversions in items:
+                keep = cached + rgb.nbytes <= budget
+                cached += rgb.nbytes if keep else 0
+                target.add(path, rgb, keep)
                 for c in conversions:
                     report.converted[c] = report.converted.get(c, 0) + 1
-                usable.append((path, rgb))
+    report.used = len(train) + len(test)
     where = f"{root}" + (f" class {cls!r}" if cls else "")
-    if not usable:
-        raise DataError(f"no usable images in {where}: {ScanReport.summary(report, where)}")
-    if len(usable) < 2 * n_test:
-        held = len(usable) // 2
-        log(
-            f"{where}: only {len(usable)} usable images; holding out {held} for test instead of {n_test}"
-        )
-        n_test = held
-    report.used = min(len(usable), n_test + n_train)
-    train, test = ImageSet(), ImageSet()
-    for k, (path, rgb) in enumerate(usable[: n_test + n_train]):
-        keep = cached + rgb.nbytes <= budget
-        cached += rgb.nbytes if keep else 0
-        (test if k < n_test else train).add(path, rgb, keep)
-    log(report.summary(where))
+    if not train and not test:
+        raise DataError(f"no usable images in {where}: {report.summary(where)}")
+    log(report.summary(where) + f" ({len(train)} train, {len(test)} test)")
     return Split(cls or "all", root, train, test, report)
 
 
