@@ -131,10 +131,107 @@ def train(phases):
     print(f"Done at step {int(trainer.step)}: {final}. Generator: {out / 'g.weights.h5'}")
 
 
+def inference_generator():
+    """The generator for upscale/export: --g_weights, else the first trained one found."""
+    from srgan_tf import weights
+    from srgan_tf.models import build_generator
+    from srgan_tf.training import TrainingError
+
+    model, *_ = make_configs()
+    path = FLAGS.g_weights
+    if not path:
+        root = Path(FLAGS.checkpoint_dir)
+        found = [
+            root / r / "g.weights.h5"
+            for r in ("general", "srgan", "demo")
+            if (root / r / "g.weights.h5").is_file()
+        ]
+        if not found:
+            raise TrainingError(
+                f"no generator given and none found in {root}/{{general,srgan,demo}}/; pass --g_weights=FILE"
+            )
+        path = found[0]
+    g = build_generator(model.n_res_blocks, model.filters)
+    weights.load_weights(g, path)
+    print(f"Generator: {path}")
+    return g
+
+
+def evaluate():
+    from srgan_tf import datasets, evaluation
+    from srgan_tf.config import to_dict
+    from srgan_tf.training import TrainingError
+
+    model, data, *_ = make_configs()
+    extra = [p for p in FLAGS.g_weights.split(",") if p]
+    generators = evaluation.find_generators(FLAGS.checkpoint_dir, extra)
+    if not generators:
+        raise TrainingError(
+            f"no generators to evaluate: none in {FLAGS.checkpoint_dir}/*/g.weights.h5 and no --g_weights"
+        )
+    root = data_root(data)
+    classes, _ = datasets.discover(root)
+    names = datasets.select_classes(classes, data.cls, root) if data.cls else sorted(classes)
+    test_sets = {c: datasets.make_split(root, c, data, with_train=False).test for c in names}
+    out = Path(FLAGS.output or "results/evaluate")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(
+        json.dumps(
+            {
+                "generators": {k: str(v) for k, v in generators.items()},
+                "data": to_dict(data),
+                "model": to_dict(model),
+            },
+            indent=1,
+        )
+    )
+    print(f"Evaluating {', '.join(generators)} (+ bicubic) on {', '.join(names)}")
+    evaluation.evaluate(
+        generators, test_sets, data, model, out, FLAGS.tile, progress=FLAGS.progress
+    )
+    print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")
+
+
+def upscale():
+    from srgan_tf import images, inference
+    from srgan_tf.training import TrainingError
+
+    src = Path(FLAGS.input)
+    if not FLAGS.input or not src.exists():
+        raise TrainingError(f"--input must be an image file or a folder, got {FLAGS.input!r}")
+    files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
+    predict = inference.predictor(inference_generator())
+    out = Path(FLAGS.output or "results/upscaled")
+    done, failed = 0, []
+    for path in files:
+        try:
+            sr = inference.upscale_file(predict, path, FLAGS.scale, FLAGS.tile)
+        except images.BadImage as e:
+            failed.append(str(e))
+            continue
+        images.write_image(out / f"{path.stem}_x{FLAGS.scale}.png", sr)
+        done += 1
+    for reason in failed:
+        print(f"skipped {reason}", file=sys.stderr)
+    print(f"{done} images upscaled into {out}; {len(failed)} skipped")
+    if not done:
+        raise TrainingError(f"no readable image in {src}")
+
+
+def export():
+    from srgan_tf.export import export_saved_model
+
+    target = export_saved_model(inference_generator(), FLAGS.export_dir, FLAGS.version)
+    print(f"SavedModel written to {target} (signatures: serving_default, predict_float)")
+
+
 MODES = {
     "init": lambda: train(["init"]),
     "adversarial": lambda: train(["adversarial"]),
     "specialize": lambda: train(["init", "adversarial"]),
+    "evaluate": evaluate,
+    "upscale": upscale,
+    "export": export,
 }
 
 
@@ -149,11 +246,9 @@ def main(argv):
     from srgan_tf.training import TrainingError
     from srgan_tf.weights import WeightFileError
 
-    if FLAGS.mode not in MODES:
-        sys.exit(f"--mode={FLAGS.mode} is not available yet in this version")
     try:
         MODES[FLAGS.mode]()
-    except (DataError, WeightFileError, TrainingError) as e:
+    except (DataError, WeightFileError, TrainingError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
 

@@ -33,6 +33,8 @@ setup(
             # The reference implementation, used only as the oracle in tests and benchmarks.
             "tensorlayer==2.2.5",
             "opencv-python-headless",
+            # Builds TF Serving PredictRequests in the export tests (client side only).
+            "tensorflow-serving-api>=2.21,<2.22",
             "ruff>=0.6",
         ],
     },

@@ -75,7 +75,11 @@ def define_flags():
     f.DEFINE_float("adv_weight", 1e-3, "Weight of the adversarial loss.")
     # training
     f.DEFINE_string("checkpoint_dir", "checkpoints", "Root of run folders and weight files.")
-    f.DEFINE_string("g_weights", "", "Generator weights to start from (any supported format).")
+    f.DEFINE_string(
+        "g_weights",
+        "",
+        "Generator weights to start from (any supported format); evaluate: extra generators, comma-separated.",
+    )
     f.DEFINE_string("d_weights", "", "Discriminator weights to start from.")
     f.DEFINE_string(
         "vgg_weights", "checkpoints/vgg19.npy", "VGG weights file, or 'imagenet' (needs a network)."
@@ -107,3 +111,21 @@ def define_flags():
         "Split the CPU into N logical devices under MirroredStrategy (testing tf.distribute without GPUs).",
     )
     f.DEFINE_boolean("progress", True, "Show progress bars.")
+    # evaluate / upscale / export
+    f.DEFINE_string(
+        "output",
+        "",
+        "evaluate: results folder (default results/evaluate); upscale: output folder (default results/upscaled).",
+    )
+    f.DEFINE_string("input", "", "upscale: an image file or a folder of images.")
+    f.DEFINE_integer(
+        "tile", 256, "Tiled inference: input tile side including overlap (0: whole images)."
+    )
+    f.DEFINE_string(
+        "export_dir",
+        "export/srgan",
+        "export: SavedModel root; the model goes to <export_dir>/<version>.",
+    )
+    f.DEFINE_integer(
+        "version", 1, "export: the SavedModel version folder (TF Serving serves the highest)."
+    )

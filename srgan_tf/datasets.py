@@ -188,12 +188,12 @@ def _order(files, seed, cls):
     return [files[i] for i in rng.permutation(len(files))]
 
 
-def _split_one(files, cls, config, report):
+def _split_one(files, cls, config, report, with_train=True):
     """Walks one class's files in seeded order: `n_test` decodable images to test, whatever
     their size (so the held-out set never depends on --crop_size), then up to `n_images`
     images at least `crop_size` on each side to train."""
     n_test = config.n_test_general if cls == GENERAL else config.n_test
-    n_train = config.n_images if config.n_images > 0 else len(files)
+    n_train = (config.n_images if config.n_images > 0 else len(files)) if with_train else 0
     test, train = [], []
     decoded = []  # (path, rgb, conversions) of every readable file, in order, until enough
     order = _order(files, config.seed, cls)
@@ -225,7 +225,7 @@ def _split_one(files, cls, config, report):
     return test, train, n_test
 
 
-def make_split(root, cls, config, log=print):
+def make_split(root, cls, config, log=print, with_train=True):
     """Decodes and splits images: per class, `n_test` held out first, then `n_images` to train.
 
     Every class is split on its own with a seed derived from its name, and a selection of
@@ -240,6 +240,7 @@ def make_split(root, cls, config, log=print):
         cls: class name, or None / "" for all images.
         config: a `DataConfig` (crop_size, n_images, n_test, n_test_general, seed, cache_gb).
         log: where the summary line goes.
+        with_train: False to decode only the held-out test images (evaluation).
 
     Raises:
         DataError: missing or empty folder, unknown class, or a class with no usable images.
@@ -254,10 +255,12 @@ def make_split(root, cls, config, log=print):
     cached = 0
     train, test = ImageSet(), ImageSet()
     for name in names:
-        t_items, tr_items, n_test = _split_one(classes[name], name, config, report)
+        t_items, tr_items, n_test = _split_one(classes[name], name, config, report, with_train)
         asked = config.n_test_general if name == GENERAL else config.n_test
         if n_test < asked:
-            log(f"{root} class {name!r}: holding out {n_test} test images instead of {asked} (small class)")
+            log(
+                f"{root} class {name!r}: holding out {n_test} test images instead of {asked} (small class)"
+            )
         for target, items in ((test, t_items), (train, tr_items)):
             for path, rgb, conversions in items:
                 keep = cached + rgb.nbytes <= budget

@@ -105,7 +105,9 @@ def test_bad_inputs_are_skipped_converted_and_counted(tmp_path):
     (root / "garbage.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
     (root / "notes.txt").write_text("not an image")
     lines = []
-    split = datasets.make_split(root, "", dataclasses.replace(CFG, n_test=0, n_test_general=0), log=lines.append)
+    split = datasets.make_split(
+        root, "", dataclasses.replace(CFG, n_test=0, n_test_general=0), log=lines.append
+    )
     names = sorted(p.name for p in split.train.paths)
     assert names == ["deep.png", "good.png", "gray.png", "ok.jpg", "rgba.png"]
     r = split.report
@@ -160,6 +162,8 @@ def test_held_out_set_is_the_same_for_every_selection_and_crop(tmp_path):
     for r in runs:
         assert set(r.test.paths) <= all_test
         assert not set(r.train.paths) & all_test
-        assert all(min(r.train.sizes[i]) >= (16 if r in runs[::2] else 30) for i in range(len(r.train)))
+        assert all(
+            min(r.train.sizes[i]) >= (16 if r in runs[::2] else 30) for i in range(len(r.train))
+        )
     per_class = set(runs[4].test.paths) | set(runs[6].test.paths)
     assert per_class == all_test

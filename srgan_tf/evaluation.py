@@ -1,0 +1,205 @@
+"""The study's model-by-class evaluation (Figure 9) and its best/worst comparison (Figure 10).
+
+Every generator is run on every class's held-out test images; per (model, class) the metrics of
+`srgan_tf.metrics` are averaged. A bicubic column is the baseline every model must beat.
+Outputs: one CSV matrix per metric (rows: classes, columns: models), all numbers as JSON,
+heatmaps with each class's best model outlined, a best/worst comparison image, and the SR
+images. Deterministic: the same inputs give identical numbers.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from tqdm import tqdm
+
+from srgan_tf import data, images, inference, metrics, weights
+from srgan_tf.models import build_generator
+
+BICUBIC = "bicubic"
+
+
+def find_generators(checkpoint_dir, extra=()):
+    """`{name: weight file}`: every `<checkpoint_dir>/<run>/g.weights.h5`, plus `extra` files.
+
+    A run folder's name is its model's name (`general`, `desert`, `srgan`, `demo`, ...).
+    """
+    found = {}
+    root = Path(checkpoint_dir)
+    if root.is_dir():
+        for path in sorted(root.glob("*/g.weights.h5")):
+            found[path.parent.name] = path
+    for path in extra:
+        path = Path(path)
+        name = path.name.split(".")[0]
+        found[name if name not in found else f"{name}_{len(found)}"] = path
+    return found
+
+
+def bicubic_up(lr, scale):
+    up = tf.image.resize(lr[None], [lr.shape[0] * scale, lr.shape[1] * scale], method="bicubic")[0]
+    return np.clip(up.numpy(), -1.0, 1.0)
+
+
+def evaluate(
+    generators,
+    test_sets,
+    data_cfg,
+    model_cfg,
+    out_dir,
+    tile=inference.DEFAULT_TILE,
+    log=print,
+    progress=True,
+):
+    """Runs every generator on every class's test images and writes the outputs.
+
+    Args:
+        generators: `{model name: weight file}`.
+        test_sets: `{class name: datasets.ImageSet}` of held-out images.
+        data_cfg: a `DataConfig` (scale and LR method).
+        model_cfg: a `ModelConfig` (generator size).
+        out_dir: where matrices, figures and SR images go.
+        tile: tiled-inference tile side (0: whole images).
+
+    Returns:
+        `{metric: {class: {model: mean}}}`, bicubic included.
+    """
+    out_dir = Path(out_dir)
+    scale = data_cfg.scale
+    g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
+    predict = inference.predictor(g)
+    pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
+    per_image = {}  # (model, cls) -> list of metric dicts
+    names = [BICUBIC, *generators]
+    total = sum(len(p) for p in pairs.values()) * len(names)
+    bar = tqdm(total=total, desc="evaluate", unit="image", disable=not progress)
+    for model in names:
+        if model != BICUBIC:
+            weights.load_weights(g, generators[model])
+        for cls, items in pairs.items():
+            rows = []
+            for path, lr, hr in items:
+                sr = (
+                    bicubic_up(lr, scale)
+                    if model == BICUBIC
+                    else inference.upscale(predict, lr, scale, tile)
+                )
+                sr_u8, hr_u8 = images.to_uint8(sr), images.to_uint8(hr)
+                rows.append(metrics.all_metrics(sr_u8, hr_u8, sr, hr, border=scale))
+                images.write_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png", sr_u8)
+                bar.update(1)
+            per_image[(model, cls)] = rows
+    bar.close()
+    keys = list(next(iter(per_image.values()))[0]) if per_image else []
+    results = {
+        k: {
+            cls: {m: float(np.mean([r[k] for r in per_image[(m, cls)]])) for m in names}
+            for cls in pairs
+        }
+        for k in keys
+    }
+    _write(results, per_image, pairs, names, out_dir)
+    log(summary_table(results, "psnr_y"))
+    return results
+
+
+def summary_table(results, metric):
+    classes = list(results[metric])
+    models = list(results[metric][classes[0]])
+    lines = [f"{metric}: " + " | ".join(["class", *models])]
+    for cls in classes:
+        lines.append(" | ".join([cls, *(f"{results[metric][cls][m]:.4f}" for m in models)]))
+    return "\n".join(lines)
+
+
+def best_model(results, metric, cls, include_bicubic=False):
+    row = {m: v for m, v in results[metric][cls].items() if include_bicubic or m != BICUBIC}
+    pick = min if metric in metrics.LOWER_IS_BETTER else max
+    return pick(row, key=row.get)
+
+
+def _atomic_text(path, text):
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _write(results, per_image, pairs, names, out_dir):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for metric, table in results.items():
+        lines = [",".join(["class", *names])]
+        lines += [",".join([cls, *(f"{table[cls][m]:.6f}" for m in names)]) for cls in table]
+        _atomic_text(out_dir / f"matrix_{metric}.csv", "\n".join(lines) + "\n")
+    detail = {
+        "matrices": results,
+        "images": {
+            f"{m}/{c}": [dict(r, image=str(p)) for r, (p, _, _) in zip(rows, pairs[c])]
+            for (m, c), rows in per_image.items()
+        },
+    }
+    _atomic_text(out_dir / "results.json", json.dumps(detail, indent=1))
+    for metric in ("mse", "psnr_y"):
+        heatmap(results, metric, out_dir / f"heatmap_{metric}.png")
+    if len(names) > 1:
+        comparison_figure(results, pairs, out_dir)
+
+
+def heatmap(results, metric, path):
+    """The study's Figure 9: classes x models, each class's best model outlined."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    classes = list(results[metric])
+    models = list(results[metric][classes[0]])
+    values = np.array([[results[metric][c][m] for m in models] for c in classes])
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(models), 1.2 + 0.6 * len(classes)))
+    cmap = "viridis_r" if metric in metrics.LOWER_IS_BETTER else "viridis"
+    im = ax.imshow(values, cmap=cmap, aspect="auto")
+    ax.set_xticks(range(len(models)), models, rotation=30, ha="right")
+    ax.set_yticks(range(len(classes)), classes)
+    for i, cls in enumerate(classes):
+        # The best column, bicubic included: a model that loses to the baseline must show it.
+        best = models.index(best_model(results, metric, cls, include_bicubic=True))
+        for j in range(len(models)):
+            ax.text(j, i, f"{values[i, j]:.4g}", ha="center", va="center", color="w", fontsize=9,
+                    fontweight="bold" if j == best else "normal")  # fmt: skip
+        ax.add_patch(
+            plt.Rectangle((best - 0.47, i - 0.45), 0.94, 0.9, fill=False, edgecolor="#39ff14", lw=3)
+        )
+    better = "lower" if metric in metrics.LOWER_IS_BETTER else "higher"
+    ax.set_title(f"{metric} ({better} is better)\nbest per class outlined in green", fontsize=10)
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def comparison_figure(results, pairs, out_dir, metric="mse"):
+    """The study's Figure 10: LR | bicubic | SR | HR for the best and the worst (model, class)."""
+    cells = [
+        (m, c, v) for c, row in results[metric].items() for m, v in row.items() if m != BICUBIC
+    ]
+    ordered = sorted(cells, key=lambda t: t[2], reverse=metric not in metrics.LOWER_IS_BETTER)
+    rows = []
+    for model, cls, _ in (ordered[0], ordered[-1]):
+        path, lr, hr = pairs[cls][0]
+        hr_u8 = images.to_uint8(hr)
+        s = hr_u8.shape[0] // lr.shape[0]
+        lr_big = np.repeat(np.repeat(images.to_uint8(lr), s, axis=0), s, axis=1)
+        bic = images.read_image(out_dir / "sr" / BICUBIC / cls / f"{Path(path).stem}.png")[0]
+        sr = images.read_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png")[0]
+        rows.append(np.concatenate([lr_big, bic, sr, hr_u8], axis=1))
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 8), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    images.write_image(out_dir / "best_worst.png", np.concatenate(rows, axis=0))
+    _atomic_text(
+        out_dir / "best_worst.txt",
+        f"columns: LR (nearest) | bicubic | SR | HR\nrow 1 (best {metric}): model {ordered[0][0]} on {ordered[0][1]}\n"
+        f"row 2 (worst {metric}): model {ordered[-1][0]} on {ordered[-1][1]}\n",
+    )

@@ -1,0 +1,82 @@
+"""The model-by-class evaluation (srgan_tf/evaluation.py) with any generator weights."""
+
+import json
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from srgan_tf import datasets, evaluation, weights
+from srgan_tf.config import DataConfig, ModelConfig
+from srgan_tf.models import build_generator
+
+MODEL = ModelConfig(n_res_blocks=1, filters=8)
+DATA = DataConfig(n_test=2, seed=0)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("eval")
+    rng = np.random.default_rng(0)
+    for cls in ("desert", "sea"):
+        for i in range(4):
+            (root / "data" / cls).mkdir(parents=True, exist_ok=True)
+            iio.imwrite(
+                root / "data" / cls / f"{i}.png", rng.integers(0, 256, (40, 44, 3), dtype=np.uint8)
+            )
+    ck = root / "ck"
+    for k, name in enumerate(("general", "desert")):
+        import keras
+
+        keras.utils.set_random_seed(k)
+        weights.save_weights(build_generator(1, 8), ck / name / "g.weights.h5")
+    classes, _ = datasets.discover(root / "data")
+    tests = {
+        c: datasets.make_split(root / "data", c, DATA, log=lambda *_: None, with_train=False).test
+        for c in classes
+    }
+    return root, ck, tests
+
+
+def run(setup, out):
+    root, ck, tests = setup
+    gens = evaluation.find_generators(ck)
+    return evaluation.evaluate(
+        gens, tests, DATA, MODEL, out, tile=16, log=lambda *_: None, progress=False
+    )
+
+
+def test_matrix_outputs_and_bicubic_baseline(setup, tmp_path):
+    res = run(setup, tmp_path / "a")
+    assert set(res) == {"mse", "one_minus_ssim", "psnr_rgb", "ssim_rgb", "psnr_y", "ssim_y"}
+    assert set(res["mse"]) == {"desert", "sea"}
+    assert list(res["mse"]["sea"]) == ["bicubic", "desert", "general"]
+    out = tmp_path / "a"
+    for name in [
+        "matrix_mse.csv",
+        "matrix_psnr_y.csv",
+        "results.json",
+        "heatmap_mse.png",
+        "heatmap_psnr_y.png",
+        "best_worst.png",
+    ]:
+        assert (out / name).is_file(), name
+    header = (out / "matrix_psnr_y.csv").read_text().splitlines()[0]
+    assert header == "class,bicubic,desert,general"
+    assert len(list((out / "sr" / "general" / "desert").glob("*.png"))) == 2
+    detail = json.loads((out / "results.json").read_text())
+    assert len(detail["images"]["desert/sea"]) == 2
+
+
+def test_two_runs_give_identical_numbers(setup, tmp_path):
+    a, b = run(setup, tmp_path / "a"), run(setup, tmp_path / "b")
+    assert a == b
+
+
+def test_best_model_direction():
+    res = {
+        "mse": {"c": {"bicubic": 0.1, "m1": 0.2, "m2": 0.05}},
+        "psnr_y": {"c": {"bicubic": 30.0, "m1": 31.0, "m2": 29.0}},
+    }
+    assert evaluation.best_model(res, "mse", "c") == "m2"
+    assert evaluation.best_model(res, "psnr_y", "c") == "m1"
