@@ -1,0 +1,107 @@
+"""Training input pipeline throughput vs. what the generator's training step consumes.
+
+Generates DIV2K-sized images (about 2040x1400, smooth random content, saved as PNG), splits
+them like a real run, then measures HR/LR patch pairs per second of `data.train_dataset` and,
+on the same machine, patches per second of the project's real init training step. The
+pipeline must deliver at least 10 times what training consumes.
+
+    python bench/data_throughput.py [--n_images=16] [--batch_size=8] [--crop_size=384]
+
+The last line is one JSON object.
+"""
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+from absl import app  # noqa: E402
+from absl import flags as absl_flags  # noqa: E402
+
+absl_flags.DEFINE_integer("n_images", 16, "DIV2K-sized images to generate.")
+absl_flags.DEFINE_integer("batch_size", 8, "Batch size (the study's 8).")
+absl_flags.DEFINE_integer("crop_size", 384, "HR patch side.")
+absl_flags.DEFINE_integer("epochs", 3, "Pipeline epochs to time.")
+absl_flags.DEFINE_integer("train_steps", 3, "Timed training steps (after one warm-up).")
+FLAGS = absl_flags.FLAGS
+
+
+def make_images(folder, n, rng):
+    from srgan_tf import images
+
+    for i in range(n):
+        h, w = 1400 + int(rng.integers(-60, 60)), 2040
+        small = rng.integers(0, 256, (h // 16 + 1, w // 16 + 1, 3)).astype(np.float32)
+        big = np.kron(small, np.ones((16, 16, 1)))[:h, :w]  # blocky, PNG-compressible content
+        noise = rng.normal(0, 6, big.shape)
+        images.write_image(folder / f"{i:04d}.png", np.clip(big + noise, 0, 255).astype(np.uint8))
+
+
+def main(argv):
+    del argv
+    from srgan_tf import data, datasets, training
+    from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
+
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "DIV2K_like"
+        make_images(folder, FLAGS.n_images, rng)
+        cfg = DataConfig(
+            crop_size=FLAGS.crop_size,
+            batch_size=FLAGS.batch_size,
+            n_images=0,
+            n_test=0,
+            n_test_general=0,
+        )
+        t0 = time.perf_counter()
+        split = datasets.make_split(folder, "", cfg)
+        scan_s = time.perf_counter() - t0
+
+        next(iter(data.train_dataset(split.train, cfg, epoch=99)))  # warm-up (tracing)
+        n = 0
+        t0 = time.perf_counter()
+        for epoch in range(FLAGS.epochs):
+            for lr, _ in data.train_dataset(split.train, cfg, epoch=epoch, patches_per_image=4):
+                n += int(lr.shape[0])
+        pipe_rate = n / (time.perf_counter() - t0)
+
+        run = TrainConfig(run_dir=str(Path(tmp) / "run"), progress=False)
+        trainer = training.Trainer(
+            ["init"], ModelConfig(), cfg, LossConfig(), run, split, log=lambda *_: None
+        )
+        batches = iter(data.train_dataset(split.train, cfg, epoch=0, patches_per_image=4))
+        trainer._init_step(next(batches))  # warm-up (tracing)
+        t0 = time.perf_counter()
+        for _ in range(FLAGS.train_steps):
+            trainer._init_step(next(batches))
+        train_rate = FLAGS.train_steps * FLAGS.batch_size / (time.perf_counter() - t0)
+
+    ratio = pipe_rate / train_rate
+    print(f"decode+split of {FLAGS.n_images} DIV2K-sized PNGs: {scan_s:.1f} s")
+    print(
+        f"input pipeline: {pipe_rate:.1f} patch pairs/s; init training step: {train_rate:.2f} patches/s"
+    )
+    print(
+        f"pipeline / training = {ratio:.1f}x (target >= 10x): {'OK' if ratio >= 10 else 'BELOW TARGET'}"
+    )
+    print(
+        json.dumps(
+            {
+                "pipeline_patches_per_s": round(pipe_rate, 2),
+                "train_patches_per_s": round(train_rate, 3),
+                "ratio": round(ratio, 1),
+                "crop_size": FLAGS.crop_size,
+                "batch_size": FLAGS.batch_size,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    app.run(main)
