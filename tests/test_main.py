@@ -82,3 +82,28 @@ def test_upscale_evaluate_export(tmp_path):
         "--mode=evaluate", f"--data_dir={data}", f"--checkpoint_dir={tmp_path / 'empty'}", *TINY
     )
     assert r.returncode == 1 and "no generators" in r.stderr
+
+
+def test_study_flagfiles_parse_into_configs():
+    """Each flagfile in flags/ parses, and command-line flags after it override it."""
+    code = (
+        "import sys; sys.argv = ['main.py', '--flagfile=flags/{f}', '--cls=desert', '--n_epoch=7']\n"
+        "import main; main.FLAGS(sys.argv)\n"
+        "m, d, l, t = main.make_configs()\n"
+        "print(main.FLAGS.mode, d.batch_size, d.crop_size, t.n_epoch, t.lr_init, d.cls)\n"
+    )
+    seen = {}
+    for f in ("div2k_init.cfg", "div2k_adversarial.cfg", "specialize.cfg"):
+        r = subprocess.run(
+            [sys.executable, "-c", code.format(f=f)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+        assert r.returncode == 0, r.stderr[-2000:]
+        seen[f] = r.stdout.split()
+    assert seen["div2k_init.cfg"][:3] == ["init", "8", "384"]
+    assert seen["div2k_adversarial.cfg"][0] == "adversarial"
+    assert seen["specialize.cfg"][0] == "specialize" and seen["specialize.cfg"][3] == "7"
+    assert seen["specialize.cfg"][5] == "desert"
