@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from srgan_tf import images
+from srgan_tf import atomic, images
 
 # Kaggle landscape-pictures: the "(n)" suffix of a file name is its class.
 LANDSCAPE_SUFFIXES = {
@@ -175,11 +175,7 @@ class Split:
         }
 
     def write_manifest(self, path):
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(self.manifest(), indent=1))
-        tmp.replace(path)
+        atomic.write_text(path, json.dumps(self.manifest(), indent=1))
 
 
 def _order(files, seed, cls):

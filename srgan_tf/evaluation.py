@@ -8,14 +8,13 @@ images. Deterministic: the same inputs give identical numbers.
 """
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from srgan_tf import data, images, inference, metrics, weights
+from srgan_tf import atomic, data, images, inference, metrics, weights
 from srgan_tf.models import build_generator
 
 BICUBIC = "bicubic"
@@ -120,18 +119,12 @@ def best_model(results, metric, cls, include_bicubic=False):
     return pick(row, key=row.get)
 
 
-def _atomic_text(path, text):
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _write(results, per_image, pairs, names, out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
     for metric, table in results.items():
         lines = [",".join(["class", *names])]
         lines += [",".join([cls, *(f"{table[cls][m]:.6f}" for m in names)]) for cls in table]
-        _atomic_text(out_dir / f"matrix_{metric}.csv", "\n".join(lines) + "\n")
+        atomic.write_text(out_dir / f"matrix_{metric}.csv", "\n".join(lines) + "\n")
     detail = {
         "matrices": results,
         "images": {
@@ -139,7 +132,7 @@ def _write(results, per_image, pairs, names, out_dir):
             for (m, c), rows in per_image.items()
         },
     }
-    _atomic_text(out_dir / "results.json", json.dumps(detail, indent=1))
+    atomic.write_text(out_dir / "results.json", json.dumps(detail, indent=1))
     for metric in ("mse", "psnr_y"):
         heatmap(results, metric, out_dir / f"heatmap_{metric}.png")
     if len(names) > 1:
@@ -174,10 +167,9 @@ def heatmap(results, metric, path):
     ax.set_title(f"{metric} ({better} is better)\nbest per class outlined in green", fontsize=10)
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110)
+    with atomic.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def comparison_figure(results, pairs, out_dir, metric="mse"):
@@ -198,7 +190,7 @@ def comparison_figure(results, pairs, out_dir, metric="mse"):
     width = max(r.shape[1] for r in rows)
     rows = [np.pad(r, ((0, 8), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
     images.write_image(out_dir / "best_worst.png", np.concatenate(rows, axis=0))
-    _atomic_text(
+    atomic.write_text(
         out_dir / "best_worst.txt",
         f"columns: LR (nearest) | bicubic | SR | HR\nrow 1 (best {metric}): model {ordered[0][0]} on {ordered[0][1]}\n"
         f"row 2 (worst {metric}): model {ordered[-1][0]} on {ordered[-1][1]}\n",

@@ -5,7 +5,6 @@ dropped first, so a killed and resumed run has one row per step.
 """
 
 import csv
-import os
 from pathlib import Path
 
 import matplotlib
@@ -13,18 +12,18 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from srgan_tf import atomic  # noqa: E402
+
 STEP_FIELDS = ["step", "phase", "epoch", "lr", "patches_per_s"]
 EPOCH_FIELDS = ["phase", "epoch", "step", "seconds"]
 LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss"]
 
 
 def _rewrite(path, fields, rows):
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic.atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, path)
 
 
 def _read(path):
@@ -112,9 +111,8 @@ def plot_history(epochs_csv, out_dir):
         ax.grid(alpha=0.3)
         ax.legend()
         fig.tight_layout()
-        tmp = out_dir / f".{name}.tmp.png"
-        fig.savefig(tmp, dpi=100)
+        with atomic.atomic_path(out_dir / name) as tmp:
+            fig.savefig(tmp, dpi=100)
         plt.close(fig)
-        os.replace(tmp, out_dir / name)
         written.append(out_dir / name)
     return written

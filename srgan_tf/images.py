@@ -4,12 +4,12 @@ Grayscale becomes RGB, alpha is dropped, 16-bit is scaled to 8-bit. A file that 
 or a truncated or corrupt one, raises `BadImage` with the reason so callers can skip and count it.
 """
 
-import os
-import tempfile
 from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
+
+from srgan_tf import atomic
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -101,15 +101,8 @@ def read_image(path):
 
 def write_image(path, rgb):
     """Writes an RGB uint8 image (format from the suffix) atomically: no half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        iio.imwrite(tmp, np.asarray(rgb, dtype=np.uint8), extension=path.suffix)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic.atomic_path(path) as tmp:
+        iio.imwrite(tmp, np.asarray(rgb, dtype=np.uint8), extension=Path(path).suffix)
 
 
 def to_uint8(image_pm1):

@@ -19,9 +19,7 @@ Every array is checked against the model before anything is assigned, so a refus
 the model exactly as it was.
 """
 
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -29,7 +27,7 @@ import h5py
 import keras
 import numpy as np
 
-from srgan_tf import safe_pickle
+from srgan_tf import atomic, safe_pickle
 
 
 class WeightFileError(ValueError):
@@ -266,14 +264,6 @@ def load_weights(model, path):
         var.assign(np.asarray(arr, dtype=var.dtype))
 
 
-def _atomic_target(path, suffix):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    return path, Path(tmp)
-
-
 def save_weights(model, path):
     """Writes Keras-native weights atomically (a reader never sees a half-written file).
 
@@ -286,12 +276,8 @@ def save_weights(model, path):
     """
     if not str(path).endswith(".weights.h5"):
         raise ValueError(f"Keras weight files must end in .weights.h5, got {path}")
-    path, tmp = _atomic_target(path, ".weights.h5")
-    try:
+    with atomic.atomic_path(path) as tmp:
         model.save_weights(str(tmp), overwrite=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def save_tensorlayer_npz(model, path):
@@ -304,10 +290,5 @@ def save_tensorlayer_npz(model, path):
     params = np.empty(len(values), dtype=object)
     for i, v in enumerate(values):
         params[i] = v
-    path, tmp = _atomic_target(path, ".npz")
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, params=params)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic.atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, params=params)
