@@ -112,6 +112,9 @@ class ScanReport:
     def add_skip(self, kind):
         self.skipped[kind] = self.skipped.get(kind, 0) + 1
 
+    def add_converted(self, kind):
+        self.converted[kind] = self.converted.get(kind, 0) + 1
+
     def summary(self, where):
         skipped = sum(self.skipped.values())
         parts = [f"{self.used} images used from {where}"]
@@ -144,10 +147,6 @@ class ImageSet:
         """The `(h, w, 3)` uint8 pixels of image `i` (decoded again if not cached)."""
         cached = self._arrays[i]
         return cached if cached is not None else images.read_image(self.paths[i])[0]
-
-    @property
-    def cached_bytes(self):
-        return sum(a.nbytes for a in self._arrays if a is not None)
 
 
 @dataclasses.dataclass
@@ -184,11 +183,16 @@ def _order(files, seed, cls):
     return [files[i] for i in rng.permutation(len(files))]
 
 
+def _n_test(cls, config):
+    """Held-out images asked for a class: the study took 50 from the general class, 20 others."""
+    return config.n_test_general if cls == GENERAL else config.n_test
+
+
 def _split_one(files, cls, config, report, with_train=True):
     """Walks one class's files in seeded order: `n_test` decodable images to test, whatever
     their size (so the held-out set never depends on --crop_size), then up to `n_images`
     images at least `crop_size` on each side to train."""
-    n_test = config.n_test_general if cls == GENERAL else config.n_test
+    n_test = _n_test(cls, config)
     n_train = (config.n_images if config.n_images > 0 else len(files)) if with_train else 0
     test, train = [], []
     decoded = []  # (path, rgb, conversions) of every readable file, in order, until enough
@@ -252,7 +256,7 @@ def make_split(root, cls, config, log=print, with_train=True):
     train, test = ImageSet(), ImageSet()
     for name in names:
         t_items, tr_items, n_test = _split_one(classes[name], name, config, report, with_train)
-        asked = config.n_test_general if name == GENERAL else config.n_test
+        asked = _n_test(name, config)
         if n_test < asked:
             log(
                 f"{root} class {name!r}: holding out {n_test} test images instead of {asked} (small class)"
@@ -263,7 +267,7 @@ def make_split(root, cls, config, log=print, with_train=True):
                 cached += rgb.nbytes if keep else 0
                 target.add(path, rgb, keep)
                 for c in conversions:
-                    report.converted[c] = report.converted.get(c, 0) + 1
+                    report.add_converted(c)
     report.used = len(train) + len(test)
     where = f"{root}" + (f" class {cls!r}" if cls else "")
     if not train and not test:
