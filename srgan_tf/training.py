@@ -128,6 +128,7 @@ class Trainer:
         self.phase = tf.Variable(0, dtype=tf.int64, trainable=False, name="phase")
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.epoch_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_step")
+        self._saved_state = None  # (step, phase, epoch, epoch_step) of the last save
         with self.strategy.scope():
             tracked = {"generator": self.g, **{f"{k}_optimizer": v for k, v in self.opt.items()}}
             if self.d is not None:
@@ -244,6 +245,11 @@ class Trainer:
                 opt.learning_rate.assign(value)
 
     def _save(self):
+        # Epoch ends, phase ends and --max_steps can coincide; write each state once.
+        state = (int(self.step), int(self.phase), int(self.epoch), int(self.epoch_step))
+        if state == self._saved_state:
+            return
+        self._saved_state = state
         self.manager.save(checkpoint_number=int(self.step))
         if self.chief:
             weights.save_weights(self.g, self.run_dir / "g.weights.h5")
@@ -283,6 +289,7 @@ class Trainer:
         ds = data.train_dataset(
             self.split.train,
             self.dcfg,
+            # Distinct draws per phase: the adversarial phase's epoch 0 is not init's epoch 0.
             epoch + 1000 * self.phases.index(phase),
             self.tcfg.patches_per_image,
         )
