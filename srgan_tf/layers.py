@@ -62,3 +62,55 @@ class VGGPreprocess(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "channel_order": self.channel_order}
+
+
+@keras.saving.register_keras_serializable(package="srgan_tf")
+class FusedBatchNormalization(keras.layers.BatchNormalization):
+    """`keras.layers.BatchNormalization` computed by TensorFlow's single fused kernel.
+
+    Keras 3's layer builds batch norm from about ten element-wise ops (and as many in the
+    gradient), upcasting bfloat16 activations to float32 around them; on CPU that costs as much
+    as the convolutions. `FusedBatchNormV3` does it in one pass, takes bfloat16 activations with
+    float32 statistics, has a one-kernel gradient, and lets oneDNN fuse it into the preceding
+    convolution at inference. Same variables, same arithmetic (the moving variance gets the
+    biased batch variance, like tensorlayer's and Keras' layers; the kernel returns the
+    unbiased one, so it is rescaled), so weights and checkpoints are interchangeable with the
+    plain layer. Synchronised statistics, masks and renorm fall back to the plain layer.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        if self.synchronized or mask is not None or self.renorm or self.axis not in (-1, 3):
+            return super().call(inputs, training=training, mask=mask)
+        x = inputs
+        if x.dtype not in (tf.float32, tf.bfloat16, tf.float16):
+            x = tf.cast(x, tf.float32)
+        gamma = tf.cast(self.gamma, tf.float32)
+        beta = tf.cast(self.beta, tf.float32)
+        if training and self.trainable:
+            y, mean, unbiased_var, *_ = tf.raw_ops.FusedBatchNormV3(
+                x=x,
+                scale=gamma,
+                offset=beta,
+                mean=tf.constant([], tf.float32),
+                variance=tf.constant([], tf.float32),
+                epsilon=self.epsilon,
+                data_format="NHWC",
+                is_training=True,
+            )
+            n = tf.cast(tf.size(x) // tf.shape(x)[-1], tf.float32)
+            var = unbiased_var * tf.maximum(n - 1.0, 1.0) / n
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
+            self.moving_variance.assign(self.moving_variance * m + var * (1.0 - m))
+        else:
+            y, *_ = tf.raw_ops.FusedBatchNormV3(
+                x=x,
+                scale=gamma,
+                offset=beta,
+                mean=tf.cast(self.moving_mean, tf.float32),
+                variance=tf.cast(self.moving_variance, tf.float32),
+                epsilon=self.epsilon,
+                data_format="NHWC",
+                is_training=False,
+            )
+        return tf.cast(y, self.compute_dtype)

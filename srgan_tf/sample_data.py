@@ -2,7 +2,7 @@
 
 Used whenever no data folder is given, so every mode runs on a fresh machine with no downloads.
 Three small classes stand in for the landscape classes (the study's matrix needs several):
-`photo` (everyday colour photos), `science` (microscopy, astronomy, retina) and `texture`
+`photo` (everyday photos), `science` (microscopy, astronomy, retina) and `texture`
 (grayscale textures, converted to RGB like any grayscale input).
 """
 
@@ -10,11 +10,11 @@ import os
 from pathlib import Path
 
 SAMPLE_CLASSES = {
-    "photo": ["astronaut", "coffee", "chelsea", "cat", "rocket", "stereo_motorcycle"],
+    "photo": ["astronaut", "coffee", "chelsea", "clock", "rocket", "stereo_motorcycle"],
     "science": ["hubble_deep_field", "retina", "immunohistochemistry", "cell", "moon"],
     "texture": ["grass", "gravel", "brick", "camera", "colorwheel"],
 }
-_VERSION = "1"
+_VERSION = "2"  # 2: `cat` was the same picture as `chelsea`; `clock` replaces it
 
 
 def default_root():
@@ -33,6 +33,12 @@ def sample_dir(root=None):
     stamp = root / ".complete"
     if stamp.exists() and stamp.read_text() == _VERSION:
         return root
+    if stamp.exists():  # an older sample set written by us: replace it, stale files included
+        for cls in root.iterdir():
+            if cls.is_dir():
+                for old in cls.glob("*.png"):
+                    old.unlink()
+        stamp.unlink()
     for cls, names in SAMPLE_CLASSES.items():
         for name in names:
             array = getattr(data, name)()

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from srgan_tf import data, distribute, images, losses, transfer, weights
+from srgan_tf import data, distribute, images, losses, run_lock, transfer, weights
 from srgan_tf.history import History
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
 
@@ -177,15 +177,29 @@ class Trainer:
 
     # ------------------------------------------------------------------ steps
 
+    def step_function(self, phase):
+        """The compiled training step of `phase`: `step((lr, hr))` -> dict of reduced losses.
+
+        The loop below calls it once per batch; `bench/train_speed.py` times it on its own.
+        """
+        fn = self._init_step if phase == "init" else self._adv_step
+        if fn is None:
+            raise ValueError(f"this trainer was built for {self.phases}, not {phase!r}")
+        return fn
+
     def _make_step(self, fn):
         strategy = self.strategy
 
-        @tf.function(reduce_retracing=True)
         def step(batch):
             per_replica = strategy.run(fn, args=batch)
             return {k: strategy.reduce("SUM", v, axis=None) for k, v in per_replica.items()}
 
-        return step
+        if strategy.num_replicas_in_sync == 1:
+            # One trace for every batch and patch size: the models are fully convolutional.
+            image = tf.TensorSpec([None, None, None, 3], tf.float32)
+            return tf.function(step, input_signature=[(image, image)])
+        # Per-replica values have no plain TensorSpec; a second size retraces once, generalised.
+        return tf.function(step, reduce_retracing=True)
 
     def _avg(self, per_example):
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.dcfg.batch_size)
@@ -261,6 +275,11 @@ class Trainer:
 
     def run(self):
         """Trains until every phase is done or `max_steps` is reached; returns the final losses."""
+        if self.chief:
+            try:
+                run_lock.acquire(self.run_dir)
+            except run_lock.RunLocked as e:
+                raise TrainingError(str(e)) from None
         self.restore_or_warm_start()
         history = History(self.run_dir, resume_step=int(self.step), enabled=self.chief)
         tb = tf.summary.create_file_writer(str(self.run_dir / "tb")) if self.chief else None
@@ -296,7 +315,7 @@ class Trainer:
         skip = int(self.epoch_step)
         if skip:
             ds = ds.skip(skip)
-        step_fn = self._init_step if phase == "init" else self._adv_step
+        step_fn = self.step_function(phase)
         bar = tqdm(
             total=self.steps_per_epoch,
             initial=skip,

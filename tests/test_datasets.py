@@ -145,6 +145,19 @@ def test_sample_set_is_built_from_scikit_image(tmp_path):
     )
     assert len(split.train) + len(split.test) == len(sample_data.SAMPLE_CLASSES["photo"])
     assert sample_data.sample_dir(tmp_path / "sample") == root  # second call reuses the files
+    # No two sample pictures are the same picture (skimage's `cat` is `chelsea`).
+    pixels = [images.read_image(p)[0].tobytes() for p in sorted(root.glob("*/*.png"))]
+    assert len(set(pixels)) == len(pixels)
+
+
+def test_an_older_sample_set_is_replaced_stale_files_included(tmp_path):
+    root = tmp_path / "sample"
+    (root / "photo").mkdir(parents=True)
+    images.write_image(root / "photo" / "cat.png", np.zeros((8, 8, 3), np.uint8))
+    (root / ".complete").write_text("1")
+    sample_data.sample_dir(root)
+    assert not (root / "photo" / "cat.png").exists()
+    assert (root / "photo" / "clock.png").exists()
 
 
 def test_held_out_set_is_the_same_for_every_selection_and_crop(tmp_path):

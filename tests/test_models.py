@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from srgan_tf.layers import PixelShuffle, VGGPreprocess
+from srgan_tf.layers import FusedBatchNormalization, PixelShuffle, VGGPreprocess
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
 from srgan_tf.models.vgg import layer_names
 
@@ -101,3 +101,67 @@ def test_mixed_precision_keeps_float32_outputs():
         assert d(np.zeros((1, 64, 64, 3), np.float32)).dtype == "float32"
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+def _bn_pair(seed=0):
+    """A fused and a plain Keras BatchNormalization with the same (non-trivial) variables."""
+    rng = np.random.default_rng(seed)
+    kw = dict(momentum=0.9, epsilon=1e-5)
+    fused, plain = FusedBatchNormalization(**kw), keras.layers.BatchNormalization(**kw)
+    for layer in (fused, plain):
+        layer.build((None, None, None, 6))
+    values = [
+        rng.normal(1, 0.2, 6),
+        rng.normal(0, 0.2, 6),
+        rng.normal(0, 0.1, 6),
+        rng.uniform(0.5, 2, 6),
+    ]
+    for layer in (fused, plain):
+        layer.set_weights([v.astype(np.float32) for v in values])
+    return fused, plain
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_batch_norm_is_keras_batch_norm(training):
+    import tensorflow as tf
+
+    fused, plain = _bn_pair()
+    x = tf.constant(np.random.default_rng(1).normal(0.3, 2.0, (3, 5, 7, 6)), tf.float32)
+    grads, outputs = [], []
+    for layer in (fused, plain):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=training)
+            loss = tf.reduce_sum(y * tf.range(6, dtype=tf.float32))
+        grads.append(tape.gradient(loss, [x, layer.gamma, layer.beta]))
+        outputs.append(y)
+    np.testing.assert_allclose(outputs[0], outputs[1], atol=1e-5)
+    for gf, gp in zip(*grads):
+        np.testing.assert_allclose(gf, gp, rtol=1e-4, atol=1e-4)
+    # Moving statistics moved (or not) the same way: the biased batch variance, momentum 0.9.
+    for a, b in zip(fused.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    if training:
+        assert not np.allclose(fused.moving_mean.numpy(), _bn_pair()[0].moving_mean.numpy())
+
+
+def test_fused_batch_norm_frozen_uses_moving_stats_and_bfloat16_is_close():
+    import tensorflow as tf
+
+    fused, plain = _bn_pair()
+    fused.trainable = plain.trainable = False  # transfer learning: frozen layers infer
+    x = tf.constant(np.random.default_rng(2).normal(0, 1, (2, 4, 4, 6)), tf.float32)
+    np.testing.assert_allclose(fused(x, training=True), plain(x, training=False), atol=1e-5)
+    before = fused.get_weights()
+    fused(x, training=True)
+    for a, b in zip(before, fused.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    half = FusedBatchNormalization(momentum=0.9, epsilon=1e-5, dtype="mixed_bfloat16")
+    half.build((None, None, None, 6))
+    half.set_weights(fused.get_weights())
+    y = half(tf.cast(x, tf.bfloat16), training=True)
+    assert y.dtype == tf.bfloat16
+    ref = FusedBatchNormalization(momentum=0.9, epsilon=1e-5)
+    ref.build((None, None, None, 6))
+    ref.set_weights(fused.get_weights())
+    np.testing.assert_allclose(tf.cast(y, tf.float32), ref(x, training=True), atol=0.05)

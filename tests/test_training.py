@@ -174,6 +174,46 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(split, tmp_path):
     assert sorted(p.name for p in ckpt_dir.iterdir()) == good
 
 
+def test_a_second_process_cannot_train_into_a_busy_run_folder(split, tmp_path):
+    t = tcfg(tmp_path, max_steps=1)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from srgan_tf import run_lock; run_lock.acquire(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(60)",
+            t.run_dir,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(training.TrainingError, match=rf"in use by .* \(pid {holder.pid}\)"):
+            trainer(["init"], split, t).run()
+        assert not (Path(t.run_dir) / "ckpt").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel drops the lock with its holder, however it died: no stale lock.
+    tr = trainer(["init"], split, t)
+    tr.run()
+    assert int(tr.step) == 1
+
+
+def test_a_new_patch_size_does_not_retrace_the_step(split, tmp_path):
+    import tensorflow as tf
+
+    tr = trainer(["init"], split, tcfg(tmp_path))
+    step = tr.step_function("init")
+    for batch, side in [(2, 8), (2, 12), (3, 5)]:
+        lr = tf.random.uniform((batch, side, side, 3), -1, 1)
+        hr = tf.random.uniform((batch, 4 * side, 4 * side, 3), -1, 1)
+        assert np.isfinite(float(step((lr, hr))["mse"]))
+    assert step.experimental_get_tracing_count() == 1
+
+
 @pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
 def test_mixed_precision_steps(split, tmp_path, precision):
     import keras

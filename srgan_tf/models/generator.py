@@ -1,13 +1,13 @@
 """The SRGAN generator (Ledig et al. 2017, Fig. 4), exactly as tensorlayer/srgan's `get_G`.
 
 conv3x3 64 + ReLU; 16 residual blocks (conv, BN, ReLU, conv, BN, add); conv + BN + the long skip;
-two x2 sub-pixel upsamplers (conv3x3 256, pixel shuffle, ReLU); conv1x1 3 + tanh. Fully
+two x2 sub-pixel upsamplers (conv3x3 256, ReLU, pixel shuffle); conv1x1 3 + tanh. Fully
 convolutional: any input size, output 4x larger, both in [-1, 1].
 """
 
 import keras
 
-from srgan_tf.layers import PixelShuffle
+from srgan_tf.layers import FusedBatchNormalization, PixelShuffle
 
 N_RES_BLOCKS = 16
 # tensorlayer's BatchNorm defaults (decay 0.9, epsilon 1e-5); Keras' default epsilon (1e-3)
@@ -42,7 +42,8 @@ def conv(filters, kernel, name, use_bias=True, strides=1, activation=None):
 def batch_norm(name, synchronized=False):
     # moving_variance starts at one (Keras) where tensorlayer starts it at zero; this only
     # changes inference of an untrained model and is kept so a fresh model is usable.
-    return keras.layers.BatchNormalization(
+    # The fused kernel is about 1.4x faster end to end in bfloat16 (bench/train_speed.py).
+    return FusedBatchNormalization(
         momentum=BN_MOMENTUM,
         epsilon=BN_EPSILON,
         gamma_initializer=gamma_init(),
@@ -83,8 +84,10 @@ def build_generator(n_res_blocks=N_RES_BLOCKS, filters=64, synchronized_bn=False
     x = keras.layers.Add(name="generator_trunk_add")([x, skip])
     for i in (1, 2):
         x = conv(256, 3, f"generator_up{i}_conv")(x)
-        x = PixelShuffle(2, name=f"generator_up{i}_shuffle")(x)
+        # The reference shuffles, then applies ReLU. The shuffle only moves values, so ReLU
+        # first is the same function, and oneDNN fuses it into the convolution.
         x = keras.layers.ReLU(name=f"generator_up{i}_relu")(x)
+        x = PixelShuffle(2, name=f"generator_up{i}_shuffle")(x)
     x = conv(3, 1, "generator_conv_out")(x)
     # float32 output under mixed precision: losses and saved images need the full range.
     outputs = keras.layers.Activation("tanh", dtype="float32", name="generator_tanh")(x)

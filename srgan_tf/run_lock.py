@@ -1,0 +1,51 @@
+"""One training process per run folder: an exclusive `flock` on `RUN_DIR/.lock`.
+
+Two processes training into one folder would interleave checkpoints and history rows. The
+lock is held for the life of the process (the kernel drops it when the process dies, however
+it dies), so a killed run never leaves a stale lock behind.
+"""
+
+import fcntl
+import os
+from pathlib import Path
+
+
+class RunLocked(RuntimeError):
+    """Another live process holds the run folder."""
+
+
+_held = {}  # path -> open file: the lock lives as long as the file stays open
+
+
+def acquire(run_dir):
+    """Locks `run_dir` for this process (idempotent).
+
+    Raises:
+        RunLocked: another process holds it; the message names the folder and its pid.
+    """
+    path = (Path(run_dir) / ".lock").resolve()
+    if path in _held:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    f = open(path, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        owner = f.read().strip() or "unknown"
+        f.close()
+        raise RunLocked(
+            f"{run_dir} is in use by another training process (pid {owner}); wait for it, stop "
+            f"it, or pass another --checkpoint_dir"
+        ) from None
+    f.truncate(0)
+    f.write(str(os.getpid()))
+    f.flush()
+    _held[path] = f
+
+
+def release(run_dir):
+    """Drops the lock early (tests that train twice into one folder in one process)."""
+    f = _held.pop((Path(run_dir) / ".lock").resolve(), None)
+    if f is not None:
+        f.close()
