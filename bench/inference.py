@@ -1,7 +1,12 @@
-"""Inference speed and memory: output megapixels per second and peak RSS, float32 and bfloat16.
+"""Inference speed and memory: output megapixels per second and peak RSS, float32 and bfloat16,
+and the same side by side with the tensorlayer reference.
 
 Each precision runs in its own process so its peak RSS is its own. Default input: 2040x1356
 (DIV2K-sized LR), output 8160x5424, through tiled inference.
+
+Side by side: one `--compare_size` square LR image (default 256), whole-image passes, the port
+(`inference.predictor`, traced) alternating with tensorlayer's generator called eagerly in
+float32 as the reference's `evaluate()` does; medians over `--rounds`, and the ratio.
 
     python bench/inference.py [--width=2040 --height=1356 --tile=256 --precisions=float32,mixed_bfloat16]
 
@@ -50,12 +55,70 @@ def child(precision, width, height, tile):
     )
 
 
+def compare(precision, size, rounds):
+    """Whole-image passes, port and tensorlayer reference alternating; prints one JSON line."""
+    import statistics
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    import keras
+    import numpy as np
+    from tl_reference import tl_generator
+
+    from srgan_tf import inference
+    from srgan_tf.models import build_generator
+
+    ref = tl_generator((1, None, None, 3))
+    ref.eval()
+    keras.mixed_precision.set_global_policy(precision)
+    predict = inference.predictor(build_generator())
+    lr = np.random.default_rng(0).uniform(-1, 1, (size, size, 3)).astype(np.float32)
+
+    def port():
+        return inference.upscale(predict, lr, tile=0)
+
+    def reference():
+        return ref(lr[None]).numpy()[0]
+
+    port(), reference()  # warm-up
+    times = {"port": [], "reference": []}
+    for _ in range(rounds):
+        for name, fn in (("port", port), ("reference", reference)):
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    mp = (4 * size) ** 2 / 1e6
+    port_rate = mp / statistics.median(times["port"])
+    ref_rate = mp / statistics.median(times["reference"])
+    print(
+        json.dumps(
+            {
+                "precision": precision,
+                "lr_size": size,
+                "port_output_mp_per_s": round(port_rate, 4),
+                "reference_output_mp_per_s": round(ref_rate, 4),
+                "ratio": round(port_rate / ref_rate, 3),
+            }
+        )
+    )
+
+
+def _child_json(cmd):
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     args = dict(a.lstrip("-").split("=", 1) for a in sys.argv[1:] if "=" in a)
     width, height = int(args.get("width", 2040)), int(args.get("height", 1356))
     tile = int(args.get("tile", 256))
+    size, rounds = int(args.get("compare_size", 256)), int(args.get("rounds", 3))
     if "child" in args:
         return child(args["child"], width, height, tile)
+    if "compare_child" in args:
+        return compare(args["compare_child"], size, rounds)
     results = []
     for precision in args.get("precisions", "float32,mixed_bfloat16").split(","):
         cmd = [
@@ -66,17 +129,38 @@ def main():
             f"--height={height}",
             f"--tile={tile}",
         ]
-        line = (
-            subprocess.run(cmd, capture_output=True, text=True, check=True)
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        r = json.loads(line)
+        r = _child_json(cmd)
         results.append(r)
         print(
             f"{precision:>15}: {r['output_mp_per_s']:.3f} output MP/s, {r['seconds']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GB, output {r['output']}"
         )
-    print(json.dumps({"input": [height, width], "tile": tile, "results": results}))
+    side_by_side = []
+    for precision in args.get("precisions", "float32,mixed_bfloat16").split(","):
+        r = _child_json(
+            [
+                sys.executable,
+                __file__,
+                f"--compare_child={precision}",
+                f"--compare_size={size}",
+                f"--rounds={rounds}",
+            ]
+        )
+        side_by_side.append(r)
+        print(
+            f"{precision:>15} vs reference, {size}x{size} whole image: port "
+            f"{r['port_output_mp_per_s']:.3f} MP/s, reference (float32, eager) "
+            f"{r['reference_output_mp_per_s']:.3f} MP/s, ratio {r['ratio']:.2f}x"
+        )
+    print(
+        json.dumps(
+            {
+                "input": [height, width],
+                "tile": tile,
+                "results": results,
+                "side_by_side": side_by_side,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

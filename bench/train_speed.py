@@ -184,6 +184,24 @@ def step_flops(step, batch, lr_size):
     return (3 * g + 5 * d + 3 * v) * batch
 
 
+def conv_peak_gflops(precision, batch, lr_size, repeats=20):
+    """This machine's throughput on the generator's dominant op: a 3x3 64->64 convolution of
+    the trunk's shape, alone, in the precision's compute dtype. No step made of such convs
+    can go faster, so `peak / reference GFLOP/s` is the highest ratio this machine allows."""
+    import tensorflow as tf
+
+    dtype = tf.bfloat16 if "bfloat16" in precision else tf.float32
+    x = tf.cast(tf.random.uniform((batch, lr_size, lr_size, 64)), dtype)
+    w = tf.cast(tf.random.uniform((3, 3, 64, 64)), dtype)
+    conv = tf.function(lambda x, w: tf.nn.conv2d(x, w, 1, "SAME"))
+    conv(x, w).numpy()
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        y = conv(x, w)
+    y.numpy()
+    return 2 * batch * lr_size**2 * 9 * 64 * 64 * repeats / (time.perf_counter() - t0) / 1e9
+
+
 # ----------------------------------------------------------------------------- runs
 
 
@@ -270,6 +288,7 @@ def main(argv=None):
     keras.mixed_precision.set_global_policy("float32")
     flops = step_flops(args.step, args.batch, args.lr_size)
     port_flops = flops * port_rate / args.batch
+    peak = conv_peak_gflops(args.precision, args.batch, args.lr_size)
     result = {
         "step": args.step,
         "precision": args.precision,
@@ -285,7 +304,12 @@ def main(argv=None):
         "reference_gflop_per_s": round(flops * ref_rate / args.batch / 1e9, 1)
         if ref_rate
         else None,
+        "conv_peak_gflop_per_s": round(peak, 1),
+        "port_fraction_of_peak": round(port_flops / 1e9 / peak, 3),
     }
+    if ref_rate:
+        # The fastest any step can be here (every FLOP at the conv peak), over the reference.
+        result["ceiling_ratio"] = round(peak / result["reference_gflop_per_s"], 2)
     print(
         f"{args.step} step, batch {args.batch}, {args.lr_size}->{args.lr_size * 4}: "
         f"port ({args.precision}) {port_rate:.3f} patches/s, {port_flops / 1e9:.0f} GFLOP/s"
@@ -294,6 +318,11 @@ def main(argv=None):
             if ref_rate
             else ""
         )
+    )
+    print(
+        f"conv peak of this machine ({args.precision}): {peak:.0f} GFLOP/s; the port runs at "
+        f"{100 * result['port_fraction_of_peak']:.0f}% of it"
+        + (f"; ceiling ratio {result['ceiling_ratio']:.2f}x" if ref_rate else "")
     )
     if args.rss_batch:
         sides = ["port"] + ([] if args.skip_reference else ["reference"])

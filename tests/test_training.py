@@ -322,3 +322,36 @@ def test_sigkill_at_any_moment_resumes_from_a_valid_checkpoint(tmp_path):
     r = cli(*args, "--max_steps=0", "--n_epoch_init=0")  # resume only: restore must succeed
     assert r.returncode == 0, r.stderr[-2000:]
     assert "Resuming from step" in r.stdout
+
+
+def test_bfloat16_init_reaches_the_float32_mse(tmp_path):
+    """Same data, seed and steps: the mixed_bfloat16 run ends within a few percent of float32."""
+    import keras
+
+    from srgan_tf import sample_data
+
+    root = sample_data.sample_dir(tmp_path / "sample")
+    data = DataConfig(crop_size=48, batch_size=4, seed=0, brightness_delta=0, contrast_upper=0)
+    split = datasets.make_split(root, "", data, log=lambda *_: None)
+    model = ModelConfig(n_res_blocks=2, filters=16)
+    mse = {}
+    try:
+        for precision in ("float32", "mixed_bfloat16"):
+            t = tcfg(
+                tmp_path / precision,
+                precision=precision,
+                n_epoch_init=100,
+                max_steps=150,
+                lr_init=1e-3,
+                patches_per_image=8,
+                save_every=0,
+            )
+            trainer(["init"], split, t, model=model, data=data).run()
+            steps = rows(Path(t.run_dir) / "history_steps.csv")
+            mse[precision] = np.mean([float(r["mse"]) for r in steps[-50:]])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    first = float(steps[0]["mse"])
+    assert mse["float32"] < 0.75 * first  # it learned something, so the comparison means something
+    print("bf16/fp32 MSE over the last 50 steps:", mse)
+    assert abs(mse["mixed_bfloat16"] / mse["float32"] - 1) < 0.05, mse
