@@ -195,11 +195,16 @@ def conv_peak_gflops(precision, batch, lr_size, repeats=20):
     w = tf.cast(tf.random.uniform((3, 3, 64, 64)), dtype)
     conv = tf.function(lambda x, w: tf.nn.conv2d(x, w, 1, "SAME"))
     conv(x, w).numpy()
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        y = conv(x, w)
-    y.numpy()
-    return 2 * batch * lr_size**2 * 9 * 64 * 64 * repeats / (time.perf_counter() - t0) / 1e9
+    best = 0.0
+    for _ in range(5):  # best of five: the peak, not a moment when something else ran
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            y = conv(x, w)
+        y.numpy()
+        best = max(
+            best, 2 * batch * lr_size**2 * 9 * 64 * 64 * repeats / (time.perf_counter() - t0)
+        )
+    return best / 1e9
 
 
 # ----------------------------------------------------------------------------- runs

@@ -173,23 +173,50 @@ def heatmap(results, metric, path):
 
 
 def comparison_figure(results, pairs, out_dir, metric="mse"):
-    """The study's Figure 10: LR | bicubic | SR | HR for the best and the worst (model, class)."""
+    """The study's Figure 10: LR | bicubic | SR | HR for the best and the worst (model, class),
+    each panel titled, with its PSNR-Y against HR."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     cells = [
         (m, c, v) for c, row in results[metric].items() for m, v in row.items() if m != BICUBIC
     ]
     ordered = sorted(cells, key=lambda t: t[2], reverse=metric not in metrics.LOWER_IS_BETTER)
-    rows = []
-    for model, cls, _ in (ordered[0], ordered[-1]):
+    picked = [("best", *ordered[0][:2]), ("worst", *ordered[-1][:2])]
+    fig, axes = plt.subplots(len(picked), 4, figsize=(16, 4.4 * len(picked)), squeeze=False)
+    for row, (label, model, cls) in zip(axes, picked):
         path, lr, hr = pairs[cls][0]
         hr_u8 = images.to_uint8(hr)
         s = hr_u8.shape[0] // lr.shape[0]
         lr_big = np.repeat(np.repeat(images.to_uint8(lr), s, axis=0), s, axis=1)
         bic = images.read_image(out_dir / "sr" / BICUBIC / cls / f"{Path(path).stem}.png")[0]
         sr = images.read_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png")[0]
-        rows.append(np.concatenate([lr_big, bic, sr, hr_u8], axis=1))
-    width = max(r.shape[1] for r in rows)
-    rows = [np.pad(r, ((0, 8), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
-    images.write_image(out_dir / "best_worst.png", np.concatenate(rows, axis=0))
+
+        def db(x, hr_u8=hr_u8, s=s):
+            y = metrics.crop_border(metrics.rgb_to_y(x), s)
+            return metrics.psnr(y, metrics.crop_border(metrics.rgb_to_y(hr_u8), s))
+
+        panels = [
+            (lr_big, f"LR x{s} (nearest)"),
+            (bic, f"bicubic: {db(bic):.2f} dB"),
+            (sr, f"{model}: {db(sr):.2f} dB"),
+            (hr_u8, "HR"),
+        ]
+        for ax, (img, title) in zip(row, panels):
+            ax.imshow(img[: hr_u8.shape[0], : hr_u8.shape[1]])
+            ax.set_title(title, fontsize=11)
+            ax.axis("off")
+        row[0].text(
+            -0.04, 0.5, f"{label} {metric}\n{model} on {cls}\n{Path(path).name}",
+            transform=row[0].transAxes, ha="right", va="center", fontsize=10,
+        )  # fmt: skip
+    fig.suptitle("PSNR-Y against HR (border cropped)", fontsize=12)
+    fig.tight_layout()
+    with atomic.atomic_path(out_dir / "best_worst.png") as tmp:
+        fig.savefig(tmp, dpi=90)
+    plt.close(fig)
     atomic.write_text(
         out_dir / "best_worst.txt",
         f"columns: LR (nearest) | bicubic | SR | HR\nrow 1 (best {metric}): model {ordered[0][0]} on {ordered[0][1]}\n"
