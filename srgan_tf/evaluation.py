@@ -136,7 +136,7 @@ def _write(results, per_image, pairs, names, out_dir):
     for metric in ("mse", "psnr_y"):
         heatmap(results, metric, out_dir / f"heatmap_{metric}.png")
     if len(names) > 1:
-        comparison_figure(results, pairs, out_dir)
+        comparison_figure(results, per_image, pairs, out_dir)
 
 
 def heatmap(results, metric, path):
@@ -172,9 +172,9 @@ def heatmap(results, metric, path):
     plt.close(fig)
 
 
-def comparison_figure(results, pairs, out_dir, metric="mse"):
+def comparison_figure(results, per_image, pairs, out_dir, metric="mse"):
     """The study's Figure 10: LR | bicubic | SR | HR for the best and the worst (model, class),
-    each panel titled, with its PSNR-Y against HR."""
+    each panel titled with its PSNR-Y against HR (the number in results.json)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,15 +193,10 @@ def comparison_figure(results, pairs, out_dir, metric="mse"):
         lr_big = np.repeat(np.repeat(images.to_uint8(lr), s, axis=0), s, axis=1)
         bic = images.read_image(out_dir / "sr" / BICUBIC / cls / f"{Path(path).stem}.png")[0]
         sr = images.read_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png")[0]
-
-        def db(x, hr_u8=hr_u8, s=s):
-            y = metrics.crop_border(metrics.rgb_to_y(x), s)
-            return metrics.psnr(y, metrics.crop_border(metrics.rgb_to_y(hr_u8), s))
-
         panels = [
             (lr_big, f"LR x{s} (nearest)"),
-            (bic, f"bicubic: {db(bic):.2f} dB"),
-            (sr, f"{model}: {db(sr):.2f} dB"),
+            (bic, f"bicubic: {per_image[(BICUBIC, cls)][0]['psnr_y']:.2f} dB"),
+            (sr, f"{model}: {per_image[(model, cls)][0]['psnr_y']:.2f} dB"),
             (hr_u8, "HR"),
         ]
         for ax, (img, title) in zip(row, panels):

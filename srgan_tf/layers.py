@@ -75,11 +75,13 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     convolution at inference. Same variables, same arithmetic (the moving variance gets the
     biased batch variance, like tensorlayer's and Keras' layers; the kernel returns the
     unbiased one, so it is rescaled), so weights and checkpoints are interchangeable with the
-    plain layer. Synchronised statistics, masks and renorm fall back to the plain layer.
+    plain layer. Synchronised statistics, masks, renorm and a missing gamma or beta fall back to
+    the plain layer.
     """
 
     def call(self, inputs, training=None, mask=None):
-        if self.synchronized or mask is not None or self.renorm or self.axis not in (-1, 3):
+        plain = self.synchronized or self.renorm or not (self.scale and self.center)
+        if plain or mask is not None or self.axis not in (-1, 3):
             return super().call(inputs, training=training, mask=mask)
         x = inputs
         if x.dtype not in (tf.float32, tf.bfloat16, tf.float16):

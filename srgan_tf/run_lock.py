@@ -42,10 +42,3 @@ def acquire(run_dir):
     f.write(str(os.getpid()))
     f.flush()
     _held[path] = f
-
-
-def release(run_dir):
-    """Drops the lock early (tests that train twice into one folder in one process)."""
-    f = _held.pop((Path(run_dir) / ".lock").resolve(), None)
-    if f is not None:
-        f.close()
