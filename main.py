@@ -64,7 +64,7 @@ def default_g_weights():
     root = Path(FLAGS.checkpoint_dir)
     order = {
         "adversarial": ["init/g.weights.h5"],
-        "specialize": ["srgan/g.weights.h5", "g_srgan.npz"],
+        "specialize": ["srgan/g.weights.h5", "g_srgan.npz", "demo/g.weights.h5"],
     }
     for candidate in order.get(FLAGS.mode, []):
         if (root / candidate).is_file():
@@ -100,8 +100,8 @@ def train(phases):
             )
     if FLAGS.mode == "specialize" and not tcfg.g_weights:
         raise training.TrainingError(
-            "--mode=specialize needs a pretrained generator: pass --g_weights=FILE (e.g. the official "
-            "checkpoints/g_srgan.npz) or train one with --mode=init/adversarial first"
+            f"--mode=specialize needs a pretrained generator: pass --g_weights=FILE (e.g. the official "
+            f"{Path(FLAGS.checkpoint_dir) / 'g_srgan.npz'}) or train one with --mode=init/adversarial first"
         )
     devices = None
     if FLAGS.cpu_replicas > 1:

@@ -106,9 +106,15 @@ class Trainer:
             self.g = build_generator(m.n_res_blocks, m.filters, synchronized_bn=sync)
             self.d = self.vgg = None
             if self.adversarial:
-                self.d = build_discriminator(
-                    m.discriminator, self.dcfg.crop_size, m.d_filters, synchronized_bn=sync
-                )
+                try:
+                    self.d = build_discriminator(
+                        m.discriminator, self.dcfg.crop_size, m.d_filters, synchronized_bn=sync
+                    )
+                except ValueError as e:  # a crop the discriminator's strides cannot divide
+                    raise TrainingError(
+                        f"--crop_size={self.dcfg.crop_size} does not fit --discriminator="
+                        f"{m.discriminator}: {e} (--discriminator=paper takes multiples of 16)"
+                    ) from None
                 if t.use_vgg:
                     self.vgg = load_vgg(m, t)
             if t.n_trainable:

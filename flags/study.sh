@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole "Specialized SR-GAN" study, end to end:
+#   1. init (MSE only) on DIV2K            -> $CKPT/init/
+#   2. adversarial (SRGAN) on DIV2K        -> $CKPT/srgan/
+#   3. specialise srgan to every class     -> $CKPT/<class>/   (last layer only)
+#   4. the model-by-class loss matrix      -> $OUT/
+#
+# Usage:  bash flags/study.sh [extra main.py flags...]
+# Environment (defaults in brackets):
+#   DIV2K       DIV2K HR images              [data/DIV2K_train_HR]
+#   LANDSCAPES  landscape pictures           [data/landscapes]
+#   CLASSES     classes to specialise to     [general mountain desert sea beach island]
+#   CKPT        run folders                  [checkpoints/study]
+#   OUT         evaluation outputs           [results/study]
+# Extra flags go to every run (e.g. --precision=mixed_bfloat16). Every step resumes
+# where it stopped, so rerunning the script after an interruption continues the study.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DIV2K=${DIV2K:-data/DIV2K_train_HR}
+LANDSCAPES=${LANDSCAPES:-data/landscapes}
+CLASSES=${CLASSES:-general mountain desert sea beach island}
+CKPT=${CKPT:-checkpoints/study}
+OUT=${OUT:-results/study}
+
+python main.py --flagfile=flags/div2k_init.cfg --data_dir="$DIV2K" --checkpoint_dir="$CKPT" "$@"
+python main.py --flagfile=flags/div2k_adversarial.cfg --data_dir="$DIV2K" --checkpoint_dir="$CKPT" "$@"
+for cls in $CLASSES; do
+  python main.py --flagfile=flags/specialize.cfg --g_weights="$CKPT/srgan/g.weights.h5" \
+    --data_dir="$LANDSCAPES" --cls="$cls" --checkpoint_dir="$CKPT" "$@"
+done
+# Every $CKPT/*/g.weights.h5 (init, srgan and each class) against bicubic, on every class.
+python main.py --mode=evaluate --data_dir="$LANDSCAPES" --checkpoint_dir="$CKPT" --output="$OUT" "$@"
