@@ -137,35 +137,62 @@ def _write(results, per_image, pairs, names, out_dir):
     for metric in ("mse", "psnr_y"):
         heatmap(results, metric, out_dir / f"heatmap_{metric}.png")
     if len(names) > 1:
+        gain_heatmap(results, out_dir / "heatmap_psnr_y_gain.png")
         comparison_figure(results, per_image, pairs, out_dir)
 
 
 def heatmap(results, metric, path):
     """The study's Figure 9: classes x models, each class's best model outlined."""
+    classes = list(results[metric])
+    models = list(results[metric][classes[0]])
+    values = np.array([[results[metric][c][m] for m in models] for c in classes])
+    # The best column, bicubic included: a model that loses to the baseline must show it.
+    best = [models.index(best_model(results, metric, c, include_bicubic=True)) for c in classes]
+    better = "lower" if metric in metrics.LOWER_IS_BETTER else "higher"
+    _draw_matrix(
+        values, classes, models, best, path,
+        title=f"{metric} ({better} is better)\nbest per class outlined in green",
+        cmap="viridis_r" if metric in metrics.LOWER_IS_BETTER else "viridis",
+        fmt="{:.4g}",
+    )  # fmt: skip
+
+
+def gain_heatmap(results, path):
+    """PSNR-Y gain over bicubic (dB) of every model on every class: red loses to bicubic,
+    blue beats it. The absolute matrix is dominated by how hard each class is; this one shows
+    what a model adds."""
+    table = results["psnr_y"]
+    classes = list(table)
+    models = [m for m in table[classes[0]] if m != BICUBIC]
+    values = np.array([[table[c][m] - table[c][BICUBIC] for m in models] for c in classes])
+    span = max(float(np.abs(values).max()), 0.1)
+    _draw_matrix(
+        values, classes, models, [int(np.argmax(row)) for row in values], path,
+        title="PSNR-Y gain over bicubic (dB)\nbest per class outlined in green",
+        cmap="RdBu", fmt="{:+.2f}", vmin=-span, vmax=span,
+        text_color=lambda v: "w" if abs(v) > 0.6 * span else "k",  # readable on dark cells
+    )  # fmt: skip
+
+
+def _draw_matrix(values, rows, cols, best, path, title, cmap, fmt, text_color=None, **norm):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    classes = list(results[metric])
-    models = list(results[metric][classes[0]])
-    values = np.array([[results[metric][c][m] for m in models] for c in classes])
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(models), 1.2 + 0.6 * len(classes)))
-    cmap = "viridis_r" if metric in metrics.LOWER_IS_BETTER else "viridis"
-    im = ax.imshow(values, cmap=cmap, aspect="auto")
-    ax.set_xticks(range(len(models)), models, rotation=30, ha="right")
-    ax.set_yticks(range(len(classes)), classes)
-    for i, cls in enumerate(classes):
-        # The best column, bicubic included: a model that loses to the baseline must show it.
-        best = models.index(best_model(results, metric, cls, include_bicubic=True))
-        for j in range(len(models)):
-            ax.text(j, i, f"{values[i, j]:.4g}", ha="center", va="center", color="w", fontsize=9,
-                    fontweight="bold" if j == best else "normal")  # fmt: skip
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(cols), 1.2 + 0.6 * len(rows)))
+    im = ax.imshow(values, cmap=cmap, aspect="auto", **norm)
+    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
+    ax.set_yticks(range(len(rows)), rows)
+    for i, b in enumerate(best):
+        for j in range(len(cols)):
+            color = text_color(values[i, j]) if text_color else "w"
+            ax.text(j, i, fmt.format(values[i, j]), ha="center", va="center", color=color,
+                    fontsize=9, fontweight="bold" if j == b else "normal")  # fmt: skip
         ax.add_patch(
-            plt.Rectangle((best - 0.47, i - 0.45), 0.94, 0.9, fill=False, edgecolor="#39ff14", lw=3)
+            plt.Rectangle((b - 0.47, i - 0.45), 0.94, 0.9, fill=False, edgecolor="#39ff14", lw=3)
         )
-    better = "lower" if metric in metrics.LOWER_IS_BETTER else "higher"
-    ax.set_title(f"{metric} ({better} is better)\nbest per class outlined in green", fontsize=10)
+    ax.set_title(title, fontsize=10)
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
     with atomic.atomic_path(path) as tmp:

@@ -58,6 +58,7 @@ def test_matrix_outputs_and_bicubic_baseline(setup, tmp_path):
         "results.json",
         "heatmap_mse.png",
         "heatmap_psnr_y.png",
+        "heatmap_psnr_y_gain.png",
         "best_worst.png",
     ]:
         assert (out / name).is_file(), name
