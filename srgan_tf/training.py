@@ -83,7 +83,8 @@ class Trainer:
         self.log = log
         self.run_dir = Path(train_cfg.run_dir)
         self.chief = distribute.is_chief()
-        self.adversarial = "adversarial" in self.phases
+        # No discriminator or VGG for an adversarial phase of zero epochs (specialize --n_epoch=0).
+        self.adversarial = "adversarial" in self.phases and train_cfg.n_epoch > 0
         self.steps_per_epoch = data.steps_per_epoch(
             split.train, data_cfg, train_cfg.patches_per_image
         )

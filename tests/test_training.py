@@ -290,8 +290,14 @@ def test_cli_modes_and_clear_errors(tmp_path):
     fresh = [*TINY, f"--data_dir={data}", f"--checkpoint_dir={tmp_path / 'ck2'}", "--n_test=1"]
     r = cli("--mode=specialize", "--cls=desert", f"--g_weights={data / '00000000.png'}", *fresh)
     assert r.returncode == 1 and "00000000.png" in r.stderr and "Traceback" not in r.stderr
-    r = cli("--mode=adversarial", "--crop_size=48", *common)  # tl's D needs multiples of 64
+    r = cli("--mode=adversarial", *common, "--crop_size=48")  # tl's D needs multiples of 64
     assert r.returncode == 1 and "--crop_size=48" in r.stderr and "Traceback" not in r.stderr
+    # specialize --n_epoch=0: the MSE phase only, so no discriminator and any crop size
+    r = cli("--mode=specialize", "--cls=desert", "--n_epoch=0", *fresh, "--crop_size=48",
+            f"--g_weights={ck / 'srgan' / 'g.weights.h5'}", "--max_steps=2")  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    run = tmp_path / "ck2" / "desert"
+    assert (run / "g.weights.h5").is_file() and not (run / "d.weights.h5").exists()
 
 
 def test_sigkill_at_any_moment_resumes_from_a_valid_checkpoint(tmp_path):
