@@ -41,6 +41,11 @@ def define_flags():
         "Clip HR to [-1, 1] after brightness/contrast (the reference does not).",
     )
     f.DEFINE_boolean(
+        "channel_shuffle",
+        False,
+        "Random RGB channel order per patch (not in the reference; widens a small set's colours).",
+    )
+    f.DEFINE_boolean(
         "lr_antialias",
         False,
         "Antialiased bicubic LR (MATLAB-like) instead of the study's plain bicubic.",

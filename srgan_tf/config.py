@@ -47,6 +47,7 @@ class DataConfig:
     contrast_lower: float = 0.1
     contrast_upper: float = 0.4
     clip_augmented: bool = False  # the reference does not clip after brightness/contrast
+    channel_shuffle: bool = False  # not in the reference: random RGB order (small datasets)
     lr_antialias: bool = False  # tf.image.resize bicubic as the study; True ~ MATLAB imresize
     cache_gb: float = 8.0  # decoded images kept in memory up to this size
 

@@ -30,7 +30,8 @@ def augment(patch, seeds, config):
         config: a `DataConfig`.
 
     Returns:
-        `(lr, hr)` float32, HR in [-1, 1] before brightness/contrast (unclipped by default).
+        `(lr, hr)` float32, HR in [-1, 1] before brightness/contrast (unclipped by default),
+        channels randomly reordered with `config.channel_shuffle`.
     """
     hr = tf.cast(patch, tf.float32) / 127.5 - 1.0
     if config.flip:
@@ -43,6 +44,12 @@ def augment(patch, seeds, config):
         )
     if config.clip_augmented:
         hr = tf.clip_by_value(hr, -1.0, 1.0)
+    if config.channel_shuffle:
+        # Not in the reference: a random RGB order per patch, so a small training set covers
+        # six times its colours. Seeded by folding into the flip seed, which leaves every
+        # other draw (and so the default pipeline's batches) unchanged.
+        key = tf.random.experimental.stateless_fold_in(seeds[0], 1)
+        hr = tf.gather(hr, tf.argsort(tf.random.stateless_uniform([3], key)), axis=-1)
     lr = bicubic_downscale(hr, config.scale, config.lr_antialias)
     return lr, hr
 
