@@ -129,7 +129,10 @@ def train(phases):
         split.write_manifest(out / "manifest.json")
     trainer = training.Trainer(phases, model, data, loss, tcfg, split, strategy)
     final = trainer.run()
-    print(f"Done at step {int(trainer.step)}: {final}. Generator: {out / 'g.weights.h5'}")
+    written = (
+        f"Generator: {out / 'g.weights.h5'}" if distribute.is_chief() else "(the chief writes)"
+    )
+    print(f"Done at step {int(trainer.step)}: {final}. {written}")
 
 
 def inference_generator():
