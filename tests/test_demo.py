@@ -1,0 +1,70 @@
+"""The shipped demo generator (checkpoints/demo/), evaluated as README's first command does, and
+the README's results table checked against that evaluation."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).parent.parent
+DEMO = ROOT / "checkpoints" / "demo" / "g.weights.h5"
+
+
+@pytest.fixture(scope="module")
+def per_image(tmp_path_factory):
+    """`{image stem: (bicubic PSNR-Y, demo PSNR-Y)}` from `main.py --mode=evaluate`."""
+    assert DEMO.is_file(), f"{DEMO} is missing"
+    out = tmp_path_factory.mktemp("demo")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        [
+            sys.executable, str(ROOT / "main.py"), "--mode=evaluate", "--progress=false",
+            f"--checkpoint_dir={out / 'none'}", f"--g_weights={DEMO}", f"--output={out / 'ev'}",
+        ],
+        capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    images = json.loads((out / "ev" / "results.json").read_text())["images"]
+    found = {}
+    for key, rows in images.items():
+        model, cls = key.split("/", 1)
+        if model == "demo":
+            for b, d in zip(images[f"bicubic/{cls}"], rows):
+                assert b["image"] == d["image"]
+                found[Path(d["image"]).stem] = (b["psnr_y"], d["psnr_y"])
+    return found
+
+
+def test_demo_file_is_small_and_covers_the_held_out_images(per_image):
+    assert DEMO.stat().st_size < 10 * 2**20
+    assert len(per_image) == 7  # the sample set's held-out images, three classes
+
+
+def test_readme_results_table_is_what_evaluate_prints(per_image):
+    """Every row of README's per-image table (bicubic, demo, gain) matches this evaluation."""
+    text = (ROOT / "README.md").read_text()
+    rows = re.findall(
+        r"^\| \w+ \| (\w+) \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \|", text, re.M
+    )
+    assert {stem for stem, *_ in rows} == set(per_image)
+    for stem, bicubic, demo, gain in rows:
+        b, d = per_image[stem]
+        assert abs(float(bicubic) - b) < 0.006 and abs(float(demo) - d) < 0.006, stem
+        assert abs(float(gain) - (d - b)) < 0.011, stem
+    mean = re.search(r"\*\*mean of 7\*\* \| \| \| \*\*([+-][\d.]+)\*\*", text)
+    gains = [d - b for b, d in per_image.values()]
+    assert mean and abs(float(mean.group(1)) - np.mean(gains)) < 0.006
+
+
+# Issue 7's bar for the demo generator. Not met by the shipped one (see checkpoints/README.md):
+# strict, so a demo that meets it turns this into a failure that asks for the marker's removal.
+@pytest.mark.xfail(strict=True, reason="the shipped demo does not meet issue 7's bar yet")
+def test_demo_beats_bicubic_on_every_held_out_image_and_by_half_a_db_on_average(per_image):
+    gains = {stem: d - b for stem, (b, d) in per_image.items()}
+    assert min(gains.values()) > 0, gains
+    assert np.mean(list(gains.values())) >= 0.5, gains
