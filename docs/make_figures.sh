@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Regenerates the pictures in docs/ with the project's own commands, from the shipped demo
+# generator and the built-in sample set: a miniature of the study.
+#   1. specialise the demo generator to each sample class and to the general sample (the last
+#      layer re-initialised and trained for 200 steps; MSE phase only, --n_epoch=0, as no VGG
+#      weights ship)
+#   2. evaluate them all, with the demo generator and bicubic, on every class's held-out images
+#   3. copy the comparison figure and the heatmaps here
+# Usage: bash docs/make_figures.sh      (about 5 minutes on 2 CPU cores; starts afresh each time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-runs/sample_study}
+OUT=${OUT:-results/sample_study}
+DEMO=checkpoints/demo/g.weights.h5
+rm -rf "$RUNS" "$OUT"  # the script's own folders: a rerun must not resume the previous demo's runs
+
+for cls in general photo science texture; do
+  python main.py --mode=specialize --cls="$cls" --g_weights="$DEMO" --checkpoint_dir="$RUNS" \
+    --n_epoch=0 --n_epoch_init=1000 --max_steps=200 --lr_init=5e-4 --crop_size=96 --batch_size=16 \
+    --patches_per_image=32 --brightness_delta=0 --contrast_upper=0 \
+    --precision=mixed_bfloat16 --progress=false "$@"
+done
+python main.py --mode=evaluate --checkpoint_dir="$RUNS" --g_weights="$DEMO" --output="$OUT"
+cp "$OUT"/best_worst.png "$OUT"/heatmap_psnr_y.png "$OUT"/heatmap_psnr_y_gain.png docs/
