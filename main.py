@@ -129,9 +129,7 @@ def train(phases):
         split.write_manifest(out / "manifest.json")
     trainer = training.Trainer(phases, model, data, loss, tcfg, split, strategy)
     final = trainer.run()
-    written = (
-        f"Generator: {out / 'g.weights.h5'}" if distribute.is_chief() else "(the chief writes)"
-    )
+    written = f"Generator: {out / 'g.weights.h5'}" if trainer.chief else "(the chief writes)"
     print(f"Done at step {int(trainer.step)}: {final}. {written}")
 
 
