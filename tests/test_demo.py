@@ -2,14 +2,12 @@
 the README's results table checked against that evaluation."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from main_cli import run_main
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "checkpoints" / "demo" / "g.weights.h5"
@@ -20,13 +18,9 @@ def per_image(tmp_path_factory):
     """`{image stem: (bicubic PSNR-Y, demo PSNR-Y)}` from `main.py --mode=evaluate`."""
     assert DEMO.is_file(), f"{DEMO} is missing"
     out = tmp_path_factory.mktemp("demo")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run(
-        [
-            sys.executable, str(ROOT / "main.py"), "--mode=evaluate", "--progress=false",
-            f"--checkpoint_dir={out / 'none'}", f"--g_weights={DEMO}", f"--output={out / 'ev'}",
-        ],
-        capture_output=True, text=True, timeout=600, env=env,
+    r = run_main(
+        "--mode=evaluate", "--progress=false", f"--checkpoint_dir={out / 'none'}",
+        f"--g_weights={DEMO}", f"--output={out / 'ev'}", timeout=600,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
     images = json.loads((out / "ev" / "results.json").read_text())["images"]

@@ -7,23 +7,13 @@ from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
+from main_cli import run_main as cli
 
 from srgan_tf import weights
 from srgan_tf.models import build_generator
 
 ROOT = Path(__file__).parent.parent
 TINY = ["--n_res_blocks=1", "--filters=8", "--progress=false"]
-
-
-def cli(*args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
 
 
 def test_upscale_evaluate_export(tmp_path):

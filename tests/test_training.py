@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from main_cli import run_main as cli
 
 from srgan_tf import datasets, training, transfer, weights
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
@@ -225,21 +226,6 @@ def test_mixed_precision_steps(split, tmp_path, precision):
         assert all(np.isfinite(v) for v in out.values())
     finally:
         keras.mixed_precision.set_global_policy("float32")
-
-
-def cli(*args, timeout=300):
-    env = {
-        **os.environ,
-        "SRGAN_TF_DATA_HOME": os.environ.get("SRGAN_TF_DATA_HOME", ""),
-        "PYTHONPATH": str(ROOT),
-    }
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 TINY = [
