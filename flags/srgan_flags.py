@@ -111,6 +111,13 @@ def define_flags():
     f.DEFINE_integer("decay_every", 0, "Adversarial epochs between decays (0: n_epoch // 2).")
     f.DEFINE_integer("patches_per_image", 1, "Random crops per image per epoch (the reference: 1).")
     f.DEFINE_integer(
+        "precise_bn_batches",
+        0,
+        "Write g.weights.h5 with BatchNorm statistics averaged over this many training batches "
+        "(PreciseBN; 0: the moving averages, as the reference). Checkpoints keep the moving ones.",
+        lower_bound=0,
+    )
+    f.DEFINE_integer(
         "cpu_replicas",
         0,
         "Split the CPU into N logical devices under MirroredStrategy (testing tf.distribute without GPUs).",

@@ -15,11 +15,14 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from srgan_tf import data, distribute, images, losses, run_lock, transfer, weights
+from srgan_tf import data, distribute, images, losses, precise_bn, run_lock, transfer, weights
 from srgan_tf.history import History
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
 
 PHASES = ("init", "adversarial")
+# The data epoch whose batches re-estimate BatchNorm statistics: fixed, so every save of a run
+# uses the same batches, and far from the epochs training draws.
+PRECISE_BN_EPOCH = 10**6
 
 
 class TrainingError(RuntimeError):
@@ -136,6 +139,7 @@ class Trainer:
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.epoch_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_step")
         self._saved_state = None  # (step, phase, epoch, epoch_step) of the last save
+        self._export_g = None  # the copy g.weights.h5 is written from with precise BN statistics
         with self.strategy.scope():
             tracked = {"generator": self.g, **{f"{k}_optimizer": v for k, v in self.opt.items()}}
             if self.d is not None:
@@ -273,9 +277,38 @@ class Trainer:
         self._saved_state = state
         self.manager.save(checkpoint_number=int(self.step))
         if self.chief:
-            weights.save_weights(self.g, self.run_dir / "g.weights.h5")
+            weights.save_weights(self._generator_to_write(), self.run_dir / "g.weights.h5")
             if self.d is not None:
                 weights.save_weights(self.d, self.run_dir / "d.weights.h5")
+
+    def _generator_to_write(self):
+        """The generator `g.weights.h5` gets: the training one, or with `precise_bn_batches` a
+        one-device copy whose BatchNorm statistics are re-estimated over that many training
+        batches (`srgan_tf.precise_bn`). The training model and its checkpoint keep theirs, so
+        resuming and distributed training are unaffected; frozen layers keep theirs too."""
+        n = self.tcfg.precise_bn_batches
+        if not n:
+            return self.g
+        if self._export_g is None:
+            m = self.mcfg
+            self._export_g = build_generator(m.n_res_blocks, m.filters, name="generator")
+            for src, dst in zip(self.g.layers, self._export_g.layers):
+                dst.trainable = src.trainable
+        self._export_g.set_weights(self.g.get_weights())
+        precise_bn.recalibrate(self._export_g, self._precise_bn_inputs(n))
+        return self._export_g
+
+    def _precise_bn_inputs(self, n):
+        """`n` LR training batches, from as many fixed epochs as it takes."""
+        epoch = PRECISE_BN_EPOCH
+        while True:
+            ds = data.train_dataset(self.split.train, self.dcfg, epoch, self.tcfg.patches_per_image)
+            for lr, _ in ds:
+                yield lr
+                n -= 1
+                if n == 0:
+                    return
+            epoch += 1
 
     def _epochs_for(self, phase):
         return self.tcfg.n_epoch_init if phase == "init" else self.tcfg.n_epoch
