@@ -45,7 +45,8 @@ def make_configs():
         n_trainable=FLAGS.n_trainable if FLAGS.mode == "specialize" else 0,
         precision=FLAGS.precision, max_steps=FLAGS.max_steps, save_every=FLAGS.save_every,
         sample_every=FLAGS.sample_every, patches_per_image=FLAGS.patches_per_image,
-        precise_bn_batches=FLAGS.precise_bn_batches, progress=FLAGS.progress,
+        precise_bn_batches=FLAGS.precise_bn_batches, ema_decay=FLAGS.ema_decay,
+        progress=FLAGS.progress,
     )  # fmt: skip
     return model, data, loss, train
 

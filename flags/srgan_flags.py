@@ -117,6 +117,14 @@ def define_flags():
         "(PreciseBN; 0: the moving averages, as the reference). Checkpoints keep the moving ones.",
         lower_bound=0,
     )
+    f.DEFINE_float(
+        "ema_decay",
+        0.0,
+        "Write g.weights.h5 from an exponential moving average of the generator's weights with "
+        "this decay (e.g. 0.999; 0: the last weights, as the reference). Kept in the checkpoint.",
+        lower_bound=0.0,
+        upper_bound=0.9999999,
+    )
     f.DEFINE_integer(
         "cpu_replicas",
         0,

@@ -74,9 +74,10 @@ class TrainConfig:
     sample_every: int = 5  # epochs between sample SR images
     patches_per_image: int = 1  # random crops per image per epoch (the reference: 1)
     keep_checkpoints: int = 2
-    precise_bn_batches: int = (
-        0  # >0: g.weights.h5 gets BN statistics averaged over this many batches
-    )
+    # >0: g.weights.h5 gets BatchNorm statistics averaged over this many batches (precise_bn.py)
+    precise_bn_batches: int = 0
+    # >0: g.weights.h5 gets this exponential moving average of the weights (weight_average.py)
+    ema_decay: float = 0.0
     progress: bool = True  # a progress bar per epoch
 
 

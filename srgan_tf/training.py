@@ -18,6 +18,7 @@ from tqdm import tqdm
 from srgan_tf import data, distribute, images, losses, precise_bn, run_lock, transfer, weights
 from srgan_tf.history import History
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
+from srgan_tf.weight_average import WeightAverage
 
 PHASES = ("init", "adversarial")
 # The data epoch whose batches re-estimate BatchNorm statistics: fixed, so every save of a run
@@ -139,11 +140,14 @@ class Trainer:
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.epoch_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_step")
         self._saved_state = None  # (step, phase, epoch, epoch_step) of the last save
-        self._export_g = None  # the copy g.weights.h5 is written from with precise BN statistics
+        self._export_g = None  # the copy g.weights.h5 is written from (weight average, precise BN)
+        self.ema = WeightAverage(self.g.weights, t.ema_decay) if t.ema_decay else None
         with self.strategy.scope():
             tracked = {"generator": self.g, **{f"{k}_optimizer": v for k, v in self.opt.items()}}
             if self.d is not None:
                 tracked["discriminator"] = self.d
+            if self.ema is not None:
+                tracked["generator_average"] = self.ema.trackable
             self.ckpt = tf.train.Checkpoint(
                 step=self.step,
                 phase=self.phase,
@@ -164,7 +168,15 @@ class Trainer:
         """Resumes from the latest checkpoint, or warm-starts a fresh run from weight files."""
         latest = self.manager.latest_checkpoint
         if latest:
-            self.ckpt.restore(latest).assert_existing_objects_matched()
+            try:
+                self.ckpt.restore(latest).assert_existing_objects_matched()
+            except AssertionError as e:
+                raise TrainingError(
+                    f"{latest} was written by a run with other settings (models, phases or "
+                    f"--ema_decay) than this one: {str(e).splitlines()[0][:300]}. Resume with the "
+                    f"same flags, or start a new --checkpoint_dir warm-started with "
+                    f"--g_weights={self.run_dir / 'g.weights.h5'}"
+                ) from None
             self.log(f"Resuming from step {int(self.step)} ({latest})")
             if self.tcfg.g_weights or self.tcfg.d_weights:
                 self.log(
@@ -182,6 +194,8 @@ class Trainer:
             tail = transfer.tail_layers(self.g, t.n_trainable)
             transfer.reinitialize(tail, seed=self.dcfg.seed)
             self.log(f"Re-initialised and training only: {', '.join(layer.name for layer in tail)}")
+        if self.ema is not None:
+            self.ema.reset()
         if self.adversarial and self.vgg is None:
             self.log("VGG term disabled (--no_vgg): generator loss = MSE + 1e-3 adversarial only")
         return False
@@ -282,20 +296,22 @@ class Trainer:
                 weights.save_weights(self.d, self.run_dir / "d.weights.h5")
 
     def _generator_to_write(self):
-        """The generator `g.weights.h5` gets: the training one, or with `precise_bn_batches` a
-        one-device copy whose BatchNorm statistics are re-estimated over that many training
-        batches (`srgan_tf.precise_bn`). The training model and its checkpoint keep theirs, so
-        resuming and distributed training are unaffected; frozen layers keep theirs too."""
+        """The generator `g.weights.h5` gets: the training one, or a one-device copy holding
+        the weight average (`ema_decay`) and/or BatchNorm statistics re-estimated over
+        `precise_bn_batches` training batches (`srgan_tf.precise_bn`). The training model and
+        its checkpoint keep their own, so resuming and distributed training are unaffected;
+        frozen layers keep their statistics too."""
         n = self.tcfg.precise_bn_batches
-        if not n:
+        if not n and self.ema is None:
             return self.g
         if self._export_g is None:
             m = self.mcfg
             self._export_g = build_generator(m.n_res_blocks, m.filters, name="generator")
             for src, dst in zip(self.g.layers, self._export_g.layers):
                 dst.trainable = src.trainable
-        self._export_g.set_weights(self.g.get_weights())
-        precise_bn.recalibrate(self._export_g, self._precise_bn_inputs(n))
+        self._export_g.set_weights(self.ema.values() if self.ema else self.g.get_weights())
+        if n:
+            precise_bn.recalibrate(self._export_g, self._precise_bn_inputs(n))
         return self._export_g
 
     def _precise_bn_inputs(self, n):
@@ -380,6 +396,8 @@ class Trainer:
                     f"{phase} step {int(self.step) + 1}: loss {', '.join(bad)} is not finite "
                     f"({values}). Stopped; the last good checkpoint is {self.manager.latest_checkpoint}."
                 )
+            if self.ema is not None:
+                self.ema.update()
             self.step.assign_add(1)
             self.epoch_step.assign_add(1)
             now = time.time()

@@ -40,6 +40,10 @@ train = TrainConfig(
     progress=False,
     max_steps=2,
     save_every=0,
+    # g.weights.h5 is written from a weight average with re-estimated BatchNorm statistics:
+    # both must come out as on one device too.
+    ema_decay=0.5,
+    precise_bn_batches=2,
 )
 import keras  # noqa: E402
 
@@ -50,9 +54,15 @@ trainer = training.Trainer(
 )
 losses = trainer.run()
 if distribute.is_chief():
+    from srgan_tf import weights
+    from srgan_tf.models import build_generator
+
+    written = build_generator(model.n_res_blocks, model.filters)
+    weights.load_weights(written, os.path.join(run_dir, "g.weights.h5"))
     np.savez(
         out,
         replicas=strategy.num_replicas_in_sync,
         **{f"loss_{k}": v for k, v in losses.items()},
         **{f"w{i}": w.numpy() for i, w in enumerate(trainer.g.weights)},
+        **{f"written{i}": w for i, w in enumerate(written.get_weights())},
     )
