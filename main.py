@@ -30,7 +30,7 @@ def make_configs():
     data = config.DataConfig(
         data_dir=FLAGS.data_dir, cls=FLAGS.cls, crop_size=FLAGS.crop_size, scale=FLAGS.scale,
         n_images=FLAGS.n_images, n_test=FLAGS.n_test, n_test_general=FLAGS.n_test_general,
-        batch_size=FLAGS.batch_size, seed=FLAGS.seed, flip=FLAGS.flip,
+        batch_size=FLAGS.batch_size, seed=FLAGS.seed, split_seed=FLAGS.split_seed, flip=FLAGS.flip,
         brightness_delta=FLAGS.brightness_delta, contrast_lower=FLAGS.contrast_lower,
         contrast_upper=FLAGS.contrast_upper, clip_augmented=FLAGS.clip_augmented,
         channel_shuffle=FLAGS.channel_shuffle,

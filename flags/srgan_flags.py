@@ -30,7 +30,13 @@ def define_flags():
     f.DEFINE_integer("n_test", 20, "Held-out test images per class.")
     f.DEFINE_integer("n_test_general", 50, "Held-out test images of the general class.")
     f.DEFINE_integer("batch_size", 8, "Global batch size (the study's 8).")
-    f.DEFINE_integer("seed", 0, "Seed of splits, shuffling and augmentation.")
+    f.DEFINE_integer("seed", 0, "Seed of initial weights, crops, shuffling and augmentation.")
+    f.DEFINE_integer(
+        "split_seed",
+        0,
+        "Seed of the train/test split. Separate from --seed so that a run with another --seed "
+        "keeps the held-out images that evaluate uses (with the same --split_seed).",
+    )
     f.DEFINE_float("brightness_delta", 0.4, "Random brightness max delta (in [-1, 1] space).")
     f.DEFINE_float("contrast_lower", 0.1, "Random contrast lower factor.")
     f.DEFINE_float("contrast_upper", 0.4, "Random contrast upper factor (0: no contrast change).")

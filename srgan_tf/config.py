@@ -41,7 +41,8 @@ class DataConfig:
     n_test: int = 20  # held-out test images per class (the matrix's 20)
     n_test_general: int = 50  # the study's general test sample
     batch_size: int = 8
-    seed: int = 0
+    seed: int = 0  # crops, flips, augmentation draws and initial weights
+    split_seed: int = 0  # which images are held out; independent of `seed` on purpose
     flip: bool = True
     brightness_delta: float = 0.4
     contrast_lower: float = 0.1

@@ -8,7 +8,8 @@ Layouts understood:
 - one folder per class (`landscapes/desert/...`).
 
 The user's files are never moved or deleted: a split is a manifest (lists of paths) that is
-the same for the same files, settings and seed.
+the same for the same files, settings and split seed (`split_seed`, not the training `seed`:
+training with another seed never moves a held-out image into training).
 """
 
 import dataclasses
@@ -196,7 +197,7 @@ def _split_one(files, cls, config, report, with_train=True):
     n_train = (config.n_images if config.n_images > 0 else len(files)) if with_train else 0
     test, train = [], []
     decoded = []  # (path, rgb, conversions) of every readable file, in order, until enough
-    order = _order(files, config.seed, cls)
+    order = _order(files, config.split_seed, cls)
     with ThreadPoolExecutor(max_workers=4) as pool:
         for start in range(0, len(order), 8):
             batch = order[start : start + 8]
@@ -238,7 +239,8 @@ def make_split(root, cls, config, log=print, with_train=True):
     Args:
         root: the data folder.
         cls: class name, or None / "" for all images.
-        config: a `DataConfig` (crop_size, n_images, n_test, n_test_general, seed, cache_gb).
+        config: a `DataConfig` (crop_size, n_images, n_test, n_test_general, split_seed,
+            cache_gb).
         log: where the summary line goes.
         with_train: False to decode only the held-out test images (evaluation).
 

@@ -69,8 +69,13 @@ def test_split_sizes_and_determinism(tmp_path):
     assert all("(3)" in p.name for p in a.train.paths + a.test.paths)
     b = datasets.make_split(root, "desert", cfg, log=lambda *_: None)
     assert a.manifest() == b.manifest()
-    c = datasets.make_split(root, "desert", dataclasses.replace(cfg, seed=1), log=lambda *_: None)
+    c = datasets.make_split(
+        root, "desert", dataclasses.replace(cfg, split_seed=1), log=lambda *_: None
+    )
     assert a.manifest()["train"] != c.manifest()["train"]
+    # The training seed (crops, augmentation, weights) never changes what is held out.
+    e = datasets.make_split(root, "desert", dataclasses.replace(cfg, seed=7), log=lambda *_: None)
+    assert e.manifest() == a.manifest()
     # The test set does not depend on how many training images are asked for.
     d = datasets.make_split(
         root, "desert", dataclasses.replace(cfg, n_images=2), log=lambda *_: None
