@@ -38,6 +38,21 @@ def find_generators(checkpoint_dir, extra=()):
     return found
 
 
+def trained_on(weight_file, image_paths):
+    """The images of `image_paths` that the run which wrote `weight_file` trained on.
+
+    Read from the `manifest.json` that training writes beside `g.weights.h5` (paths relative
+    to that run's data root, so they are matched as path suffixes: the data root may differ
+    from machine to machine). No manifest: nothing is known, nothing is returned.
+    """
+    manifest = Path(weight_file).parent / "manifest.json"
+    if not manifest.is_file():
+        return []
+    train = json.loads(manifest.read_text()).get("train", [])
+    suffixes = tuple("/" + Path(t).as_posix() for t in train)
+    return [str(p) for p in image_paths if Path(p).as_posix().endswith(suffixes)]
+
+
 def bicubic_up(lr, scale):
     up = tf.image.resize(lr[None], [lr.shape[0] * scale, lr.shape[1] * scale], method="bicubic")[0]
     return np.clip(up.numpy(), -1.0, 1.0)
@@ -68,6 +83,16 @@ def evaluate(
     """
     out_dir = Path(out_dir)
     scale = data_cfg.scale
+    every_image = [p for s in test_sets.values() for p in s.paths]
+    leaks = {m: trained_on(w, every_image) for m, w in generators.items()}
+    leaks = {m: paths for m, paths in leaks.items() if paths}
+    for model, paths in leaks.items():
+        log(
+            f"WARNING: {model} ({generators[model]}) was trained on {len(paths)} of the images it "
+            f"is evaluated on ({', '.join(Path(p).name for p in paths[:5])}"
+            f"{', ...' if len(paths) > 5 else ''}), by its manifest.json: its numbers are not "
+            f"held-out numbers. Was it trained with another --split_seed or data folder?"
+        )
     g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
     predict = inference.predictor(g)
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
@@ -100,7 +125,7 @@ def evaluate(
         }
         for k in keys
     }
-    _write(results, per_image, pairs, names, out_dir)
+    _write(results, per_image, pairs, names, out_dir, leaks)
     log(summary_table(results, "psnr_y"))
     return results
 
@@ -120,7 +145,7 @@ def best_model(results, metric, cls, include_bicubic=False):
     return pick(row, key=row.get)
 
 
-def _write(results, per_image, pairs, names, out_dir):
+def _write(results, per_image, pairs, names, out_dir, leaks):
     out_dir.mkdir(parents=True, exist_ok=True)
     for metric, table in results.items():
         lines = [",".join(["class", *names])]
@@ -128,6 +153,7 @@ def _write(results, per_image, pairs, names, out_dir):
         atomic.write_text(out_dir / f"matrix_{metric}.csv", "\n".join(lines) + "\n")
     detail = {
         "matrices": results,
+        "trained_on_test_images": leaks,
         "images": {
             f"{m}/{c}": [dict(r, image=str(p)) for r, (p, _, _) in zip(rows, pairs[c])]
             for (m, c), rows in per_image.items()

@@ -1,6 +1,7 @@
 """The model-by-class evaluation (srgan_tf/evaluation.py) with any generator weights."""
 
 import json
+from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
@@ -81,3 +82,23 @@ def test_best_model_direction():
     }
     assert evaluation.best_model(res, "mse", "c") == "m2"
     assert evaluation.best_model(res, "psnr_y", "c") == "m1"
+
+
+def test_a_model_trained_on_evaluated_images_is_named(setup, tmp_path):
+    """A run's manifest.json lists its training images; evaluating on any of them is flagged."""
+    root, ck, tests = setup
+    gens = evaluation.find_generators(ck)
+    desert = sorted(p.relative_to(root / "data").as_posix() for p in tests["desert"].paths)
+    (ck / "general" / "manifest.json").write_text(json.dumps({"train": ["sea/other.png"]}))
+    (ck / "desert" / "manifest.json").write_text(json.dumps({"train": [desert[0], "x/y.png"]}))
+    try:
+        logs = []
+        evaluation.evaluate(gens, tests, DATA, MODEL, tmp_path, 16, logs.append, progress=False)
+    finally:
+        for name in ("general", "desert"):
+            (ck / name / "manifest.json").unlink()
+    warnings = [line for line in logs if line.startswith("WARNING")]
+    assert len(warnings) == 1 and "desert" in warnings[0] and Path(desert[0]).name in warnings[0]
+    leaks = json.loads((tmp_path / "results.json").read_text())["trained_on_test_images"]
+    assert list(leaks) == ["desert"]
+    assert [Path(p).relative_to(root / "data").as_posix() for p in leaks["desert"]] == desert[:1]
