@@ -52,6 +52,19 @@ def define_flags():
         "Random RGB channel order per patch (not in the reference; widens a small set's colours).",
     )
     f.DEFINE_boolean(
+        "rot90",
+        False,
+        "Random quarter turns of each patch (not in the reference; with --flip, all 8 symmetries).",
+    )
+    f.DEFINE_float(
+        "min_scale",
+        1.0,
+        "<1: each patch is a larger square shrunk by a random factor in [min_scale, 1] "
+        "(antialiased; not in the reference; details at many scales from few images).",
+        lower_bound=0.1,
+        upper_bound=1.0,
+    )
+    f.DEFINE_boolean(
         "lr_antialias",
         False,
         "Antialiased bicubic LR (MATLAB-like) instead of the study's plain bicubic.",

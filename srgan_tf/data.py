@@ -36,6 +36,12 @@ def augment(patch, seeds, config):
     hr = tf.cast(patch, tf.float32) / 127.5 - 1.0
     if config.flip:
         hr = tf.image.stateless_random_flip_left_right(hr, seeds[0])
+    if config.rot90:
+        # Not in the reference: a random quarter turn; with the flip, all 8 symmetries of the
+        # square (EDSR's geometric self-ensemble, used for training). Seeded by fold-in so
+        # every other draw is unchanged.
+        key = tf.random.experimental.stateless_fold_in(seeds[0], 2)
+        hr = tf.image.rot90(hr, tf.random.stateless_uniform([], key, 0, 4, tf.int32))
     if config.brightness_delta > 0:
         hr = tf.image.stateless_random_brightness(hr, config.brightness_delta, seeds[1])
     if config.contrast_upper > 0:
@@ -75,16 +81,28 @@ def train_dataset(image_set, config, epoch=0, patches_per_image=1):
     order = np.random.default_rng([config.seed, epoch]).permutation(n) % len(image_set)
     sizes = tf.constant(np.array(image_set.sizes, np.int32).reshape(-1, 2))
 
-    def crop_np(i, y, x):
-        return image_set.get(int(i))[y : y + crop, x : x + crop]
+    def crop_np(i, y, x, side):
+        return image_set.get(int(i))[y : y + side, x : x + side]
 
     def load(position, i):
         seed = tf.stack([tf.constant(config.seed, tf.int64), epoch * n + position])
         seeds = tf.random.experimental.stateless_split(seed, 5)
         hw = sizes[i]
-        y = tf.random.stateless_uniform([], seeds[0], 0, hw[0] - crop + 1, tf.int32)
-        x = tf.random.stateless_uniform([], seeds[1], 0, hw[1] - crop + 1, tf.int32)
-        patch = tf.numpy_function(crop_np, [i, y, x], tf.uint8, stateful=False)
+        side = tf.constant(crop)
+        if config.min_scale < 1.0:
+            # Not in the reference: the patch is a larger square shrunk by a random factor in
+            # [min_scale, 1] (antialiased), so a few images give details at many scales.
+            key = tf.random.experimental.stateless_fold_in(seeds[0], 3)
+            s = tf.random.stateless_uniform([], key, config.min_scale, 1.0)
+            side = tf.cast(tf.round(crop / s), tf.int32)
+            side = tf.minimum(side, tf.reduce_min(hw))
+        y = tf.random.stateless_uniform([], seeds[0], 0, hw[0] - side + 1, tf.int32)
+        x = tf.random.stateless_uniform([], seeds[1], 0, hw[1] - side + 1, tf.int32)
+        patch = tf.numpy_function(crop_np, [i, y, x, side], tf.uint8, stateful=False)
+        if config.min_scale < 1.0:
+            patch = tf.ensure_shape(patch, [None, None, 3])
+            patch = tf.image.resize(patch[None], [crop, crop], "bicubic", antialias=True)[0]
+            patch = tf.cast(tf.clip_by_value(tf.round(patch), 0, 255), tf.uint8)
         patch = tf.ensure_shape(patch, [crop, crop, 3])
         return augment(patch, seeds[2:], config)
 

@@ -141,3 +141,45 @@ def test_channel_shuffle_reorders_hr_and_lr_together_and_leaves_the_default_alon
     a = next(iter(data.train_dataset(grey, CFG)))[1].numpy()
     b = next(iter(data.train_dataset(grey, dataclasses.replace(CFG, channel_shuffle=True))))[1]
     np.testing.assert_array_equal(a, b.numpy())
+
+
+def test_rot90_gives_every_symmetry_of_the_crop_and_leaves_the_default_alone():
+    """Each patch is one of the 8 rotations/reflections of a crop; all of them occur."""
+    s = image_set(n=4)
+    plain = dataclasses.replace(CFG, brightness_delta=0.0, contrast_upper=0.0)
+    turned = dataclasses.replace(plain, rot90=True)
+    seen = set()
+    for epoch in range(6):
+        a = next(iter(data.train_dataset(s, plain, epoch=epoch)))[1].numpy()
+        b = next(iter(data.train_dataset(s, turned, epoch=epoch)))[1].numpy()
+        for pa, pb in zip(a, b):  # same crop and flip as without rot90, then a quarter turn
+            turns = [k for k in range(4) if np.array_equal(np.rot90(pa, k), pb)]
+            assert len(turns) == 1
+            seen.add(turns[0])
+    assert seen == {0, 1, 2, 3}
+    # Off by default: the batches are those of before.
+    ref = next(iter(data.train_dataset(s, CFG)))[1].numpy()
+    again = next(iter(data.train_dataset(s, dataclasses.replace(CFG, rot90=False))))[1].numpy()
+    np.testing.assert_array_equal(ref, again)
+
+
+def test_min_scale_shrinks_larger_squares_by_factors_in_range():
+    """On a horizontal ramp (value = column), a patch shrunk by s has slope 1/s per pixel."""
+    ramp = datasets.ImageSet()
+    cols = np.arange(200, dtype=np.float64)
+    ramp.add("ramp.png", np.repeat(np.uint8(cols)[None, :, None], 3, 2).repeat(160, 0), keep=True)
+    cfg = dataclasses.replace(
+        CFG, flip=False, brightness_delta=0.0, contrast_upper=0.0, batch_size=1, min_scale=0.5
+    )
+    slopes = []
+    for epoch in range(16):
+        hr = next(iter(data.train_dataset(ramp, cfg, epoch=epoch)))[1].numpy()[0, :, :, 0]
+        u8 = (hr + 1) * 127.5
+        slope = np.polyfit(np.arange(8, 24), u8[16, 8:24], 1)[0]  # away from the borders
+        assert np.allclose(u8, u8[:1], atol=0.5)  # rows stay equal: no vertical change
+        slopes.append(slope)
+    assert 1 - 0.05 <= min(slopes) and max(slopes) <= 2 + 0.05, slopes
+    assert max(slopes) - min(slopes) > 0.3  # the factor is drawn, not fixed
+    # min_scale=1 (the default) is a plain crop: slope exactly 1.
+    hr = next(iter(data.train_dataset(ramp, dataclasses.replace(cfg, min_scale=1.0))))[1]
+    np.testing.assert_allclose(np.diff((hr.numpy()[0, 0, :, 0] + 1) * 127.5), 1.0, atol=1e-3)
