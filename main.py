@@ -36,7 +36,7 @@ def make_configs():
         channel_shuffle=FLAGS.channel_shuffle, rot90=FLAGS.rot90, min_scale=FLAGS.min_scale,
         lr_antialias=FLAGS.lr_antialias, cache_gb=FLAGS.cache_gb,
     )  # fmt: skip
-    loss = config.LossConfig(FLAGS.mse_weight, FLAGS.vgg_weight, FLAGS.adv_weight)
+    loss = config.LossConfig(FLAGS.mse_weight, FLAGS.vgg_weight, FLAGS.adv_weight, FLAGS.init_loss)
     train = config.TrainConfig(
         run_dir=str(run_dir()), n_epoch_init=FLAGS.n_epoch_init, n_epoch=FLAGS.n_epoch,
         lr_init=FLAGS.lr_init, beta1=FLAGS.beta1, lr_decay=FLAGS.lr_decay,

@@ -95,6 +95,12 @@ def define_flags():
     )
     # losses
     f.DEFINE_float("mse_weight", 1.0, "Weight of the pixel MSE.")
+    f.DEFINE_enum(
+        "init_loss",
+        "mse",
+        ["mse", "l1"],
+        "Pixel loss of the init phase: mse (the reference) or l1 (EDSR; not in the reference).",
+    )
     f.DEFINE_float("vgg_weight", 2e-6, "Weight of the VGG feature MSE.")
     f.DEFINE_float("adv_weight", 1e-3, "Weight of the adversarial loss.")
     # training

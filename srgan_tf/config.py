@@ -27,6 +27,9 @@ class LossConfig:
     mse_weight: float = 1.0
     vgg_weight: float = 2e-6
     adv_weight: float = 1e-3
+    # The init phase's pixel loss: "mse" (the reference) or "l1" (EDSR: small errors keep a
+    # full-size gradient, which matters on smooth images). The step reports the MSE either way.
+    init_loss: str = "mse"
 
 
 @dataclasses.dataclass(frozen=True)

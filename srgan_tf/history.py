@@ -16,7 +16,7 @@ from srgan_tf import atomic  # noqa: E402
 
 STEP_FIELDS = ["step", "phase", "epoch", "lr", "patches_per_s"]
 EPOCH_FIELDS = ["phase", "epoch", "step", "seconds"]
-LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss"]
+LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss", "l1"]
 
 
 def _rewrite(path, fields, rows):

@@ -19,6 +19,13 @@ def per_example_mse(output, target):
     return _per_example_mean(tf.math.squared_difference(output, target))
 
 
+def per_example_l1(output, target):
+    """Mean absolute error per example (EDSR's pixel loss; not in the reference)."""
+    output = tf.cast(output, tf.float32)
+    target = tf.cast(target, tf.float32)
+    return _per_example_mean(tf.abs(output - target))
+
+
 def per_example_sigmoid_ce(logits, label):
     """Sigmoid cross-entropy per example against a constant label (1 = real, 0 = fake)."""
     logits = tf.cast(logits, tf.float32)

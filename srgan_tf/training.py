@@ -243,10 +243,12 @@ class Trainer:
         opt = self.opt["g_init"]
         with tf.GradientTape() as tape:
             sr = self.g(lr, training=True)
-            mse = self._avg(losses.per_example_mse(sr, hr))
-            scaled = self._scaled(opt, mse)
+            out = {"mse": self._avg(losses.per_example_mse(sr, hr))}
+            if self.lcfg.init_loss == "l1":
+                out["l1"] = self._avg(losses.per_example_l1(sr, hr))
+            scaled = self._scaled(opt, out[self.lcfg.init_loss])
         opt.apply(tape.gradient(scaled, self.g_vars), self.g_vars)
-        return {"mse": mse}
+        return out
 
     def _adv_fn(self, lr, hr):
         with tf.GradientTape(persistent=True) as tape:

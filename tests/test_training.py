@@ -349,3 +349,37 @@ def test_bfloat16_init_reaches_the_float32_mse(tmp_path):
     assert mse["float32"] < 0.75 * first  # it learned something, so the comparison means something
     print("bf16/fp32 MSE over the last 50 steps:", mse)
     assert abs(mse["mixed_bfloat16"] / mse["float32"] - 1) < 0.05, mse
+
+
+def test_l1_init_loss_reports_both_and_descends_the_l1_gradient(split, tmp_path):
+    """Adam's first step moves each weight by about lr against the sign of its gradient, so
+    the step shows which loss was differentiated: L1's signs, not the MSE's."""
+    import tensorflow as tf
+
+    from srgan_tf import data
+
+    t = tcfg(tmp_path, lr_init=1e-3)
+    tr = trainer(["init"], split, t, loss=dataclasses.replace(LOSS, init_loss="l1"))
+    lr, hr = next(iter(data.train_dataset(split.train, DATA)))
+    before = [v.numpy() for v in tr.g_vars]
+    with tf.GradientTape(persistent=True) as tape:
+        sr = tr.g(lr, training=True)
+        l1 = tf.reduce_mean(tf.abs(sr - hr))
+        mse = tf.reduce_mean(tf.square(sr - hr))
+    g_l1, g_mse = tape.gradient(l1, tr.g_vars), tape.gradient(mse, tr.g_vars)
+    # The tape's forward pass moved the BatchNorm statistics; the step must see the same ones.
+    out = tr.step_function("init")((lr, hr))
+    # Oracle for the reported values: numpy on the same forward pass.
+    sr_np, hr_np = sr.numpy().astype(np.float64), hr.numpy().astype(np.float64)
+    np.testing.assert_allclose(float(out["l1"]), np.abs(sr_np - hr_np).mean(), rtol=1e-4)
+    np.testing.assert_allclose(float(out["mse"]), ((sr_np - hr_np) ** 2).mean(), rtol=1e-4)
+    follows_l1 = disputed = 0
+    for v, b, gl, gm in zip(tr.g_vars, before, g_l1, g_mse):
+        step, gl, gm = v.numpy() - b, gl.numpy(), gm.numpy()
+        # Weights whose L1 and MSE gradients point opposite ways, both clearly above Adam's
+        # epsilon: there the step's direction names the loss.
+        split_ = (np.sign(gl) != np.sign(gm)) & (np.abs(gl) > 1e-6) & (np.abs(gm) > 1e-6)
+        follows_l1 += np.sum(np.sign(step[split_]) == -np.sign(gl[split_]))
+        disputed += split_.sum()
+    assert disputed > 100
+    assert follows_l1 / disputed > 0.98
