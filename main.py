@@ -34,6 +34,7 @@ def make_configs():
         brightness_delta=FLAGS.brightness_delta, contrast_lower=FLAGS.contrast_lower,
         contrast_upper=FLAGS.contrast_upper, clip_augmented=FLAGS.clip_augmented,
         channel_shuffle=FLAGS.channel_shuffle, rot90=FLAGS.rot90, min_scale=FLAGS.min_scale,
+        max_scale=FLAGS.max_scale,
         lr_antialias=FLAGS.lr_antialias, cache_gb=FLAGS.cache_gb,
     )  # fmt: skip
     loss = config.LossConfig(FLAGS.mse_weight, FLAGS.vgg_weight, FLAGS.adv_weight, FLAGS.init_loss)

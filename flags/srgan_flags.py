@@ -64,6 +64,14 @@ def define_flags():
         lower_bound=0.1,
         upper_bound=1.0,
     )
+    f.DEFINE_float(
+        "max_scale",
+        1.0,
+        ">1: patches may also be enlarged from a smaller square, up to this factor (softer "
+        "patches, as defocused photos; not in the reference). Drawn log-uniformly with --min_scale.",
+        lower_bound=1.0,
+        upper_bound=4.0,
+    )
     f.DEFINE_boolean(
         "lr_antialias",
         False,

@@ -54,6 +54,7 @@ class DataConfig:
     channel_shuffle: bool = False  # not in the reference: random RGB order (small datasets)
     rot90: bool = False  # not in the reference: random quarter turns (small datasets)
     min_scale: float = 1.0  # <1, not in the reference: patches shrunk from up to 1/min_scale
+    max_scale: float = 1.0  # >1, not in the reference: patches enlarged (softer) up to this
     lr_antialias: bool = False  # tf.image.resize bicubic as the study; True ~ MATLAB imresize
     cache_gb: float = 8.0  # decoded images kept in memory up to this size
 

@@ -89,17 +89,21 @@ def train_dataset(image_set, config, epoch=0, patches_per_image=1):
         seeds = tf.random.experimental.stateless_split(seed, 5)
         hw = sizes[i]
         side = tf.constant(crop)
-        if config.min_scale < 1.0:
-            # Not in the reference: the patch is a larger square shrunk by a random factor in
-            # [min_scale, 1] (antialiased), so a few images give details at many scales.
+        rescale = config.min_scale < 1.0 or config.max_scale > 1.0
+        if rescale:
+            # Not in the reference: the patch is a square resized by a random factor s in
+            # [min_scale, max_scale], log-uniform: shrunk (s < 1, antialiased) it packs more
+            # detail per pixel, enlarged (s > 1) it is softer, as defocused photos are. A few
+            # images then show details at many scales and sharpnesses.
             key = tf.random.experimental.stateless_fold_in(seeds[0], 3)
-            s = tf.random.stateless_uniform([], key, config.min_scale, 1.0)
+            lo, hi = np.log(config.min_scale), np.log(config.max_scale)
+            s = tf.exp(tf.random.stateless_uniform([], key, lo, hi))
             side = tf.cast(tf.round(crop / s), tf.int32)
             side = tf.minimum(side, tf.reduce_min(hw))
         y = tf.random.stateless_uniform([], seeds[0], 0, hw[0] - side + 1, tf.int32)
         x = tf.random.stateless_uniform([], seeds[1], 0, hw[1] - side + 1, tf.int32)
         patch = tf.numpy_function(crop_np, [i, y, x, side], tf.uint8, stateful=False)
-        if config.min_scale < 1.0:
+        if rescale:
             patch = tf.ensure_shape(patch, [None, None, 3])
             patch = tf.image.resize(patch[None], [crop, crop], "bicubic", antialias=True)[0]
             patch = tf.cast(tf.clip_by_value(tf.round(patch), 0, 255), tf.uint8)

@@ -163,7 +163,7 @@ def test_rot90_gives_every_symmetry_of_the_crop_and_leaves_the_default_alone():
     np.testing.assert_array_equal(ref, again)
 
 
-def test_min_scale_shrinks_larger_squares_by_factors_in_range():
+def test_min_and_max_scale_resize_squares_by_factors_in_range():
     """On a horizontal ramp (value = column), a patch shrunk by s has slope 1/s per pixel."""
     ramp = datasets.ImageSet()
     cols = np.arange(200, dtype=np.float64)
@@ -180,6 +180,13 @@ def test_min_scale_shrinks_larger_squares_by_factors_in_range():
         slopes.append(slope)
     assert 1 - 0.05 <= min(slopes) and max(slopes) <= 2 + 0.05, slopes
     assert max(slopes) - min(slopes) > 0.3  # the factor is drawn, not fixed
+    # With max_scale, patches are also enlarged from smaller squares: slopes down to 1/2.
+    both = dataclasses.replace(cfg, max_scale=2.0)
+    slopes = []
+    for epoch in range(24):
+        hr = next(iter(data.train_dataset(ramp, both, epoch=epoch)))[1].numpy()[0, :, :, 0]
+        slopes.append(np.polyfit(np.arange(8, 24), ((hr + 1) * 127.5)[16, 8:24], 1)[0])
+    assert 0.5 - 0.05 <= min(slopes) < 0.9 and 1.1 < max(slopes) <= 2 + 0.05, slopes
     # min_scale=1 (the default) is a plain crop: slope exactly 1.
     hr = next(iter(data.train_dataset(ramp, dataclasses.replace(cfg, min_scale=1.0))))[1]
     np.testing.assert_allclose(np.diff((hr.numpy()[0, 0, :, 0] + 1) * 127.5), 1.0, atol=1e-3)
