@@ -59,8 +59,9 @@ def define_flags():
     f.DEFINE_float(
         "min_scale",
         1.0,
-        "<1: each patch is a larger square shrunk by a random factor in [min_scale, 1] "
-        "(antialiased; not in the reference; details at many scales from few images).",
+        "<1: patches may be larger squares shrunk by a random factor down to this one "
+        "(antialiased; not in the reference; details at many scales from few images). Drawn "
+        "log-uniformly from [min_scale, max_scale].",
         lower_bound=0.1,
         upper_bound=1.0,
     )
