@@ -1,9 +1,11 @@
 """Precise BatchNorm statistics: moving means and variances re-estimated as exact averages.
 
 The reference's BatchNorm decay of 0.9 makes every moving statistic an average of about the last
-ten training batches. With small batches of small patches that is noisy: the generator's
-inference-mode output drifts in colour from one checkpoint to the next (the held-out PSNR-Y of the
-demo generator moved by 1-2 dB between snapshots 100 steps apart). PreciseBN (Wu & Johnson,
+ten training batches. With small batches of small patches that is noisy, and the generator's
+inference-mode output can shift in colour with it (re-estimating the old demo generator's
+statistics moved retina from -0.88 to -0.33 dB against bicubic, and clock from -0.18 to -0.24:
+measure before relying on it; the weight jitter `weight_average.py` removes was the larger
+cause of the demo's swings between checkpoints). PreciseBN (Wu & Johnson,
 "Rethinking 'Batch' in BatchNorm", 2021; fvcore's `update_bn_stats`) replaces them, after
 training, by the plain mean of the per-batch means and (biased) variances over many batches,
 computed in training mode, exactly as the layers normalise during training. Not in the reference;
