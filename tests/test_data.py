@@ -171,22 +171,23 @@ def test_min_and_max_scale_resize_squares_by_factors_in_range():
     cfg = dataclasses.replace(
         CFG, flip=False, brightness_delta=0.0, contrast_upper=0.0, batch_size=1, min_scale=0.5
     )
-    slopes = []
-    for epoch in range(16):
-        hr = next(iter(data.train_dataset(ramp, cfg, epoch=epoch)))[1].numpy()[0, :, :, 0]
-        u8 = (hr + 1) * 127.5
-        slope = np.polyfit(np.arange(8, 24), u8[16, 8:24], 1)[0]  # away from the borders
-        assert np.allclose(u8, u8[:1], atol=0.5)  # rows stay equal: no vertical change
-        slopes.append(slope)
-    assert 1 - 0.05 <= min(slopes) and max(slopes) <= 2 + 0.05, slopes
-    assert max(slopes) - min(slopes) > 0.3  # the factor is drawn, not fixed
+
+    def slopes(config, epochs):
+        """The ramp's slope (gray levels per pixel) in each epoch's patch."""
+        found = []
+        for epoch in range(epochs):
+            hr = next(iter(data.train_dataset(ramp, config, epoch=epoch)))[1].numpy()[0, :, :, 0]
+            u8 = (hr + 1) * 127.5
+            assert np.allclose(u8, u8[:1], atol=0.5)  # rows stay equal: no vertical change
+            found.append(np.polyfit(np.arange(8, 24), u8[16, 8:24], 1)[0])  # away from borders
+        return found
+
+    shrunk = slopes(cfg, 16)
+    assert 1 - 0.05 <= min(shrunk) and max(shrunk) <= 2 + 0.05, shrunk
+    assert max(shrunk) - min(shrunk) > 0.3  # the factor is drawn, not fixed
     # With max_scale, patches are also enlarged from smaller squares: slopes down to 1/2.
-    both = dataclasses.replace(cfg, max_scale=2.0)
-    slopes = []
-    for epoch in range(24):
-        hr = next(iter(data.train_dataset(ramp, both, epoch=epoch)))[1].numpy()[0, :, :, 0]
-        slopes.append(np.polyfit(np.arange(8, 24), ((hr + 1) * 127.5)[16, 8:24], 1)[0])
-    assert 0.5 - 0.05 <= min(slopes) < 0.9 and 1.1 < max(slopes) <= 2 + 0.05, slopes
+    both = slopes(dataclasses.replace(cfg, max_scale=2.0), 24)
+    assert 0.5 - 0.05 <= min(both) < 0.9 and 1.1 < max(both) <= 2 + 0.05, both
     # min_scale=1 (the default) is a plain crop: slope exactly 1.
     hr = next(iter(data.train_dataset(ramp, dataclasses.replace(cfg, min_scale=1.0))))[1]
     np.testing.assert_allclose(np.diff((hr.numpy()[0, 0, :, 0] + 1) * 127.5), 1.0, atol=1e-3)
