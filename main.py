@@ -30,12 +30,13 @@ def make_configs():
     data = config.DataConfig(
         data_dir=FLAGS.data_dir, cls=FLAGS.cls, crop_size=FLAGS.crop_size, scale=FLAGS.scale,
         n_images=FLAGS.n_images, n_test=FLAGS.n_test, n_test_general=FLAGS.n_test_general,
-        batch_size=FLAGS.batch_size, seed=FLAGS.seed, split_seed=FLAGS.split_seed, flip=FLAGS.flip,
+        batch_size=FLAGS.batch_size, seed=FLAGS.seed, split_seed=FLAGS.split_seed,
+        split=FLAGS.split, flip=FLAGS.flip,
         brightness_delta=FLAGS.brightness_delta, contrast_lower=FLAGS.contrast_lower,
         contrast_upper=FLAGS.contrast_upper, clip_augmented=FLAGS.clip_augmented,
         channel_shuffle=FLAGS.channel_shuffle, rot90=FLAGS.rot90, min_scale=FLAGS.min_scale,
         max_scale=FLAGS.max_scale,
-        lr_antialias=FLAGS.lr_antialias, cache_gb=FLAGS.cache_gb,
+        protocol=FLAGS.protocol, train_lr=FLAGS.train_lr, cache_gb=FLAGS.cache_gb,
     )  # fmt: skip
     loss = config.LossConfig(FLAGS.mse_weight, FLAGS.vgg_weight, FLAGS.adv_weight, FLAGS.init_loss)
     train = config.TrainConfig(
@@ -47,7 +48,8 @@ def make_configs():
         precision=FLAGS.precision, max_steps=FLAGS.max_steps, save_every=FLAGS.save_every,
         sample_every=FLAGS.sample_every, patches_per_image=FLAGS.patches_per_image,
         precise_bn_batches=FLAGS.precise_bn_batches, ema_decay=FLAGS.ema_decay,
-        progress=FLAGS.progress,
+        progress=FLAGS.progress, val_every=FLAGS.val_every, val_dir=FLAGS.val_dir,
+        val_crop=FLAGS.val_crop,
     )  # fmt: skip
     return model, data, loss, train
 

@@ -73,10 +73,27 @@ def define_flags():
         lower_bound=1.0,
         upper_bound=4.0,
     )
-    f.DEFINE_boolean(
-        "lr_antialias",
-        False,
-        "Antialiased bicubic LR (MATLAB-like) instead of the study's plain bicubic.",
+    f.DEFINE_enum(
+        "protocol",
+        "study",
+        ["study", "paper"],
+        "How LR images are made for evaluate and validation. study: TensorFlow's plain bicubic "
+        "x4 (the study's and the reference's); paper: MATLAB imresize bicubic (antialiased) of "
+        "the HR cropped to a multiple of 4, quantised to uint8 (what SR papers report).",
+    )
+    f.DEFINE_enum(
+        "train_lr",
+        "",
+        ["", "study", "paper", "mixed"],
+        "Training LR: empty = as --protocol; mixed = half the patches each way (one model for "
+        "both protocols; not in the reference).",
+    )
+    f.DEFINE_enum(
+        "split",
+        "seeded",
+        ["seeded", "none"],
+        "seeded: hold out --n_test images per class (the study); none: no hold-out: training "
+        "uses every image and evaluate scores every image (benchmark folders, a corpus split).",
     )
     f.DEFINE_float("cache_gb", 8.0, "Keep decoded images in memory up to this many GiB.")
     # models
@@ -165,6 +182,20 @@ def define_flags():
         "Split the CPU into N logical devices under MirroredStrategy (testing tf.distribute without GPUs).",
     )
     f.DEFINE_boolean("progress", True, "Show progress bars.")
+    f.DEFINE_integer(
+        "val_every",
+        0,
+        "Validate every N steps on --val_dir (PSNR-Y/SSIM-Y against bicubic, in the history CSV, "
+        "TensorBoard and the log; the best step's generator goes to g_best.weights.h5). 0: off.",
+        lower_bound=0,
+    )
+    f.DEFINE_string("val_dir", "", "Folder of validation images (never trained on).")
+    f.DEFINE_integer(
+        "val_crop",
+        0,
+        "HR side of the centre crop validated per image (0: whole images).",
+        lower_bound=0,
+    )
     # evaluate / upscale / export
     f.DEFINE_string(
         "output",

@@ -46,6 +46,7 @@ class DataConfig:
     batch_size: int = 8
     seed: int = 0  # crops, flips, augmentation draws and initial weights
     split_seed: int = 0  # which images are held out; independent of `seed` on purpose
+    split: str = "seeded"  # "none": no hold-out (train on all, evaluate all: benchmark sets)
     flip: bool = True
     brightness_delta: float = 0.4
     contrast_lower: float = 0.1
@@ -55,7 +56,11 @@ class DataConfig:
     rot90: bool = False  # not in the reference: random quarter turns (small datasets)
     min_scale: float = 1.0  # <1, not in the reference: patches shrunk from up to 1/min_scale
     max_scale: float = 1.0  # >1, not in the reference: patches enlarged (softer) up to this
-    lr_antialias: bool = False  # tf.image.resize bicubic as the study; True ~ MATLAB imresize
+    # How LR is made for evaluation and validation: "study" (TensorFlow's plain bicubic, as the
+    # study and the reference) or "paper" (MATLAB imresize, antialiased, uint8: SR papers).
+    protocol: str = "study"
+    # Training LR: "" (as `protocol`), "study", "paper" or "mixed" (half of each, per patch).
+    train_lr: str = ""
     cache_gb: float = 8.0  # decoded images kept in memory up to this size
 
 
@@ -86,6 +91,9 @@ class TrainConfig:
     # >0: g.weights.h5 gets this exponential moving average of the weights (weight_average.py)
     ema_decay: float = 0.0
     progress: bool = True  # a progress bar per epoch
+    val_every: int = 0  # >0: steps between validations on val_dir (0: none, costs nothing)
+    val_dir: str = ""  # folder of validation images, never trained on
+    val_crop: int = 0  # HR side of the centre crop validated per image (0: whole images)
 
 
 def to_dict(config):

@@ -2,7 +2,9 @@
 
 Training, per image and epoch (tensorlayer/srgan `train.py` and the study's `utils.py`):
 random crop -> scale to [-1, 1] -> random left-right flip -> random brightness (max delta 0.4)
--> random contrast (0.1 to 0.4) -> LR = bicubic x4 downscale of the augmented HR patch. The
+-> random contrast (0.1 to 0.4) -> LR = bicubic x4 downscale of the augmented HR patch
+(`degrade`: the study's plain bicubic, or the MATLAB-style antialiased and quantised LR of SR
+papers, or a per-patch mix of both). The
 reference applies brightness and contrast in [-1, 1] space without clipping; that is the default
 (`clip_augmented=False`). Every random draw is a stateless op seeded from (seed, epoch, position),
 so the same seed gives the same batches however many threads run the map.
@@ -10,6 +12,9 @@ so the same seed gives the same batches however many threads run the map.
 
 import numpy as np
 import tensorflow as tf
+
+PROTOCOLS = ("study", "paper")
+TRAIN_LR = ("study", "paper", "mixed")
 
 
 def bicubic_downscale(hr, scale, antialias=False):
@@ -19,6 +24,42 @@ def bicubic_downscale(hr, scale, antialias=False):
     size = tf.shape(x)[1:3] // scale
     lr = tf.image.resize(x, size, method="bicubic", antialias=antialias)
     return lr if batched else lr[0]
+
+
+def matlab_downscale(hr, scale):
+    """MATLAB `imresize(hr, 1/scale, 'bicubic')` of `(h, w, 3)` or `(b, h, w, 3)` floats.
+
+    The antialiased Keys cubic (a = -0.5) stretched by `scale`, as TensorFlow's antialiased
+    bicubic computes it; MATLAB mirrors the image at its borders ('symmetric') where
+    TensorFlow renormalises the truncated kernel, so the image is mirrored by two LR pixels
+    first and those are cropped after (the kernel reaches 2 * scale HR pixels out).
+    """
+    batched = hr.shape.rank == 4
+    x = hr if batched else hr[None]
+    pad = 2 * scale
+    x = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="SYMMETRIC")
+    size = tf.shape(x)[1:3] // scale
+    lr = tf.image.resize(x, size, method="bicubic", antialias=True)[:, 2:-2, 2:-2]
+    return lr if batched else lr[0]
+
+
+def quantize(x_pm1):
+    """Rounds a [-1, 1] image to the 256 levels of a uint8 image (clipping first, as saving does)."""
+    return tf.round((tf.clip_by_value(x_pm1, -1.0, 1.0) + 1.0) * 127.5) / 127.5 - 1.0
+
+
+def degrade(hr, scale, protocol):
+    """The LR of an HR image under an evaluation protocol.
+
+    study: TensorFlow's plain bicubic (no antialiasing), unquantised, as the study and the
+        tensorlayer reference make it.
+    paper: MATLAB `imresize` bicubic (antialiased), quantised to uint8, as SR papers make it.
+    """
+    if protocol == "study":
+        return bicubic_downscale(hr, scale)
+    if protocol == "paper":
+        return quantize(matlab_downscale(hr, scale))
+    raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
 
 
 def augment(patch, seeds, config):
@@ -56,7 +97,19 @@ def augment(patch, seeds, config):
         # other draw (and so the default pipeline's batches) unchanged.
         key = tf.random.experimental.stateless_fold_in(seeds[0], 1)
         hr = tf.gather(hr, tf.argsort(tf.random.stateless_uniform([3], key)), axis=-1)
-    lr = bicubic_downscale(hr, config.scale, config.lr_antialias)
+    kind = config.train_lr or config.protocol
+    if kind == "mixed":
+        # Not in the reference: half the patches get each protocol's LR, so one model serves
+        # both. Seeded by fold-in so every other draw is unchanged.
+        key = tf.random.experimental.stateless_fold_in(seeds[0], 4)
+        paper = tf.random.stateless_uniform([], key) < 0.5
+        lr = tf.cond(
+            paper,
+            lambda: degrade(hr, config.scale, "paper"),
+            lambda: degrade(hr, config.scale, "study"),
+        )
+    else:
+        lr = degrade(hr, config.scale, kind)
     return lr, hr
 
 
@@ -124,7 +177,7 @@ def eval_pair(rgb, config, eval_crop=0):
     """The deterministic `(lr, hr)` of one image, both `(h, w, 3)` float32 in [-1, 1].
 
     HR is the centre crop of `eval_crop` pixels when given, else the whole image trimmed to a
-    multiple of `scale`; LR is its bicubic downscale (the same method as training).
+    multiple of `scale`; LR is its downscale under `config.protocol` (see `degrade`).
     """
     h, w = rgb.shape[:2]
     s = config.scale
@@ -134,7 +187,7 @@ def eval_pair(rgb, config, eval_crop=0):
     else:
         rgb = rgb[: h - h % s, : w - w % s]
     hr = rgb.astype(np.float32) / 127.5 - 1.0
-    lr = bicubic_downscale(tf.constant(hr), s, config.lr_antialias).numpy()
+    lr = degrade(tf.constant(hr), s, config.protocol).numpy()
     return lr, hr
 
 

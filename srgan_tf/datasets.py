@@ -193,7 +193,8 @@ def _split_one(files, cls, config, report, with_train=True):
     """Walks one class's files in seeded order: `n_test` decodable images to test, whatever
     their size (so the held-out set never depends on --crop_size), then up to `n_images`
     images at least `crop_size` on each side to train."""
-    n_test = _n_test(cls, config)
+    no_split = config.split == "none"  # training takes every image, evaluation scores every one
+    n_test = (0 if with_train else len(files)) if no_split else _n_test(cls, config)
     n_train = (config.n_images if config.n_images > 0 else len(files)) if with_train else 0
     test, train = [], []
     decoded = []  # (path, rgb, conversions) of every readable file, in order, until enough
@@ -209,7 +210,8 @@ def _split_one(files, cls, config, report, with_train=True):
             if len(decoded) >= n_test + n_train + 64:
                 break  # enough candidates even if many are too small to train on
     # Small classes: hold out half of what can be read instead of n_test.
-    n_test = min(n_test, len(decoded) // 2)
+    if not no_split:
+        n_test = min(n_test, len(decoded) // 2)
     min_test = 4 * config.scale  # a test image only needs an LR of a few pixels
     for path, rgb, conversions in decoded:
         side = min(rgb.shape[:2])
@@ -259,7 +261,7 @@ def make_split(root, cls, config, log=print, with_train=True):
     for name in names:
         t_items, tr_items, n_test = _split_one(classes[name], name, config, report, with_train)
         asked = _n_test(name, config)
-        if n_test < asked:
+        if n_test < asked and config.split != "none":
             log(
                 f"{root} class {name!r}: holding out {n_test} test images instead of {asked} (small class)"
             )

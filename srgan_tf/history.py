@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from srgan_tf import atomic  # noqa: E402
 
 STEP_FIELDS = ["step", "phase", "epoch", "lr", "patches_per_s"]
+# Filled on the steps that validate (--val_every), empty on the others.
+VAL_FIELDS = ["val_psnr_y", "val_ssim_y", "val_psnr_y_gain", "val_ssim_y_gain"]
 EPOCH_FIELDS = ["phase", "epoch", "step", "seconds"]
 LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss", "l1"]
 
@@ -41,7 +43,7 @@ class History:
         self.steps_path = self.dir / "history_steps.csv"
         self.epochs_path = self.dir / "history_epochs.csv"
         self.enabled = enabled
-        self.step_fields = STEP_FIELDS + LOSS_KEYS
+        self.step_fields = STEP_FIELDS + LOSS_KEYS + VAL_FIELDS
         self.epoch_fields = EPOCH_FIELDS + LOSS_KEYS
         if not enabled:
             return
@@ -55,6 +57,21 @@ class History:
     def _append(self, path, fields, row):
         with open(path, "a", newline="") as f:
             csv.DictWriter(f, fieldnames=fields, extrasaction="ignore").writerow(row)
+
+    def best_validation(self, key="val_psnr_y_gain"):
+        """`(value, step)` of the best validation so far in the kept rows, or None."""
+        if not self.enabled:
+            return None
+        rows = [r for r in _read(self.steps_path) if r.get(key) not in (None, "")]
+        if not rows:
+            return None
+        best = max(rows, key=lambda r: float(r[key]))
+        return float(best[key]), int(best["step"])
+
+    def log_validation(self, row):
+        """A row with only the step and validation columns (a validation between steps)."""
+        if self.enabled:
+            self._append(self.steps_path, self.step_fields, row)
 
     def log_step(self, row):
         if self.enabled:
@@ -116,3 +133,30 @@ def plot_history(epochs_csv, out_dir):
         plt.close(fig)
         written.append(out_dir / name)
     return written
+
+
+def plot_validation(steps_csv, path, key="val_psnr_y_gain"):
+    """The validation curve: `key` against the step, the best step marked."""
+    rows = [r for r in _read(Path(steps_csv)) if r.get(key) not in (None, "")]
+    if not rows:
+        return None
+    x = [int(r["step"]) for r in rows]
+    y = [float(r[key]) for r in rows]
+    best = max(range(len(y)), key=y.__getitem__)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(x, y, marker="." if len(x) < 60 else None)
+    ax.plot(
+        [x[best]], [y[best]], "o", color="tab:red", label=f"best: {y[best]:+.3f} at step {x[best]}"
+    )
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.set(xlabel="step", ylabel=f"{key} (dB over bicubic)" if "psnr" in key else key)
+    ax.set_title("Validation")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    return path

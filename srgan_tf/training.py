@@ -16,7 +16,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from srgan_tf import data, distribute, images, losses, precise_bn, run_lock, transfer, weights
-from srgan_tf.history import History
+from srgan_tf.history import History, plot_validation
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
 from srgan_tf.weight_average import WeightAverage
 
@@ -98,6 +98,13 @@ class Trainer:
                 f"no full batch of {data_cfg.batch_size}; lower --batch_size or raise "
                 f"--patches_per_image"
             )
+        self.validator = None
+        if train_cfg.val_every > 0 and self.chief:
+            if not train_cfg.val_dir:
+                raise TrainingError("--val_every needs --val_dir, a folder of validation images")
+            from srgan_tf.validation import Validator
+
+            self.validator = Validator(train_cfg.val_dir, data_cfg, train_cfg.val_crop, log=log)
         distribute.set_precision(train_cfg.precision)
         self._build()
 
@@ -297,6 +304,39 @@ class Trainer:
             if self.d is not None:
                 weights.save_weights(self.d, self.run_dir / "d.weights.h5")
 
+    def _validate(self, history, tb):
+        """Scores the generator g.weights.h5 would get on the validation images; a new best
+        is written to g_best.weights.h5. Returns the history columns."""
+        step = int(self.step)
+        g = self._generator_to_write()
+        if g is self.g:  # a one-device copy: the training model may be distributed
+            g = self._copy_generator(self.g.get_weights())
+        scores = self.validator(g)
+        best = history.best_validation()
+        if best is None or scores["psnr_y_gain"] > best[0]:
+            weights.save_weights(g, self.run_dir / "g_best.weights.h5")
+            best = (scores["psnr_y_gain"], step)
+        self.log(
+            f"validation at step {step}: PSNR-Y {scores['psnr_y']:.3f} dB "
+            f"({scores['psnr_y_gain']:+.3f} over bicubic), SSIM-Y {scores['ssim_y']:.4f} "
+            f"({scores['ssim_y_gain']:+.4f}); best {best[0]:+.3f} dB at step {best[1]} "
+            f"(g_best.weights.h5)"
+        )
+        if tb is not None:
+            with tb.as_default(step=step):
+                for k, v in scores.items():
+                    tf.summary.scalar(f"validation/{k}", v)
+        return {f"val_{k}": round(v, 5) for k, v in scores.items()}
+
+    def _copy_generator(self, values):
+        if self._export_g is None:
+            m = self.mcfg
+            self._export_g = build_generator(m.n_res_blocks, m.filters, name="generator")
+            for src, dst in zip(self.g.layers, self._export_g.layers):
+                dst.trainable = src.trainable
+        self._export_g.set_weights(values)
+        return self._export_g
+
     def _generator_to_write(self):
         """The generator `g.weights.h5` gets: the training one, or a one-device copy holding
         the weight average (`ema_decay`) and/or BatchNorm statistics re-estimated over
@@ -306,12 +346,7 @@ class Trainer:
         n = self.tcfg.precise_bn_batches
         if not n and self.ema is None:
             return self.g
-        if self._export_g is None:
-            m = self.mcfg
-            self._export_g = build_generator(m.n_res_blocks, m.filters, name="generator")
-            for src, dst in zip(self.g.layers, self._export_g.layers):
-                dst.trainable = src.trainable
-        self._export_g.set_weights(self.ema.values() if self.ema else self.g.get_weights())
+        self._copy_generator(self.ema.values() if self.ema else self.g.get_weights())
         if n:
             precise_bn.recalibrate(self._export_g, self._precise_bn_inputs(n))
         return self._export_g
@@ -338,9 +373,12 @@ class Trainer:
                 run_lock.acquire(self.run_dir)
             except run_lock.RunLocked as e:
                 raise TrainingError(str(e)) from None
-        self.restore_or_warm_start()
+        resumed = self.restore_or_warm_start()
         history = History(self.run_dir, resume_step=int(self.step), enabled=self.chief)
         tb = tf.summary.create_file_writer(str(self.run_dir / "tb")) if self.chief else None
+        if self.validator is not None and not resumed:  # the starting point of the curve
+            history.log_validation({"step": int(self.step), **self._validate(history, tb)})
+            plot_validation(history.steps_path, self.run_dir / "plots" / "validation.png")
         last = {}
         max_steps = self.tcfg.max_steps or math.inf
         while int(self.phase) < len(self.phases) and int(self.step) < max_steps:
@@ -406,6 +444,9 @@ class Trainer:
             rate = self.dcfg.batch_size / max(now - t_last, 1e-9)
             t_last = now
             step = int(self.step)
+            validated = {}
+            if self.validator is not None and step % self.tcfg.val_every == 0:
+                validated = self._validate(history, tb)
             history.log_step(
                 {
                     "step": step,
@@ -414,8 +455,11 @@ class Trainer:
                     "lr": lr_value,
                     "patches_per_s": round(rate, 2),
                     **values,
+                    **validated,
                 }
             )
+            if validated:
+                plot_validation(history.steps_path, self.run_dir / "plots" / "validation.png")
             if tb is not None:
                 with tb.as_default(step=step):
                     for k, v in values.items():

@@ -191,3 +191,53 @@ def test_min_and_max_scale_resize_squares_by_factors_in_range():
     # min_scale=1 (the default) is a plain crop: slope exactly 1.
     hr = next(iter(data.train_dataset(ramp, dataclasses.replace(cfg, min_scale=1.0))))[1]
     np.testing.assert_allclose(np.diff((hr.numpy()[0, 0, :, 0] + 1) * 127.5), 1.0, atol=1e-3)
+
+
+def test_paper_protocol_lr_is_matlab_imresize_quantised():
+    """The paper protocol's LR against an independent numpy port of MATLAB's imresize, on
+    scikit-image photos of sizes that are multiples of 4 in neither direction first."""
+    from matlab_imresize import imresize_down
+    from skimage import data as skdata
+
+    for photo in (skdata.astronaut(), skdata.coffee(), skdata.chelsea()):
+        h, w = photo.shape[:2]
+        hr = photo[: h - h % 4, : w - w % 4]
+        ref = np.clip(np.round(imresize_down(hr, 4)), 0, 255)
+        lr = data.eval_pair(photo, dataclasses.replace(CFG, protocol="paper"))[0]
+        ours = np.round((lr + 1) * 127.5)
+        assert ours.shape == ref.shape
+        # Float32 against float64: a value within 1e-4 of a rounding boundary may round the
+        # other way; nothing else may differ.
+        diff = np.abs(ours - ref)
+        assert diff.max() <= 1 and (diff > 0).mean() < 1e-3
+        unrounded = (data.matlab_downscale(tf.constant(hr / 127.5 - 1, tf.float32), 4) + 1) * 127.5
+        np.testing.assert_allclose(unrounded.numpy(), imresize_down(hr, 4), atol=2e-3)
+
+
+def test_study_protocol_is_the_plain_bicubic_and_paper_differs():
+    rgb = np.random.default_rng(1).integers(0, 256, (48, 40, 3), dtype=np.uint8)
+    lr_study, hr = data.eval_pair(rgb, CFG)
+    np.testing.assert_allclose(lr_study, numpy_bicubic_x4(hr), atol=1e-5)
+    lr_paper, _ = data.eval_pair(rgb, dataclasses.replace(CFG, protocol="paper"))
+    assert np.abs(lr_paper - lr_study).max() > 0.05
+    # quantised: every value is on the uint8 grid
+    np.testing.assert_allclose((lr_paper + 1) * 127.5, np.round((lr_paper + 1) * 127.5), atol=1e-4)
+
+
+def test_mixed_training_lr_uses_both_degradations_per_patch():
+    cfg = dataclasses.replace(
+        CFG, flip=False, brightness_delta=0.0, contrast_upper=0.0, train_lr="mixed", batch_size=2
+    )
+    kinds = []
+    for lr, hr in data.train_dataset(image_set(n=12, h=64, w=64), cfg):
+        for a, b in zip(lr.numpy(), hr.numpy()):
+            study = data.degrade(tf.constant(b), 4, "study").numpy()
+            paper = data.degrade(tf.constant(b), 4, "paper").numpy()
+            if np.allclose(a, study, atol=1e-5):
+                kinds.append("study")
+            elif np.allclose(a, paper, atol=1e-5):
+                kinds.append("paper")
+            else:
+                kinds.append("neither")
+    assert "neither" not in kinds
+    assert {"study", "paper"} <= set(kinds)

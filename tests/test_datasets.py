@@ -185,3 +185,17 @@ def test_held_out_set_is_the_same_for_every_selection_and_crop(tmp_path):
         )
     per_class = set(runs[4].test.paths) | set(runs[6].test.paths)
     assert per_class == all_test
+
+
+def test_split_none_trains_on_every_image_and_evaluates_every_image(tmp_path):
+    root = tmp_path / "bench"
+    for i in range(5):
+        write(root / f"img_{i}.png", h=20 + i)
+    write(root / "tiny.png", h=16, w=16)  # too small to train on, big enough to score
+    cfg = dataclasses.replace(CFG, split="none", crop_size=20)
+    train = datasets.make_split(root, "", cfg, log=lambda *_: None)
+    assert len(train.test) == 0 and len(train.train) == 5
+    scored = datasets.make_split(root, "", cfg, log=lambda *_: None, with_train=False)
+    assert sorted(p.name for p in scored.test.paths) == sorted(
+        [f"img_{i}.png" for i in range(5)] + ["tiny.png"]
+    )

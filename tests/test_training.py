@@ -383,3 +383,43 @@ def test_l1_init_loss_reports_both_and_descends_the_l1_gradient(split, tmp_path)
         disputed += split_.sum()
     assert disputed > 100
     assert follows_l1 / disputed > 0.98
+
+
+def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path):
+    import imageio.v3 as iio
+
+    val = tmp_path / "val"
+    val.mkdir()
+    rng = np.random.default_rng(5)
+    for i in range(2):
+        iio.imwrite(val / f"v{i}.png", rng.integers(0, 256, (40, 36, 3), dtype=np.uint8))
+    (val / "notes.txt").write_text("not an image")
+    logs = []
+    t = tcfg(tmp_path, n_epoch_init=3, val_every=2, val_dir=str(val), save_every=0)
+    tr = trainer(["init"], split, t, logs=logs, data=dataclasses.replace(DATA, protocol="paper"))
+    tr.run()
+    run = Path(t.run_dir)
+    table = rows(run / "history_steps.csv")
+    validated = [r for r in table if r["val_psnr_y"]]
+    assert [int(r["step"]) for r in validated] == [0, 2, 4, 6]
+    lines = [x for x in logs if x.startswith("validation at step")]
+    assert len(lines) == 4 and all("best" in x for x in lines)
+    best = max(validated, key=lambda r: float(r["val_psnr_y_gain"]))
+    assert f"best {float(best['val_psnr_y_gain']):+.3f} dB at step {best['step']}" in lines[-1]
+    assert (run / "g_best.weights.h5").is_file() and (run / "plots" / "validation.png").is_file()
+    # The numbers are evaluate's metrics on the same images: rescore the best snapshot.
+    from srgan_tf.validation import Validator
+
+    g = build_generator(MODEL.n_res_blocks, MODEL.filters)
+    weights.load_weights(g, run / "g_best.weights.h5")
+    again = Validator(val, dataclasses.replace(DATA, protocol="paper"), log=lambda *_: None)(g)
+    assert again["psnr_y"] == pytest.approx(float(best["val_psnr_y"]), abs=1e-4)
+
+
+def test_validation_needs_a_folder_and_is_off_by_default(split, tmp_path):
+    with pytest.raises(training.TrainingError, match="--val_dir"):
+        trainer(["init"], split, tcfg(tmp_path, val_every=5))
+    tr = trainer(["init"], split, tcfg(tmp_path / "off", max_steps=1))
+    assert tr.validator is None
+    tr.run()
+    assert not (Path(tr.run_dir) / "g_best.weights.h5").exists()
