@@ -8,6 +8,8 @@ sees exactly the data a single-device run sees.
 
 import json
 import os
+import subprocess
+import sys
 
 import keras
 import tensorflow as tf
@@ -15,20 +17,81 @@ import tensorflow as tf
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
-def make_strategy(devices=None):
+CLUSTER_TIMEOUT = 300  # seconds for every worker of a TF_CONFIG cluster to come up
+
+
+def tf_config():
+    """`(cluster, task type, task index)` of this process from `TF_CONFIG` (`{}`, "worker", 0
+    without one)."""
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    task = config.get("task", {})
+    return config.get("cluster") or {}, task.get("type", "worker"), int(task.get("index", 0))
+
+
+def task_name():
+    """`worker_1`, `chief_0`, ...: this process's name in its cluster."""
+    _, kind, index = tf_config()
+    return f"{kind}_{index}"
+
+
+def make_strategy(devices=None, cluster_timeout=CLUSTER_TIMEOUT):
     """The strategy for this process.
 
     Args:
         devices: explicit device names for MirroredStrategy (tests use logical CPUs).
+        cluster_timeout: with `TF_CONFIG`, seconds to wait for every worker; past them the
+            process ends with a message naming the cluster (exit code 1), not a hang.
     """
-    if os.environ.get("TF_CONFIG") and json.loads(os.environ["TF_CONFIG"]).get("cluster"):
-        return tf.distribute.MultiWorkerMirroredStrategy()
+    if tf_config()[0]:
+        return _multi_worker(cluster_timeout)
     if devices:
         return tf.distribute.MirroredStrategy(devices)
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy([g.name for g in gpus])
     return tf.distribute.get_strategy()
+
+
+# Runs beside a worker while its cluster forms: stdin closing means "up" (or the worker
+# died); silence for the whole timeout means "stuck", so it reports and ends the worker.
+_WATCHDOG = """
+import os, select, signal, sys
+pid, timeout, message = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+if not select.select([sys.stdin], [], [], timeout)[0]:
+    sys.stderr.write(message)
+    sys.stderr.flush()
+    os.kill(pid, signal.SIGKILL)
+"""
+
+
+def _multi_worker(timeout):
+    """MultiWorkerMirroredStrategy once every worker has joined, or a clear error and exit.
+
+    TensorFlow waits for missing peers forever, inside C++ code that holds the GIL and ignores
+    SIGTERM: no Python thread or signal handler can act, so a watchdog process reports the
+    problem and kills the worker (exit status -9) after `timeout` seconds.
+    """
+    cluster, kind, index = tf_config()
+    peers = ", ".join(
+        f"{job}:{i}={addr}" for job, addrs in cluster.items() for i, addr in enumerate(addrs)
+    )
+    message = (
+        f"error: the cluster did not come up within {timeout} s. This process is {kind}:{index} "
+        f"of TF_CONFIG's cluster ({peers}); start every one of them with its own task index, "
+        f"or check the addresses (--cluster_timeout sets the wait).\n"
+    )
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(timeout), message],
+        stdin=subprocess.PIPE,
+    )
+    try:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        # A barrier: an all-reduce completes only when every worker is up.
+        strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
+    finally:
+        watchdog.stdin.close()
+        watchdog.wait()
+    return strategy
 
 
 def set_precision(precision):
@@ -43,10 +106,12 @@ def set_precision(precision):
 
 
 def is_chief():
-    """True on the worker that writes files (the only process without TF_CONFIG)."""
-    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    task = config.get("task", {})
-    return task.get("type", "worker") in ("chief", "worker") and task.get("index", 0) == 0
+    """True on the one process that writes files: the `chief` task in a cluster that has one,
+    else worker 0 (and a process without TF_CONFIG)."""
+    cluster, kind, index = tf_config()
+    if "chief" in cluster:
+        return kind == "chief" and index == 0
+    return kind == "worker" and index == 0
 
 
 def split_batch(strategy, batch):

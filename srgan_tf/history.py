@@ -115,7 +115,7 @@ def plot_history(epochs_csv, out_dir):
     ]
     written = []
     for phase, keys, name, title in panels:
-        sel = [r for r in rows if r["phase"] == phase]
+        sel = [r for r in rows if r["phase"] == phase and r.get(keys[0]) not in (None, "")]
         if not sel:
             continue
         fig, ax = plt.subplots(figsize=(6, 4))

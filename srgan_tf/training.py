@@ -7,6 +7,7 @@ same command resumes where the last save left off, mid-epoch included.
 """
 
 import math
+import shutil
 import time
 from pathlib import Path
 
@@ -162,18 +163,22 @@ class Trainer:
                 epoch_step=self.epoch_step,
                 **tracked,
             )
-        ckpt_dir = (
-            self.run_dir / "ckpt" if self.chief else self.run_dir / f".ckpt_worker_{id(self)}"
+        # Every worker restores from the chief's checkpoints (shared storage) and takes part
+        # in every save, but only the chief's are kept: the others write to a folder of their
+        # own that is removed after each save (TensorFlow's multi-worker checkpoint pattern).
+        self.ckpt_dir = self.run_dir / "ckpt"
+        self._write_dir = (
+            self.ckpt_dir if self.chief else self.run_dir / ".worker_tmp" / distribute.task_name()
         )
         self.manager = tf.train.CheckpointManager(
-            self.ckpt, str(ckpt_dir), max_to_keep=self.tcfg.keep_checkpoints
+            self.ckpt, str(self._write_dir), max_to_keep=self.tcfg.keep_checkpoints
         )
         self._init_step = self._make_step(self._init_fn) if "init" in self.phases else None
         self._adv_step = self._make_step(self._adv_fn) if self.adversarial else None
 
     def restore_or_warm_start(self):
         """Resumes from the latest checkpoint, or warm-starts a fresh run from weight files."""
-        latest = self.manager.latest_checkpoint
+        latest = tf.train.latest_checkpoint(str(self.ckpt_dir))
         if latest:
             try:
                 self.ckpt.restore(latest).assert_existing_objects_matched()
@@ -246,7 +251,9 @@ class Trainer:
             opt.scale_loss(loss) if isinstance(opt, keras.optimizers.LossScaleOptimizer) else loss
         )
 
-    def _init_fn(self, lr, hr):
+    def init_gradients(self, lr, hr):
+        """The init phase's losses and its gradients as the optimiser receives them: scaled by
+        the loss scale under mixed_float16 (the optimiser divides it out)."""
         opt = self.opt["g_init"]
         with tf.GradientTape() as tape:
             sr = self.g(lr, training=True)
@@ -254,7 +261,11 @@ class Trainer:
             if self.lcfg.init_loss == "l1":
                 out["l1"] = self._avg(losses.per_example_l1(sr, hr))
             scaled = self._scaled(opt, out[self.lcfg.init_loss])
-        opt.apply(tape.gradient(scaled, self.g_vars), self.g_vars)
+        return out, tape.gradient(scaled, self.g_vars)
+
+    def _init_fn(self, lr, hr):
+        out, grads = self.init_gradients(lr, hr)
+        self.opt["g_init"].apply(grads, self.g_vars)
         return out
 
     def _adv_fn(self, lr, hr):
@@ -299,6 +310,12 @@ class Trainer:
             return
         self._saved_state = state
         self.manager.save(checkpoint_number=int(self.step))
+        if not self.chief:
+            shutil.rmtree(self._write_dir, ignore_errors=True)
+            try:
+                self._write_dir.parent.rmdir()  # .worker_tmp, once no other worker uses it
+            except OSError:
+                pass
         if self.chief:
             weights.save_weights(self._generator_to_write(), self.run_dir / "g.weights.h5")
             if self.d is not None:
@@ -434,7 +451,7 @@ class Trainer:
                 bar.close()
                 raise TrainingError(
                     f"{phase} step {int(self.step) + 1}: loss {', '.join(bad)} is not finite "
-                    f"({values}). Stopped; the last good checkpoint is {self.manager.latest_checkpoint}."
+                    f"({values}). Stopped; the last good checkpoint is {tf.train.latest_checkpoint(str(self.ckpt_dir))}."
                 )
             if self.ema is not None:
                 self.ema.update()
@@ -470,9 +487,9 @@ class Trainer:
             )
             bar.update(1)
             last = values
-            if step >= max_steps:
+            if step >= max_steps and int(self.epoch_step) < self.steps_per_epoch:
                 bar.close()
-                return last
+                return last  # mid-epoch: the epoch's end (means, samples) comes on resume
             if self.tcfg.save_every and step % self.tcfg.save_every == 0:
                 self._save()
         bar.close()

@@ -2,7 +2,8 @@
 
 Used by tests/test_distribute.py in fresh processes (logical devices and TF_CONFIG must be set
 before TensorFlow starts). Usage:
-    python tests/distributed_run.py OUT.npz single|mirrored|worker [phase]
+    python tests/distributed_run.py OUT.npz single|mirrored|worker [phase [RUN_DIR MAX_STEPS]]
+The trainer's log lines are printed; RUN_DIR (default: a new folder per process) may be shared.
 """
 
 import os
@@ -31,14 +32,19 @@ for i in range(8):
 split = datasets.Split("all", ".", images, datasets.ImageSet(), datasets.ScanReport())
 data = DataConfig(crop_size=64, batch_size=4, seed=1)
 model = ModelConfig(n_res_blocks=1, filters=8, d_filters=8)
-run_dir = os.path.join(os.path.dirname(out), f"run_{kind}_{os.getpid()}")
+run_dir = (
+    sys.argv[4]
+    if len(sys.argv) > 4
+    else os.path.join(os.path.dirname(out), f"run_{kind}_{os.getpid()}")
+)
+max_steps = int(sys.argv[5]) if len(sys.argv) > 5 else 2
 train = TrainConfig(
     run_dir=run_dir,
-    n_epoch_init=1,
-    n_epoch=1,
+    n_epoch_init=4,  # 2 steps an epoch; max_steps stops the run
+    n_epoch=4,
     use_vgg=False,
     progress=False,
-    max_steps=2,
+    max_steps=max_steps,
     save_every=0,
     # g.weights.h5 is written from a weight average with re-estimated BatchNorm statistics:
     # both must come out as on one device too.
@@ -48,9 +54,9 @@ train = TrainConfig(
 import keras  # noqa: E402
 
 keras.utils.set_random_seed(0)
-strategy = distribute.make_strategy(devices)
+strategy = distribute.make_strategy(devices, cluster_timeout=60)
 trainer = training.Trainer(
-    [phase], model, data, LossConfig(), train, split, strategy, log=lambda *_: None
+    [phase], model, data, LossConfig(), train, split, strategy, log=lambda *a: print(*a, flush=True)
 )
 losses = trainer.run()
 if distribute.is_chief():
@@ -62,6 +68,7 @@ if distribute.is_chief():
     np.savez(
         out,
         replicas=strategy.num_replicas_in_sync,
+        step=int(trainer.step),
         **{f"loss_{k}": v for k, v in losses.items()},
         **{f"w{i}": w.numpy() for i, w in enumerate(trainer.g.weights)},
         **{f"written{i}": w for i, w in enumerate(written.get_weights())},

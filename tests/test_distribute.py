@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ ROOT = HERE.parent
 pytestmark = pytest.mark.slow
 
 
-def run(out, kind, env=None, phase="adversarial", timeout=300):
+def run(out, kind, env=None, phase="adversarial", timeout=300, extra=()):
     cmd = [
         "timeout",
         "-k",
@@ -27,6 +28,7 @@ def run(out, kind, env=None, phase="adversarial", timeout=300):
         str(out),
         kind,
         phase,
+        *extra,
     ]
     return subprocess.Popen(
         cmd,
@@ -40,6 +42,7 @@ def run(out, kind, env=None, phase="adversarial", timeout=300):
 def finish(proc):
     out, _ = proc.communicate()
     assert proc.returncode == 0, out[-3000:]
+    return out
 
 
 def compare(a, b):
@@ -93,3 +96,94 @@ def test_two_workers_on_localhost_match_one_device(single, tmp_path):
         finish(p)
     compare(single, tmp_path / "worker0.npz")
     assert not (tmp_path / "worker1.npz").exists()  # only the chief writes
+
+
+def _cluster_env(tf_cluster, kind, index):
+    return {
+        "TF_CONFIG": json.dumps({"cluster": tf_cluster, "task": {"type": kind, "index": index}})
+    }
+
+
+def test_two_workers_resume_from_the_chiefs_checkpoint(tmp_path):
+    """Two workers sharing one run folder: 2 steps, then rerun to 4. Both restore the chief's
+    checkpoint, only the chief's survives, and the weights are those of 4 uninterrupted steps."""
+    straight = tmp_path / "straight.npz"
+    finish(run(straight, "single", phase="init", extra=[str(tmp_path / "straight"), "4"]))
+    shared = tmp_path / "shared"
+    for max_steps in (2, 4):
+        cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
+        procs = [
+            run(
+                tmp_path / f"w{i}_{max_steps}.npz",
+                "worker",
+                _cluster_env(cluster, "worker", i),
+                phase="init",
+                extra=[str(shared), str(max_steps)],
+                timeout=240,
+            )
+            for i in range(2)
+        ]
+        logs = [finish(p) for p in procs]
+        if max_steps == 4:
+            assert all("Resuming from step 2" in log for log in logs), logs
+    import tensorflow as tf
+
+    assert tf.train.latest_checkpoint(str(shared / "ckpt")).endswith("-4")
+    assert not (shared / ".worker_tmp").exists()
+    a, b = np.load(straight), np.load(tmp_path / "w0_4.npz")
+    assert int(a["step"]) == int(b["step"]) == 4
+    for prefix in ("w", "written"):
+        names = [k for k in a.files if k.startswith(prefix) and k[len(prefix) :].isdigit()]
+        assert names and max(np.abs(a[k] - b[k]).max() for k in names) < 5e-5, prefix
+
+
+def test_a_missing_peer_is_a_clear_error_not_a_hang(tmp_path):
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **_cluster_env(cluster, "worker", 0)}
+    cmd = [sys.executable, str(ROOT / "main.py"), "--mode=init", "--cluster_timeout=10",
+           f"--checkpoint_dir={tmp_path}", "--progress=false", "--max_steps=1"]  # fmt: skip
+    start = time.time()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode != 0 and time.time() - start < 60
+    assert "did not come up within 10 s" in proc.stderr and "worker:1=" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "cluster, task, chief",
+    [
+        ({}, None, True),  # no TF_CONFIG: a single process writes
+        ({"worker": ["a", "b"]}, ("worker", 0), True),
+        ({"worker": ["a", "b"]}, ("worker", 1), False),
+        ({"chief": ["c"], "worker": ["a"]}, ("chief", 0), True),
+        ({"chief": ["c"], "worker": ["a"]}, ("worker", 0), False),
+        ({"chief": ["c"], "worker": ["a"], "evaluator": ["e"]}, ("evaluator", 0), False),
+    ],
+)
+def test_exactly_one_writer_in_every_topology(monkeypatch, cluster, task, chief):
+    from srgan_tf import distribute
+
+    if task is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", _cluster_env(cluster, *task)["TF_CONFIG"])
+    assert distribute.is_chief() is chief
+
+
+def test_a_chief_and_a_worker_write_one_checkpoint(tmp_path):
+    cluster = {
+        "chief": [f"127.0.0.1:{_free_ports(1)[0]}"],
+        "worker": [f"127.0.0.1:{_free_ports(1)[0]}"],
+    }
+    shared = tmp_path / "shared"
+    procs = [
+        run(tmp_path / f"{kind}.npz", "worker", _cluster_env(cluster, kind, 0), phase="init",
+            extra=[str(shared), "2"], timeout=240)
+        for kind in ("chief", "worker")
+    ]  # fmt: skip
+    for p in procs:
+        finish(p)
+    assert (tmp_path / "chief.npz").exists() and not (tmp_path / "worker.npz").exists()
+    import tensorflow as tf
+
+    assert tf.train.latest_checkpoint(str(shared / "ckpt")).endswith("-2")
+    assert (shared / "g.weights.h5").is_file() and not (shared / ".worker_tmp").exists()
