@@ -32,6 +32,8 @@ setup(
             "pytest>=8",
             # The reference implementation, used only as the oracle in tests and benchmarks.
             "tensorlayer==2.2.5",
+            # The second oracle: tensorlayer/srgan's current code is written for TensorLayerX.
+            "tensorlayerx==0.5.8",
             "opencv-python-headless",
             # Builds TF Serving PredictRequests in the export tests (client side only).
             "tensorflow-serving-api>=2.21,<2.22",

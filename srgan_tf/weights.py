@@ -6,7 +6,8 @@ Formats, detected from the file's content (not its name):
 |--------------------------------|-----------------------------------------------------------|
 | `g_srgan.npz` (official)       | tensorlayer list: `np.savez(f, params=<object array>)`    |
 | `g.h5`, `d.h5` (tensorlayer 2) | HDF5, attrs `layer_names` / `weight_names`, in model order |
-| `g.npz`, `d.npz` (TensorLayerX)| `npz_dict`: one member per variable name, in model order  |
+| `g.npz`, `d.npz` (TensorLayerX)| `npz_dict`: one member per variable name, in model order; |
+|                                | channels_first `SRGAN_d`: dense rows permuted on load      |
 | `vgg19.npy`                    | pickled dict `{layer: [W, b]}`                             |
 | `vgg16_weights.npz`            | members `conv1_1_W`, `conv1_1_b`, ...                      |
 | Keras ImageNet VGG `*_notop.h5`| legacy Keras HDF5, layers `block1_conv1`, ...             |
@@ -27,7 +28,7 @@ import h5py
 import keras
 import numpy as np
 
-from srgan_tf import atomic, safe_pickle
+from srgan_tf import atomic, official, safe_pickle
 
 
 class WeightFileError(ValueError):
@@ -181,6 +182,16 @@ def _fit(arr, var):
     return None
 
 
+def _other_backend_layout(arr, var):
+    """True when `arr` is `var`'s shape in PyTorch order ((out, in, kh, kw), or (out, in))."""
+    target = tuple(var.shape)
+    if arr.ndim == 4 and len(target) == 4:
+        return tuple(np.transpose(arr, (2, 3, 1, 0)).shape) == target and arr.shape != target
+    if arr.ndim == 2 and len(target) == 2:
+        return tuple(arr.shape[::-1]) == target and arr.shape != target
+    return False
+
+
 def _check(model, arrays, path):
     """Matches arrays to the model's variables; raises before any assignment on a mismatch."""
     targets = reference_variables(model)
@@ -188,6 +199,14 @@ def _check(model, arrays, path):
         arrays = arrays[: len(targets)]  # VGG files carry all layers (and fc); keep the prefix.
     for i, ((label, var), (key, arr)) in enumerate(zip(targets, arrays)):
         fitted = _fit(arr, var)
+        if fitted is None and _other_backend_layout(arr, var):
+            raise WeightFileError(
+                f"{path}: weight #{i} ({key!r}) has shape {tuple(arr.shape)} where layer {label} "
+                f"expects {tuple(var.shape)}: the same numbers in the (out, in, kh, kw) / "
+                f"(out, in) layout of TensorLayerX's PyTorch, Paddle or MindSpore backends. Save "
+                f"the model with TL_BACKEND=tensorflow (tensorlayer/srgan's default). The model "
+                f"was left unchanged."
+            )
         if fitted is None:
             raise WeightFileError(
                 f"{path} does not fit model '{model.name}': weight #{i} ({key!r}) has shape "
@@ -244,22 +263,67 @@ def _check_named(model, named, path):
     return pairs
 
 
-def load_weights(model, path):
+# TensorLayerX names its variables `batchnorm2d_N/...` and `linear_N/...` where tensorlayer 2
+# writes `batchnorm_N/...` and `dense_N/...`.
+_TLX_KEY = re.compile(r"^(batchnorm2d|linear)_\d+/")
+
+
+def is_tensorlayerx(arrays):
+    """True for the `(key, array)` pairs of a TensorLayerX `npz_dict` file."""
+    return not isinstance(arrays, dict) and any(_TLX_KEY.match(key) for key, _ in arrays)
+
+
+def _from_tensorlayerx(model, arrays, path):
+    """Maps a TensorLayerX file (tensorlayer/srgan's `srgan.py`: channels_first, TensorFlow
+    backend) onto the channels-last port.
+
+    Convolution kernels are stored (kh, kw, in, out) whatever the data format, so they load as
+    they are; the generator needs nothing else. `SRGAN_d` flattens (C, H, W) before its dense
+    layer where the port flattens (H, W, C): the dense rows are permuted to match. Its
+    other discriminator, `SRGAN_d2`, puts LeakyReLU before BatchNorm and cannot be mapped.
+    """
+    names = {layer.name for layer in model.layers}
+    if "discriminator_flatten" not in names:
+        return arrays
+    if "discriminator_res_add" not in names:
+        raise WeightFileError(
+            f"{path} is a TensorLayerX discriminator file: tensorlayer/srgan's SRGAN_d maps onto "
+            f"--discriminator=tl only (its SRGAN_d2 applies LeakyReLU before BatchNorm, which no "
+            f"discriminator here does). The model was left unchanged."
+        )
+    h, w, c = model.get_layer("discriminator_flatten").input.shape[1:]
+    key, kernel = arrays[-2]
+    if kernel.ndim != 2 or kernel.shape[0] != h * w * c:
+        return arrays  # the shape check below names the mismatch
+    chw = kernel.reshape(c, h, w, kernel.shape[1])
+    arrays[-2] = (key, chw.transpose(1, 2, 0, 3).reshape(h * w * c, kernel.shape[1]))
+    return arrays
+
+
+def load_weights(model, path, log=print):
     """Loads any supported weight file into `model` (see the module docstring for formats).
 
     Args:
         model: a model from `srgan_tf.models` (generator, discriminator or VGG).
         path: the weight file.
+        log: where the line naming an official tensorlayer/srgan file (or warning about a
+            file named like one that is not) goes.
 
     Raises:
         WeightFileError: missing, unreadable, unsafe, or mismatching file. The model is
             left exactly as it was.
     """
     arrays = read_arrays(path, vgg=_is_vgg(model))
+    _, message = official.identify(path)
+    if message:
+        log(message)
     if isinstance(arrays, dict):
         pairs = _check_named(model, arrays, path)
     else:
-        pairs = _check(model, list(arrays), path)
+        arrays = list(arrays)
+        if is_tensorlayerx(arrays):
+            arrays = _from_tensorlayerx(model, arrays, path)
+        pairs = _check(model, arrays, path)
     for var, arr in pairs:
         var.assign(np.asarray(arr, dtype=var.dtype))
 

@@ -176,3 +176,46 @@ def test_safe_pickle_reads_python2_style_latin1_pickles(tmp_path):
         pickle.dump(arr, f, protocol=2)
     got = safe_pickle.load_npy(path).item()
     np.testing.assert_array_equal(got["conv1_1"][0], value["conv1_1"][0])
+
+
+def test_official_files_are_named_and_impostors_warned(tmp_path, monkeypatch):
+    from srgan_tf import official
+
+    g = tiny_g()
+    real = tmp_path / "release" / "g_srgan.npz"
+    real.parent.mkdir()
+    weights.save_tensorlayer_npz(g, real)
+    # Nothing official can be downloaded here: the official entry is pointed at this file's
+    # size and hash, so the test exercises the matching, not the numbers.
+    entry = dict(official.OFFICIAL["g_srgan.npz"], bytes=real.stat().st_size)
+    entry["sha256"] = official.sha256(real)
+    monkeypatch.setitem(official.OFFICIAL, "g_srgan.npz", entry)
+    logs = []
+    weights.load_weights(tiny_g(), real, log=logs.append)
+    assert len(logs) == 1 and "official tensorlayer/srgan release 1.2.0" in logs[0]
+    assert "--protocol=paper" in logs[0]
+    impostor = tmp_path / "g_srgan.npz"
+    weights.save_tensorlayer_npz(tiny_g(n=2), impostor)
+    with open(impostor, "ab") as f:
+        f.write(b"\0")  # same name, other bytes
+    logs.clear()
+    try:
+        weights.load_weights(tiny_g(), impostor, log=logs.append)
+    except weights.WeightFileError:
+        pass
+    assert len(logs) == 1 and logs[0].startswith("WARNING") and "is not it" in logs[0]
+    logs.clear()
+    other = tmp_path / "mine.npz"  # another name and other weights: nothing to say
+    g.weights[0].assign(g.weights[0] + 1.0)
+    weights.save_tensorlayer_npz(g, other)
+    weights.load_weights(tiny_g(), other, log=logs.append)
+    assert logs == []
+
+
+def test_official_hashes_are_the_published_ones():
+    from srgan_tf import official
+
+    assert official.OFFICIAL["g_srgan.npz"]["bytes"] == 9_124_033
+    assert official.OFFICIAL["g_srgan.npz"]["sha256"].startswith("3a7818ce2a30bf47")
+    assert official.OFFICIAL["vgg19.npy"]["bytes"] == 574_670_860
+    assert official.OFFICIAL["vgg19.npy"]["sha256"].startswith("230f8aac6679445545")

@@ -7,6 +7,7 @@ line for line; the VGG is tensorlayer's own `tl.models.vgg19/vgg16`.
 import numpy as np
 import tensorflow as tf
 import tensorlayer as tl
+from random_weights import randomize  # noqa: F401  (the parity tests' random weights)
 from tensorlayer.layers import BatchNorm, Conv2d, Dense, Elementwise, Flatten, Input, SubpixelConv2d
 from tensorlayer.models import Model
 
@@ -67,27 +68,6 @@ def tl_discriminator(input_shape):
 def tl_vgg(name="vgg19", end_with="pool4"):
     """tensorlayer's dynamic VGG (any input size), without downloading weights."""
     return getattr(tl.models, name)(pretrained=False, end_with=end_with, mode="dynamic")
-
-
-def randomize(model, rng):
-    """Gives every tensorlayer weight a random value with realistic statistics.
-
-    BatchNorm moving variances must stay positive; gammas near 1 keep activations bounded.
-    """
-    for w in model.all_weights:
-        shape = tuple(w.shape)
-        name = w.name
-        if "moving_var" in name:
-            value = rng.uniform(0.5, 1.5, shape)
-        elif "gamma" in name:
-            value = rng.normal(1.0, 0.1, shape)
-        elif "moving_mean" in name or "beta" in name or "biases" in name:
-            value = rng.normal(0.0, 0.1, shape)
-        else:
-            fan_in = int(np.prod(shape[:-1]))
-            value = rng.normal(0.0, np.sqrt(1.0 / fan_in), shape)
-        w.assign(value.astype(np.float32))
-    return model
 
 
 def save_tl_list_npz(model, path):
