@@ -6,6 +6,7 @@ import json
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from oracles import require
 
 from srgan_tf import datasets, images, sample_data
 from srgan_tf.config import DataConfig
@@ -103,7 +104,7 @@ def test_bad_inputs_are_skipped_converted_and_counted(tmp_path):
     iio.imwrite(root / "gray.png", rng.integers(0, 256, (20, 20), dtype=np.uint8))
     iio.imwrite(root / "rgba.png", rng.integers(0, 256, (20, 20, 4), dtype=np.uint8))
     deep = rng.integers(0, 65536, (20, 20, 3), dtype=np.uint16)
-    cv2 = pytest.importorskip("cv2")  # Pillow cannot write 16-bit RGB PNGs; OpenCV can
+    cv2 = require("cv2")  # Pillow cannot write 16-bit RGB PNGs; OpenCV can
     cv2.imwrite(str(root / "deep.png"), deep[..., ::-1])
     good_jpg = write(root / "ok.jpg").read_bytes()
     (root / "truncated.jpg").write_bytes(good_jpg[: len(good_jpg) // 3])

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from oracles import require
 
 from srgan_tf import export, images
 from srgan_tf.models import build_generator
@@ -59,7 +60,7 @@ def test_fresh_process_with_only_tensorflow_gets_the_same_pixels(exported, tmp_p
 
 
 def test_predict_request_for_tf_serving(exported):
-    pytest.importorskip("tensorflow_serving")
+    require("tensorflow_serving")
     import tensorflow as tf
     from tensorflow_serving.apis import predict_pb2
 

@@ -3,6 +3,7 @@
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from oracles import require
 
 from srgan_tf import inference
 from srgan_tf.models import build_generator
@@ -47,7 +48,7 @@ def test_upscale_file_keeps_gray_alpha_and_reads_16_bit(predict, tmp_path):
     rng = np.random.default_rng(2)
     iio.imwrite(tmp_path / "g.png", rng.integers(0, 256, (12, 10), dtype=np.uint8))
     iio.imwrite(tmp_path / "a.png", rng.integers(0, 256, (12, 10, 4), dtype=np.uint8))
-    cv2 = pytest.importorskip("cv2")
+    cv2 = require("cv2")
     cv2.imwrite(str(tmp_path / "d.png"), rng.integers(0, 65536, (12, 10, 3), dtype=np.uint16))
     assert inference.upscale_file(predict, tmp_path / "g.png").shape == (48, 40)
     rgba = inference.upscale_file(predict, tmp_path / "a.png")

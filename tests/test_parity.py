@@ -9,11 +9,12 @@ import h5py
 import numpy as np
 import pytest
 import tensorflow as tf
+from oracles import require
 
 from srgan_tf import weights
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
 
-tl_reference = pytest.importorskip("tl_reference")
+tl_reference = require("tl_reference")
 
 G_TOL = 1e-4  # max abs difference, generator outputs and VGG features
 D_RTOL = 1e-4  # relative, discriminator logits
