@@ -1,4 +1,4 @@
-"""srgan-tf command line: `python main.py --mode=init|adversarial|specialize|evaluate|export|upscale`.
+"""srgan-tf command line: `python main.py --mode=init|adversarial|specialize|evaluate|upscale|compare|export`.
 
 Parses the flags once, turns them into frozen configs, writes them next to the run's outputs
 and dispatches on --mode. User mistakes (a bad path, an unknown class, mismatching weights)
@@ -54,6 +54,55 @@ def make_configs():
     return model, data, loss, train
 
 
+def check_configs(model, data, train):
+    """Settings that cannot work, refused in one line before anything is built."""
+    from srgan_tf import transfer
+    from srgan_tf.errors import ConfigError
+    from srgan_tf.models import build_generator
+
+    if data.scale != 4:
+        raise ConfigError(
+            f"--scale={data.scale}: the SRGAN generator is 4x (two x2 pixel shuffles); only "
+            f"--scale=4 is supported"
+        )
+    if FLAGS.mode in ("init", "adversarial", "specialize") and data.crop_size % data.scale:
+        raise ConfigError(
+            f"--crop_size={data.crop_size} is not divisible by --scale={data.scale}; use e.g. "
+            f"{data.crop_size - data.crop_size % data.scale}"
+        )
+    if FLAGS.mode == "specialize":
+        n = len(transfer.weighted_layers(build_generator(model.n_res_blocks, 4)))
+        if not 1 <= train.n_trainable <= n:
+            raise ConfigError(
+                f"--n_trainable={train.n_trainable}: the generator has {n} layers with weights; "
+                f"pass 1 (the study: the last layer) to {n}"
+            )
+
+
+def check_resume(run, data, train):
+    """A run folder resumes only with the data settings that fix its batches."""
+    from srgan_tf.errors import ConfigError
+
+    old = Path(run) / "config.json"
+    if not (Path(run) / "ckpt" / "checkpoint").exists() or not old.is_file():
+        return
+    before = json.loads(old.read_text())
+    now = {"data": {"batch_size": data.batch_size, "seed": data.seed},
+           "train": {"patches_per_image": train.patches_per_image}}  # fmt: skip
+    changed = [
+        f"--{key}={value} (the checkpoint's run used {before[group][key]})"
+        for group, values in now.items()
+        for key, value in values.items()
+        if key in before.get(group, {}) and before[group][key] != value
+    ]
+    if changed:
+        raise ConfigError(
+            f"{run} holds a run that cannot resume with {', '.join(changed)}: the position in "
+            f"its epoch would point at other batches. Resume with the run's values, or start a "
+            f"new --checkpoint_dir warm-started with --g_weights={Path(run) / 'g.weights.h5'}"
+        )
+
+
 def run_dir():
     """init -> checkpoints/init, adversarial -> checkpoints/srgan, specialize -> checkpoints/<cls>."""
     root = Path(FLAGS.checkpoint_dir)
@@ -88,8 +137,9 @@ def data_root(data_cfg):
 
 
 def train(phases):
-    from srgan_tf import datasets, distribute, training
+    from srgan_tf import atomic, datasets, distribute, run_lock, training
     from srgan_tf.config import to_dict
+    from srgan_tf.errors import ConfigError
 
     model, data, loss, tcfg = make_configs()
     if FLAGS.mode == "specialize" and not data.cls:
@@ -117,11 +167,22 @@ def train(phases):
             cpu, [tf.config.LogicalDeviceConfiguration()] * FLAGS.cpu_replicas
         )
         devices = [f"/cpu:{i}" for i in range(FLAGS.cpu_replicas)]
-    strategy = distribute.make_strategy(devices)
-    split = datasets.make_split(data_root(data), data.cls, data)
+    strategy = distribute.make_strategy(devices, FLAGS.cluster_timeout)
+    replicas = strategy.num_replicas_in_sync
+    if data.batch_size % replicas:
+        raise ConfigError(
+            f"--batch_size={data.batch_size} cannot be shared by the {replicas} replicas of this "
+            f"run; pass a multiple of {replicas}"
+        )
     out = Path(tcfg.run_dir)
     if distribute.is_chief():
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            run_lock.acquire(out)  # before anything is written into the run folder
+        except run_lock.RunLocked as e:
+            raise training.TrainingError(str(e)) from None
+        check_resume(out, data, tcfg)
+    split = datasets.make_split(data_root(data), data.cls, data)
+    if distribute.is_chief():
         configs = {
             "mode": FLAGS.mode,
             **{
@@ -129,7 +190,7 @@ def train(phases):
                 for k, c in zip(("model", "data", "loss", "train"), (model, data, loss, tcfg))
             },
         }
-        (out / "config.json").write_text(json.dumps(configs, indent=1))
+        atomic.write_text(out / "config.json", json.dumps(configs, indent=1))
         split.write_manifest(out / "manifest.json")
     trainer = training.Trainer(phases, model, data, loss, tcfg, split, strategy)
     final = trainer.run()
@@ -164,7 +225,7 @@ def inference_generator():
 
 
 def evaluate():
-    from srgan_tf import datasets, evaluation
+    from srgan_tf import atomic, evaluation
     from srgan_tf.config import to_dict
     from srgan_tf.training import TrainingError
 
@@ -175,27 +236,48 @@ def evaluate():
         raise TrainingError(
             f"no generators to evaluate: none in {FLAGS.checkpoint_dir}/*/g.weights.h5 and no --g_weights"
         )
-    root = data_root(data)
-    classes, _ = datasets.discover(root)
-    names = datasets.select_classes(classes, data.cls, root) if data.cls else sorted(classes)
-    test_sets = {c: datasets.make_split(root, c, data, with_train=False).test for c in names}
+    test_sets = evaluation_sets(data)
     out = Path(FLAGS.output or "results/evaluate")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(
+    atomic.write_text(
+        out / "config.json",
         json.dumps(
             {
                 "generators": {k: str(v) for k, v in generators.items()},
+                "protocol": data.protocol,
                 "data": to_dict(data),
                 "model": to_dict(model),
             },
             indent=1,
-        )
+        ),
     )
-    print(f"Evaluating {', '.join(generators)} (+ bicubic) on {', '.join(names)}")
+    print(
+        f"Evaluating {', '.join(generators)} (+ bicubic) on {', '.join(test_sets)}; protocol "
+        f"{data.protocol!r}: {evaluation.PROTOCOL_TEXT[data.protocol]}"
+    )
     evaluation.evaluate(
         generators, test_sets, data, model, out, FLAGS.tile, progress=FLAGS.progress
     )
     print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")
+
+
+def evaluation_sets(data):
+    """`{row name: ImageSet}`: each class of each `--data_dir` folder (comma-separated). A flat
+    folder of unclassed images (a benchmark set, a corpus split) is one row named after it."""
+    from srgan_tf import datasets
+
+    roots = [Path(p) for p in data.data_dir.split(",") if p] or [data_root(data)]
+    sets = {}
+    for root in roots:
+        classes, _ = datasets.discover(root)
+        names = datasets.select_classes(classes, data.cls, root) if data.cls else sorted(classes)
+        flat = names == [datasets.GENERAL] and all(p.parent == root for p in classes[names[0]])
+        for c in names:
+            label = root.name if flat else c
+            if label in sets:
+                label = f"{root.name}/{c}"
+            sets[label] = datasets.make_split(root, c, data, with_train=False).test
+    return sets
 
 
 def upscale():
@@ -224,6 +306,34 @@ def upscale():
         raise TrainingError(f"no readable image in {src}")
 
 
+def compare():
+    from srgan_tf import compare as compare_lib
+    from srgan_tf import images, inference
+    from srgan_tf.errors import ConfigError
+
+    model, data, *_ = make_configs()
+    src = Path(FLAGS.input)
+    if not FLAGS.input or not src.is_file():
+        raise ConfigError(
+            f"--mode=compare needs --input=HR_IMAGE (an image file), got {FLAGS.input!r}"
+        )
+    box = None
+    if FLAGS.window_at:
+        try:
+            box = tuple(int(v) for v in FLAGS.window_at.split(","))
+            assert len(box) == 2
+        except (ValueError, AssertionError):
+            raise ConfigError(f"--window_at must be 'y,x', got {FLAGS.window_at!r}") from None
+    rgb, _ = images.read_image(src)
+    g = inference_generator()
+    out = Path(FLAGS.output or "results/compare") / f"{src.stem}_compare.png"
+    name = Path(FLAGS.g_weights).parent.name if FLAGS.g_weights else "SR"
+    scores = compare_lib.compare_figure(
+        inference.predictor(g), rgb, out, data, FLAGS.window, box, name=name, title=src.name
+    )
+    print(", ".join(f"{k}: {v:.2f} dB PSNR-Y" for k, v in scores.items()) + f". Figure: {out}")
+
+
 def export():
     from srgan_tf.export import export_saved_model
 
@@ -237,6 +347,7 @@ MODES = {
     "specialize": lambda: train(["init", "adversarial"]),
     "evaluate": evaluate,
     "upscale": upscale,
+    "compare": compare,
     "export": export,
 }
 
@@ -249,12 +360,15 @@ def main(argv):
         logging.WARNING
     )  # TensorFlow's checkpoint INFO lines drown the progress bars
     from srgan_tf.datasets import DataError
+    from srgan_tf.errors import ConfigError
     from srgan_tf.training import TrainingError
     from srgan_tf.weights import WeightFileError
 
     try:
+        model, data, _, train_cfg = make_configs()
+        check_configs(model, data, train_cfg)
         MODES[FLAGS.mode]()
-    except (DataError, WeightFileError, TrainingError, FileExistsError) as e:
+    except (ConfigError, DataError, WeightFileError, TrainingError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
 

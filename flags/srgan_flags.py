@@ -6,7 +6,7 @@ library never reads these: `main.py` turns them into the frozen configs of `srga
 
 from absl import flags as absl_flags
 
-MODES = ("init", "adversarial", "specialize", "evaluate", "export", "upscale")
+MODES = ("init", "adversarial", "specialize", "evaluate", "export", "upscale", "compare")
 
 
 def define_flags():
@@ -181,6 +181,13 @@ def define_flags():
         0,
         "Split the CPU into N logical devices under MirroredStrategy (testing tf.distribute without GPUs).",
     )
+    f.DEFINE_integer(
+        "cluster_timeout",
+        300,
+        "Multi-worker (TF_CONFIG): seconds to wait for every worker to join; then exit with "
+        "an error naming the cluster instead of waiting forever.",
+        lower_bound=1,
+    )
     f.DEFINE_boolean("progress", True, "Show progress bars.")
     f.DEFINE_integer(
         "val_every",
@@ -202,7 +209,13 @@ def define_flags():
         "",
         "evaluate: results folder (default results/evaluate); upscale: output folder (default results/upscaled).",
     )
-    f.DEFINE_string("input", "", "upscale: an image file or a folder of images.")
+    f.DEFINE_string(
+        "input", "", "upscale: an image file or a folder of images; compare: an HR image."
+    )
+    f.DEFINE_integer("window", 256, "compare: side of the window shown, in HR pixels.")
+    f.DEFINE_string(
+        "window_at", "", "compare: 'y,x' of the window (default: the most detailed one)."
+    )
     f.DEFINE_integer(
         "tile", 256, "Tiled inference: input tile side including overlap (0: whole images)."
     )

@@ -135,3 +135,31 @@ def test_study_script_runs_every_stage(tmp_path):
     assert "Generator warm-started from " + str(tmp_path / "ck" / "srgan") in r.stdout
     header = (tmp_path / "out" / "matrix_psnr_y.csv").read_text().splitlines()[0]
     assert header == "class,bicubic,general,init,srgan,texture"
+
+
+def test_a_missing_oracle_fails_under_ci_and_skips_elsewhere(monkeypatch):
+    import pytest
+    from oracles import require
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(ImportError):
+        require("an_oracle_that_does_not_exist")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require("an_oracle_that_does_not_exist")
+
+
+def test_specialize_flagfile_is_the_studys_setup():
+    """The study specialised the official TensorLayer 1 generator with a VGG16 loss network cut
+    at pool4 (its learning.py: vgg16(pretrained=True, end_with='pool4'), g_srgan.npz)."""
+    code = (
+        "import sys; sys.argv = ['main.py', '--flagfile=flags/specialize.cfg', '--cls=desert']\n"
+        "import main; main.FLAGS(sys.argv)\n"
+        "m, d, l, t = main.make_configs()\n"
+        "print(m.vgg_name, m.vgg_end_with, t.vgg_weights, main.FLAGS.g_weights, t.n_trainable)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == [
+        "vgg16", "pool4", "checkpoints/vgg16_weights.npz", "checkpoints/g_srgan.npz", "1"
+    ]  # fmt: skip

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from main_cli import run_main as cli
 
+from srgan_tf import data as data_lib
 from srgan_tf import datasets, training, transfer, weights
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
 from srgan_tf.models import build_generator, build_vgg
@@ -423,3 +424,99 @@ def test_validation_needs_a_folder_and_is_off_by_default(split, tmp_path):
     assert tr.validator is None
     tr.run()
     assert not (Path(tr.run_dir) / "g_best.weights.h5").exists()
+
+
+@pytest.mark.slow
+def test_user_mistakes_end_in_one_clear_line(tmp_path):
+    """Each mistake: exit code 1, one message naming the value, no traceback."""
+    data = landscape(tmp_path)
+    base = [*TINY, f"--data_dir={data}", "--n_test=1", "--max_steps=1"]
+    g = tmp_path / "g.weights.h5"
+    weights.save_weights(build_generator(1, 8), g)
+    cases = [
+        (["--mode=init", "--scale=2"], "only --scale=4 is supported"),
+        (["--mode=init", "--crop_size=66"], "--crop_size=66 is not divisible by --scale=4"),
+        (["--mode=specialize", "--cls=desert", f"--g_weights={g}", "--n_trainable=0"],
+         "--n_trainable=0: the generator has"),
+        (["--mode=specialize", "--cls=desert", f"--g_weights={g}", "--n_trainable=99"],
+         "--n_trainable=99"),
+        (["--mode=init", "--cpu_replicas=2", "--batch_size=3"],
+         "--batch_size=3 cannot be shared by the 2 replicas"),
+        (["--mode=specialize", f"--g_weights={g}"], "needs --cls"),
+        (["--mode=upscale"], "--input must be an image file or a folder"),
+        (["--mode=evaluate", "--protocol=paper"], "no generators to evaluate"),
+    ]  # fmt: skip
+    for i, (args, expected) in enumerate(cases):
+        r = cli(*base, f"--checkpoint_dir={tmp_path / f'ck{i}'}", *args)
+        assert r.returncode == 1, (args, r.stderr[-1500:])
+        assert expected in r.stderr and "Traceback" not in r.stderr, (args, r.stderr[-1500:])
+
+
+@pytest.mark.slow
+def test_resume_with_other_batches_is_refused_and_config_waits_for_the_lock(tmp_path):
+    from srgan_tf import run_lock
+
+    data = landscape(tmp_path)
+    ck = tmp_path / "ck"
+    base = [*TINY, f"--data_dir={data}", "--n_test=1", f"--checkpoint_dir={ck}", "--mode=init"]
+    assert cli(*base, "--max_steps=1").returncode == 0
+    config = (ck / "init" / "config.json").read_text()
+    for change, used in (
+        ("--batch_size=4", "2"),
+        ("--patches_per_image=2", "1"),
+        ("--seed=5", "0"),
+    ):
+        r = cli(*base, "--max_steps=2", change)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-1500:]
+        assert f"{change} (the checkpoint's run used {used})" in r.stderr
+        assert (ck / "init" / "config.json").read_text() == config  # untouched
+    # A run folder locked by another process: refused before config.json is rewritten.
+    run_lock.acquire(ck / "init")
+    try:
+        r = cli(*base, "--max_steps=2", "--lr_init=3e-4")
+        assert r.returncode == 1 and "in use by another training process" in r.stderr
+        assert (ck / "init" / "config.json").read_text() == config
+    finally:
+        run_lock._held.pop((ck / "init" / ".lock").resolve()).close()
+    r = cli(*base, "--max_steps=2")
+    assert r.returncode == 0 and "Resuming from step 1" in r.stdout, r.stderr[-1500:]
+
+
+def _init_gradients(split, tmp_path, precision, weights_from=None):
+    """One init step's gradients, unscaled by the optimiser's loss scale, and the model."""
+    import keras
+    import tensorflow as tf
+
+    try:
+        tr = trainer(["init"], split, tcfg(tmp_path / precision, precision=precision))
+        if weights_from is not None:
+            tr.g.set_weights(weights_from)
+        lr, hr = next(iter(data_lib.train_dataset(split.train, DATA)))
+        _, grads = tr.init_gradients(lr, hr)
+        opt = tr.opt["g_init"]
+        scale = float(opt.dynamic_scale) if hasattr(opt, "dynamic_scale") else 1.0
+        return [tf.cast(g, tf.float32).numpy() / scale for g in grads], tr.g.get_weights()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def _close(a, b, tol=0.05):
+    """Each gradient within `tol` of its float32 value, relative to its largest entry."""
+    return all(np.abs(x - y).max() <= tol * np.abs(y).max() + 1e-12 for x, y in zip(a, b))
+
+
+def test_float16_loss_scaling_gives_the_float32_gradients(split, tmp_path):
+    """float16 carries 11 bits: 5% of each gradient's scale is the tolerance (bfloat16's 8
+    bits need no loss scale and are covered by test_bfloat16_init_reaches_the_float32_mse)."""
+    ref, w = _init_gradients(split, tmp_path, "float32")
+    f16, _ = _init_gradients(split, tmp_path, "mixed_float16", weights_from=w)
+    assert _close(f16, ref)
+
+
+def test_a_broken_loss_scale_fails_the_gradient_check(split, tmp_path, monkeypatch):
+    """The check above can fail: a step that forgets to scale the loss hands the optimiser
+    gradients the loss scale (32768) too small after unscaling."""
+    ref, w = _init_gradients(split, tmp_path, "float32")
+    monkeypatch.setattr(training.Trainer, "_scaled", staticmethod(lambda opt, loss: loss))
+    broken, _ = _init_gradients(split, tmp_path, "mixed_float16", weights_from=w)
+    assert not _close(broken, ref)
