@@ -18,6 +18,10 @@ from srgan_tf import atomic, data, images, inference, metrics, weights
 from srgan_tf.models import build_generator
 
 BICUBIC = "bicubic"
+PROTOCOL_TEXT = {
+    "study": "LR = TensorFlow's bicubic x4 (no antialiasing), unquantised, as the study",
+    "paper": "LR = MATLAB imresize bicubic x4 (antialiased), uint8, as SR papers",
+}
 
 
 def find_generators(checkpoint_dir, extra=()):
@@ -125,9 +129,37 @@ def evaluate(
         }
         for k in keys
     }
-    _write(results, per_image, pairs, names, out_dir, leaks)
+    _write(results, per_image, pairs, names, out_dir, leaks, data_cfg.protocol)
     log(summary_table(results, "psnr_y"))
+    table = paper_table(results)
+    atomic.write_text(out_dir / "table.csv", table_csv(results))
+    log(f"PSNR-Y / SSIM-Y (protocol {data_cfg.protocol!r}, {scale} border pixels cropped):")
+    log(table)
     return results
+
+
+def paper_table(results):
+    """The table SR papers print: one row per set, `PSNR / SSIM` (on Y) per model."""
+    sets = list(results["psnr_y"])
+    models = list(results["psnr_y"][sets[0]])
+    rows = [["set", *models]]
+    for s in sets:
+        rows.append(
+            [s, *(f"{results['psnr_y'][s][m]:.2f} / {results['ssim_y'][s][m]:.4f}" for m in models)]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows)
+
+
+def table_csv(results):
+    sets = list(results["psnr_y"])
+    models = list(results["psnr_y"][sets[0]])
+    head = ["set", *(f"{m}_{k}" for m in models for k in ("psnr_y", "ssim_y"))]
+    lines = [",".join(head)]
+    for s in sets:
+        cells = [f"{results[k][s][m]:.4f}" for m in models for k in ("psnr_y", "ssim_y")]
+        lines.append(",".join([s, *cells]))
+    return "\n".join(lines) + "\n"
 
 
 def summary_table(results, metric):
@@ -145,13 +177,15 @@ def best_model(results, metric, cls, include_bicubic=False):
     return pick(row, key=row.get)
 
 
-def _write(results, per_image, pairs, names, out_dir, leaks):
+def _write(results, per_image, pairs, names, out_dir, leaks, protocol):
     out_dir.mkdir(parents=True, exist_ok=True)
     for metric, table in results.items():
         lines = [",".join(["class", *names])]
         lines += [",".join([cls, *(f"{table[cls][m]:.6f}" for m in names)]) for cls in table]
         atomic.write_text(out_dir / f"matrix_{metric}.csv", "\n".join(lines) + "\n")
     detail = {
+        "protocol": protocol,
+        "protocol_text": PROTOCOL_TEXT[protocol],
         "matrices": results,
         "trained_on_test_images": leaks,
         "images": {

@@ -44,7 +44,9 @@ def all_metrics(sr_u8, hr_u8, sr_pm1, hr_pm1, border):
         border: pixels cropped on each side for PSNR / SSIM (the scale, by convention).
 
     Returns:
-        A dict: mse, one_minus_ssim, psnr_rgb, ssim_rgb, psnr_y, ssim_y.
+        A dict: mse, one_minus_ssim, psnr_rgb, ssim_rgb, psnr_y, ssim_y, and colour_offset:
+        the largest difference between an RGB channel's mean and the HR's, in levels of 255
+        (a colour cast; bicubic stays within a level).
     """
     s, h = crop_border(sr_u8, border), crop_border(hr_u8, border)
     sy, hy = rgb_to_y(s), rgb_to_y(h)
@@ -58,8 +60,16 @@ def all_metrics(sr_u8, hr_u8, sr_pm1, hr_pm1, border):
         "ssim_rgb": ssim_rgb,
         "psnr_y": psnr(sy, hy),
         "ssim_y": ssim(sy, hy),
+        "colour_offset": colour_offset(s, h),
     }
 
 
+def colour_offset(a_u8, b_u8):
+    """Largest |mean(a_c) - mean(b_c)| over the RGB channels, in levels of 255."""
+    a = np.asarray(a_u8, np.float64).reshape(-1, 3).mean(axis=0)
+    b = np.asarray(b_u8, np.float64).reshape(-1, 3).mean(axis=0)
+    return float(np.abs(a - b).max())
+
+
 # Lower is better for these; higher for the others.
-LOWER_IS_BETTER = {"mse", "one_minus_ssim"}
+LOWER_IS_BETTER = {"mse", "one_minus_ssim", "colour_offset"}

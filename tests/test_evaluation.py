@@ -102,3 +102,43 @@ def test_a_model_trained_on_evaluated_images_is_named(setup, tmp_path):
     leaks = json.loads((tmp_path / "results.json").read_text())["trained_on_test_images"]
     assert list(leaks) == ["desert"]
     assert [Path(p).relative_to(root / "data").as_posix() for p in leaks["desert"]] == desert[:1]
+
+
+def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
+    """`--split=none --protocol=paper` on two flat folders (a Set5-like and a Set14-like
+    set): one row per folder, every file scored, the protocol recorded, a paper table."""
+    from main_cli import run_main
+
+    rng = np.random.default_rng(7)
+    for name, n in (("SetA", 3), ("SetB", 2)):
+        (tmp_path / name).mkdir()
+        for i in range(n):
+            iio.imwrite(tmp_path / name / f"{i}.png", rng.integers(0, 256, (37, 41, 3), np.uint8))
+    g = tmp_path / "mine" / "g.weights.h5"  # a model is named after its folder
+    weights.save_weights(build_generator(1, 8), g)
+    out = tmp_path / "ev"
+    r = run_main(
+        "--mode=evaluate", "--split=none", "--protocol=paper", "--n_res_blocks=1", "--filters=8",
+        f"--data_dir={tmp_path / 'SetA'},{tmp_path / 'SetB'}", f"--g_weights={g}",
+        f"--checkpoint_dir={tmp_path / 'none'}", f"--output={out}", "--progress=false",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads((out / "results.json").read_text())
+    assert res["protocol"] == "paper"
+    assert json.loads((out / "config.json").read_text())["protocol"] == "paper"
+    assert len(res["images"]["bicubic/SetA"]) == 3 and len(res["images"]["bicubic/SetB"]) == 2
+    table = (out / "table.csv").read_text().splitlines()
+    assert table[0] == "set,bicubic_psnr_y,bicubic_ssim_y,mine_psnr_y,mine_ssim_y"
+    assert [line.split(",")[0] for line in table[1:]] == ["SetA", "SetB"]
+    assert "protocol 'paper'" in r.stdout and "SetA" in r.stdout
+    # the bicubic numbers are those of the paper protocol's own LR
+    from srgan_tf import data as data_lib
+    from srgan_tf import images, metrics
+
+    rgb = images.read_image(tmp_path / "SetA" / "0.png")[0]
+    cfg = DataConfig(protocol="paper")
+    lr, hr = data_lib.eval_pair(rgb, cfg)
+    bic = evaluation.bicubic_up(lr, 4)
+    m = metrics.all_metrics(images.to_uint8(bic), images.to_uint8(hr), bic, hr, 4)
+    by_image = {Path(row["image"]).name: row for row in res["images"]["bicubic/SetA"]}
+    assert by_image["0.png"]["psnr_y"] == pytest.approx(m["psnr_y"], abs=1e-6)

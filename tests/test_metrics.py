@@ -56,3 +56,16 @@ def test_identical_images():
     x = skdata.coffee()[:64, :64]
     assert metrics.psnr(x, x) == float("inf")
     assert abs(metrics.ssim(x, x) - 1.0) < 1e-6
+
+
+def test_colour_offset_is_the_largest_channel_mean_difference(pair):
+    sr, hr = pair
+    shifted = np.clip(hr.astype(int) + [0, 6, 0], 0, 255).astype(np.uint8)  # a green cast
+    expected = np.abs(shifted.astype(float).mean(axis=(0, 1)) - hr.mean(axis=(0, 1))).max()
+    assert metrics.colour_offset(shifted, hr) == pytest.approx(expected)
+    assert 5.0 < metrics.colour_offset(shifted, hr) <= 6.0
+    assert metrics.colour_offset(hr, hr) == 0.0
+    m = metrics.all_metrics(shifted, hr, shifted / 127.5 - 1, hr / 127.5 - 1, border=4)
+    assert m["colour_offset"] == pytest.approx(
+        metrics.colour_offset(shifted[4:-4, 4:-4], hr[4:-4, 4:-4])
+    )
