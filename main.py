@@ -46,6 +46,7 @@ def make_configs():
         vgg_weights=FLAGS.vgg_weights, use_vgg=not FLAGS.no_vgg,
         n_trainable=FLAGS.n_trainable if FLAGS.mode == "specialize" else 0,
         precision=FLAGS.precision, max_steps=FLAGS.max_steps, save_every=FLAGS.save_every,
+        save_secs=FLAGS.save_secs,
         sample_every=FLAGS.sample_every, patches_per_image=FLAGS.patches_per_image,
         precise_bn_batches=FLAGS.precise_bn_batches, ema_decay=FLAGS.ema_decay,
         progress=FLAGS.progress, val_every=FLAGS.val_every, val_dir=FLAGS.val_dir,
@@ -281,6 +282,8 @@ def evaluation_sets(data):
 
 
 def upscale():
+    from tqdm import tqdm
+
     from srgan_tf import images, inference
     from srgan_tf.training import TrainingError
 
@@ -290,14 +293,17 @@ def upscale():
     files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
     predict = inference.predictor(inference_generator())
     out = Path(FLAGS.output or "results/upscaled")
+    targets = inference.output_paths(files, src, out, FLAGS.scale, FLAGS.format)
     done, failed = 0, []
-    for path in files:
+    for path in tqdm(files, desc="upscale", unit="image", disable=not FLAGS.progress):
         try:
             sr = inference.upscale_file(predict, path, FLAGS.scale, FLAGS.tile)
         except images.BadImage as e:
             failed.append(str(e))
             continue
-        images.write_image(out / f"{path.stem}_x{FLAGS.scale}.png", sr)
+        if FLAGS.format == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
+            sr = sr[..., :3]  # JPEG has no alpha channel
+        images.write_image(targets[path], sr)
         done += 1
     for reason in failed:
         print(f"skipped {reason}", file=sys.stderr)
@@ -373,6 +379,27 @@ def main(argv):
         sys.exit(1)
 
 
+def import_tensorflow_quietly():
+    """Imports TensorFlow with its C++ start-up lines (oneDNN notes, "could not find cuda
+    drivers", cuInit errors on a machine without a GPU) sent to /dev/null: they read as errors
+    to a newcomer. They go to the process's stderr directly, past TF_CPP_MIN_LOG_LEVEL, so the
+    file descriptor itself is redirected while TensorFlow loads and probes its devices."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(2)
+    os.dup2(devnull, 2)
+    try:
+        import keras  # noqa: F401
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not any(a in ("--verbose", "--verbose=true", "--verbose=True") for a in sys.argv):
+        import_tensorflow_quietly()
     app.run(main)

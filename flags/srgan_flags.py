@@ -44,7 +44,7 @@ def define_flags():
     f.DEFINE_boolean(
         "clip_augmented",
         False,
-        "Clip HR to [-1, 1] after brightness/contrast (the reference does not).",
+        "Clip HR to [-1, 1] after brightness/contrast (the study does not).",
     )
     f.DEFINE_boolean(
         "channel_shuffle",
@@ -152,7 +152,20 @@ def define_flags():
         "precision", "float32", ["float32", "mixed_bfloat16", "mixed_float16"], "Compute precision."
     )
     f.DEFINE_integer("max_steps", 0, "Total steps of the run, resumed runs included (0: no limit).")
-    f.DEFINE_integer("save_every", 200, "Steps between checkpoints (every epoch end saves too).")
+    f.DEFINE_integer(
+        "save_every",
+        1000,
+        "Save (checkpoint and g.weights.h5) every N steps; also every --save_secs, at the end "
+        "and on Ctrl-C. 0: by time only.",
+        lower_bound=0,
+    )
+    f.DEFINE_integer(
+        "save_secs",
+        600,
+        "Save at most this many seconds after the last save (one-process runs; the workers of "
+        "a cluster save by steps). 0: by steps only.",
+        lower_bound=0,
+    )
     f.DEFINE_integer("sample_every", 5, "Epochs between sample SR images.")
     f.DEFINE_integer("n_epoch_init", 100, "Generator initialisation (MSE) epochs.")
     f.DEFINE_integer("n_epoch", 100, "Adversarial epochs (the study: 100; the reference: 2000).")
@@ -189,6 +202,12 @@ def define_flags():
         lower_bound=1,
     )
     f.DEFINE_boolean("progress", True, "Show progress bars.")
+    f.DEFINE_boolean(
+        "verbose",
+        False,
+        "Show TensorFlow's C++ start-up lines (hidden by default: on a machine without a GPU "
+        "they are CUDA-driver notices that read as errors).",
+    )
     f.DEFINE_integer(
         "val_every",
         0,
@@ -211,6 +230,12 @@ def define_flags():
     )
     f.DEFINE_string(
         "input", "", "upscale: an image file or a folder of images; compare: an HR image."
+    )
+    f.DEFINE_enum(
+        "format",
+        "png",
+        ["png", "jpg", "webp"],
+        "upscale: output format (png keeps every pixel exactly; jpg drops alpha).",
     )
     f.DEFINE_integer("window", 256, "compare: side of the window shown, in HR pixels.")
     f.DEFINE_string(

@@ -51,7 +51,7 @@ class DataConfig:
     brightness_delta: float = 0.4
     contrast_lower: float = 0.1
     contrast_upper: float = 0.4
-    clip_augmented: bool = False  # the reference does not clip after brightness/contrast
+    clip_augmented: bool = False  # the study does not clip after brightness/contrast
     channel_shuffle: bool = False  # not in the reference: random RGB order (small datasets)
     rot90: bool = False  # not in the reference: random quarter turns (small datasets)
     min_scale: float = 1.0  # <1, not in the reference: patches shrunk from up to 1/min_scale
@@ -82,7 +82,8 @@ class TrainConfig:
     n_trainable: int = 0  # >0: re-initialise and train only the last n weighted G layers
     precision: str = "float32"  # float32 | mixed_bfloat16 | mixed_float16
     max_steps: int = 0  # total steps of the run, resumed runs included (0: no limit)
-    save_every: int = 200  # steps between checkpoints (epoch ends always save)
+    save_every: int = 1000  # steps between saves (checkpoint + g.weights.h5); 0: by time only
+    save_secs: int = 600  # seconds between saves (one-process runs); 0: by steps only
     sample_every: int = 5  # epochs between sample SR images
     patches_per_image: int = 1  # random crops per image per epoch (the reference: 1)
     keep_checkpoints: int = 2

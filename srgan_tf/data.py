@@ -1,13 +1,13 @@
-"""`tf.data` pipelines: the reference's training augmentation and deterministic evaluation pairs.
+"""`tf.data` pipelines: the study's training augmentation and deterministic evaluation pairs.
 
-Training, per image and epoch (tensorlayer/srgan `train.py` and the study's `utils.py`):
-random crop -> scale to [-1, 1] -> random left-right flip -> random brightness (max delta 0.4)
--> random contrast (0.1 to 0.4) -> LR = bicubic x4 downscale of the augmented HR patch
-(`degrade`: the study's plain bicubic, or the MATLAB-style antialiased and quantised LR of SR
-papers, or a per-patch mix of both). The
-reference applies brightness and contrast in [-1, 1] space without clipping; that is the default
-(`clip_augmented=False`). Every random draw is a stateless op seeded from (seed, epoch, position),
-so the same seed gives the same batches however many threads run the map.
+Training, per image and epoch: random crop -> scale to [-1, 1] -> random left-right flip
+(tensorlayer/srgan `train.py`) -> random brightness (max delta 0.4) -> random contrast (0.1 to
+0.4) (both from the study's `utils.py`; the reference has neither) -> LR = bicubic x4 downscale
+of the augmented HR patch (`degrade`: the study's plain bicubic, the antialiased and quantised
+LR of SR papers, or a per-patch mix of both). The study applies brightness and contrast in
+[-1, 1] space without clipping; that is the default (`clip_augmented=False`). Every random draw
+is a stateless op seeded from (seed, epoch, position), so the same seed gives the same batches
+however many threads run the map.
 """
 
 import numpy as np

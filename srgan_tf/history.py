@@ -5,6 +5,8 @@ dropped first, so a killed and resumed run has one row per step.
 """
 
 import csv
+import math
+import time
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +20,7 @@ STEP_FIELDS = ["step", "phase", "epoch", "lr", "patches_per_s"]
 # Filled on the steps that validate (--val_every), empty on the others.
 VAL_FIELDS = ["val_psnr_y", "val_ssim_y", "val_psnr_y_gain", "val_ssim_y_gain"]
 EPOCH_FIELDS = ["phase", "epoch", "step", "seconds"]
+PLOT_SECS = 60  # loss figures are redrawn at most this often (and at the end of a run)
 LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss", "l1"]
 
 
@@ -44,6 +47,7 @@ class History:
         self.epochs_path = self.dir / "history_epochs.csv"
         self.enabled = enabled
         self.step_fields = STEP_FIELDS + LOSS_KEYS + VAL_FIELDS
+        self._plotted_at = -math.inf
         self.epoch_fields = EPOCH_FIELDS + LOSS_KEYS
         if not enabled:
             return
@@ -94,8 +98,15 @@ class History:
             {"phase": phase, "epoch": epoch, "step": step, "seconds": round(seconds, 2), **means},
         )
         self._epoch_rows = []
-        plot_history(self.epochs_path, self.dir / "plots")
+        self.plot()
         return means
+
+    def plot(self, force=False):
+        """Redraws the loss figures, at most once every PLOT_SECS unless forced (run end)."""
+        if not self.enabled or (not force and time.time() - self._plotted_at < PLOT_SECS):
+            return
+        self._plotted_at = time.time()
+        plot_history(self.epochs_path, self.dir / "plots")
 
 
 def plot_history(epochs_csv, out_dir):

@@ -63,9 +63,27 @@ def to_rgb8(array):
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+EXIF_ORIENTATION = 0x0112
+
+
+def _exif_rotated(path):
+    """The pixels as a phone meant them (EXIF orientation applied), or None when the file has
+    no orientation other than 'upright'."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as im:
+        if im.getexif().get(EXIF_ORIENTATION, 1) in (0, 1):
+            return None
+        return np.asarray(ImageOps.exif_transpose(im))
+
+
 def _decode(path):
     with open(path, "rb") as f:
         head = f.read(25)
+    if head[:3] == b"\xff\xd8\xff":  # JPEG: phone photos store their rotation in EXIF
+        rotated = _exif_rotated(path)
+        if rotated is not None:
+            return rotated
     # Pillow (imageio's PNG reader) keeps only the high byte of 16-bit RGB PNGs; TensorFlow's
     # decoder keeps all 16 bits. Byte 24 is the IHDR bit depth.
     if head[:8] == _PNG_SIGNATURE and len(head) == 25 and head[24] == 16:
@@ -101,8 +119,10 @@ def read_image(path):
 
 def write_image(path, rgb):
     """Writes an RGB uint8 image (format from the suffix) atomically: no half-written file."""
+    ext = Path(path).suffix.lower()
+    lossy = {"quality": 95} if ext in (".jpg", ".jpeg", ".webp") else {}
     with atomic.atomic_path(path) as tmp:
-        iio.imwrite(tmp, np.asarray(rgb, dtype=np.uint8), extension=Path(path).suffix)
+        iio.imwrite(tmp, np.asarray(rgb, dtype=np.uint8), extension=ext, **lossy)
 
 
 def to_uint8(image_pm1):

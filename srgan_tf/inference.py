@@ -6,6 +6,8 @@ receptive field (about 36 input pixels) give the whole-image result, with no sea
 output pixel sees exactly the input it would see in one pass, and image borders stay borders.
 """
 
+from pathlib import Path
+
 import numpy as np
 import tensorflow as tf
 
@@ -94,3 +96,35 @@ def upscale_file(predict, path, scale=4, tile=DEFAULT_TILE):
             sr = np.round(sr.astype(np.float32).mean(axis=-1, keepdims=True)).astype(np.uint8)
         return np.concatenate([sr, a], axis=-1)
     return sr
+
+
+OUTPUT_FORMATS = ("png", "jpg", "webp")
+
+
+def output_paths(files, src, out, scale=4, fmt="png"):
+    """Where each upscaled file goes: the input tree mirrored under `out`, `<stem>_x4.<fmt>`.
+
+    Two inputs that would share an output (`a.jpg` and `a.png` in one folder) both keep their
+    extension in the name instead (`a_jpg_x4.png`, `a_png_x4.png`): no output overwrites another.
+
+    Args:
+        files: input paths (under `src` when `src` is a folder).
+        src: the file or folder the user gave.
+        out: the output folder.
+        scale, fmt: the factor and the output format (one of OUTPUT_FORMATS).
+
+    Returns:
+        `{input path: output path}`.
+    """
+    if fmt not in OUTPUT_FORMATS:
+        raise ValueError(f"output format must be one of {OUTPUT_FORMATS}, got {fmt!r}")
+    src, out = Path(src), Path(out)
+
+    def target(path, keep_ext):
+        rel = path.relative_to(src).parent if src.is_dir() else Path()
+        ext = f"_{path.suffix.lower().lstrip('.')}" if keep_ext else ""
+        return out / rel / f"{path.stem}{ext}_x{scale}.{fmt}"
+
+    plain = [target(Path(p), False) for p in files]
+    shared = {t for t in plain if plain.count(t) > 1}
+    return {Path(p): target(Path(p), t in shared) for p, t in zip(files, plain)}

@@ -6,8 +6,11 @@ phase, epoch, position in the epoch) and one `CheckpointManager` per run folder:
 same command resumes where the last save left off, mid-epoch included.
 """
 
+import contextlib
 import math
 import shutil
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -148,6 +151,8 @@ class Trainer:
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.epoch_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_step")
         self._saved_state = None  # (step, phase, epoch, epoch_step) of the last save
+        self._saved_at = time.time()
+        self._stop = False  # set by Ctrl-C: finish the step, save, return
         self._export_g = None  # the copy g.weights.h5 is written from (weight average, precise BN)
         self.ema = WeightAverage(self.g.weights, t.ema_decay) if t.ema_decay else None
         with self.strategy.scope():
@@ -303,12 +308,22 @@ class Trainer:
             if (phase == "init") == (name == "g_init"):
                 opt.learning_rate.assign(value)
 
+    def _save_due(self, step):
+        """Every `save_every` steps, or `save_secs` seconds after the last save (single
+        process only: the workers of a cluster must all save at the same step)."""
+        t = self.tcfg
+        if t.save_every and step % t.save_every == 0:
+            return True
+        single = not distribute.tf_config()[0]
+        return bool(t.save_secs) and single and time.time() - self._saved_at >= t.save_secs
+
     def _save(self):
-        # Epoch ends, phase ends and --max_steps can coincide; write each state once.
+        # Phase ends, --max_steps and interruptions can coincide; write each state once.
         state = (int(self.step), int(self.phase), int(self.epoch), int(self.epoch_step))
         if state == self._saved_state:
             return
         self._saved_state = state
+        self._saved_at = time.time()
         self.manager.save(checkpoint_number=int(self.step))
         if not self.chief:
             shutil.rmtree(self._write_dir, ignore_errors=True)
@@ -398,22 +413,54 @@ class Trainer:
             plot_validation(history.steps_path, self.run_dir / "plots" / "validation.png")
         last = {}
         max_steps = self.tcfg.max_steps or math.inf
-        while int(self.phase) < len(self.phases) and int(self.step) < max_steps:
-            phase = self.phases[int(self.phase)]
-            n_epochs = self._epochs_for(phase)
-            while int(self.epoch) < n_epochs and int(self.step) < max_steps:
-                last = (
-                    self._run_epoch(phase, int(self.epoch), n_epochs, history, tb, max_steps)
-                    or last
-                )
-            if int(self.epoch) >= n_epochs:
-                self.phase.assign_add(1)
-                self.epoch.assign(0)
-                self._save()
-        if int(self.step) >= max_steps:
-            self._save()
+        with self._stop_on_ctrl_c():
+            while (
+                int(self.phase) < len(self.phases) and int(self.step) < max_steps and not self._stop
+            ):
+                phase = self.phases[int(self.phase)]
+                n_epochs = self._epochs_for(phase)
+                while int(self.epoch) < n_epochs and int(self.step) < max_steps and not self._stop:
+                    last = (
+                        self._run_epoch(phase, int(self.epoch), n_epochs, history, tb, max_steps)
+                        or last
+                    )
+                if int(self.epoch) >= n_epochs:
+                    self.phase.assign_add(1)
+                    self.epoch.assign(0)
+                    self._save()
+        self._save()  # the end of training, --max_steps or Ctrl-C: always saved
+        history.plot(force=True)
+        where = f"{tf.train.latest_checkpoint(str(self.ckpt_dir))}"
+        if self.chief:
+            where += f" and {self.run_dir / 'g.weights.h5'}"
+        if self._stop:
+            self.log(
+                f"Interrupted at step {int(self.step)}: saved {where}. Rerun the same command "
+                f"to resume."
+            )
+        elif int(self.step) >= max_steps:
             self.log(f"Stopped at step {int(self.step)} (--max_steps={self.tcfg.max_steps})")
         return last
+
+    @contextlib.contextmanager
+    def _stop_on_ctrl_c(self):
+        """Ctrl-C (SIGINT) finishes the current step, then the run saves and returns; a second
+        Ctrl-C interrupts at once. Only where signals can be handled (the main thread)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request_stop(signum, frame):
+            self._stop = True
+            signal.signal(signal.SIGINT, previous)
+            self.log("\nCtrl-C: stopping after this step and saving (Ctrl-C again to abort)")
+
+        previous = signal.signal(signal.SIGINT, request_stop)
+        try:
+            yield
+        finally:
+            if signal.getsignal(signal.SIGINT) is request_stop:
+                signal.signal(signal.SIGINT, previous)
 
     def _run_epoch(self, phase, epoch, n_epochs, history, tb, max_steps):
         lr_value = self._lr_for(phase, epoch)
@@ -487,10 +534,10 @@ class Trainer:
             )
             bar.update(1)
             last = values
-            if step >= max_steps and int(self.epoch_step) < self.steps_per_epoch:
+            if (step >= max_steps or self._stop) and int(self.epoch_step) < self.steps_per_epoch:
                 bar.close()
                 return last  # mid-epoch: the epoch's end (means, samples) comes on resume
-            if self.tcfg.save_every and step % self.tcfg.save_every == 0:
+            if self._save_due(step):
                 self._save()
         bar.close()
         self.epoch.assign_add(1)
@@ -507,7 +554,6 @@ class Trainer:
             and ((epoch + 1) % max(1, self.tcfg.sample_every) == 0 or epoch + 1 == n_epochs)
         ):
             self._write_samples(phase, epoch, sample_batch, tb)
-        self._save()
         return last
 
     def _write_samples(self, phase, epoch, batch, tb):

@@ -163,3 +163,39 @@ def test_specialize_flagfile_is_the_studys_setup():
     assert r.stdout.split() == [
         "vgg16", "pool4", "checkpoints/vgg16_weights.npz", "checkpoints/g_srgan.npz", "1"
     ]  # fmt: skip
+
+
+def test_upscale_mirrors_the_tree_never_collides_and_honours_exif(tmp_path):
+    from PIL import Image
+
+    g = tmp_path / "ck" / "general" / "g.weights.h5"
+    weights.save_weights(build_generator(1, 8), g)
+    photos = tmp_path / "photos"
+    (photos / "trip").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (12, 20, 3), dtype=np.uint8)
+    iio.imwrite(photos / "a.png", pixels)
+    iio.imwrite(photos / "a.jpg", pixels)  # same stem, same folder
+    iio.imwrite(photos / "trip" / "a.png", pixels)  # same name, another folder
+    # A phone photo stored landscape with "rotate 90 CW" in EXIF (orientation 6): portrait.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(pixels).save(photos / "trip" / "phone.jpg", exif=exif, quality=95)
+    r = cli("--mode=upscale", f"--input={photos}", f"--output={tmp_path / 'up'}",
+            f"--checkpoint_dir={tmp_path / 'ck'}", "--format=webp", *TINY)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    up = tmp_path / "up"
+    written = sorted(str(p.relative_to(up)) for p in up.rglob("*") if p.is_file())
+    assert written == ["a_jpg_x4.webp", "a_png_x4.webp", "trip/a_x4.webp", "trip/phone_x4.webp"]
+    assert iio.imread(up / "trip" / "phone_x4.webp").shape[:2] == (80, 48)  # rotated upright
+    assert "4 images upscaled" in r.stdout
+
+
+def test_startup_is_quiet_unless_verbose(tmp_path):
+    r = cli("--mode=upscale", f"--input={tmp_path / 'none'}")
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines() == [
+        f"error: --input must be an image file or a folder, got '{tmp_path / 'none'}'"
+    ]
+    r = cli("--mode=upscale", f"--input={tmp_path / 'none'}", "--verbose")
+    assert len(r.stderr.strip().splitlines()) > 1  # TensorFlow's own start-up lines

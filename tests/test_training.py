@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -520,3 +521,53 @@ def test_a_broken_loss_scale_fails_the_gradient_check(split, tmp_path, monkeypat
     monkeypatch.setattr(training.Trainer, "_scaled", staticmethod(lambda opt, loss: loss))
     broken, _ = _init_gradients(split, tmp_path, "mixed_float16", weights_from=w)
     assert not _close(broken, ref)
+
+
+def test_ctrl_c_saves_says_where_exits_0_and_resumes(tmp_path):
+    data = landscape(tmp_path)
+    ck = tmp_path / "ck"
+    args = ["--mode=init", *TINY, f"--data_dir={data}", f"--checkpoint_dir={ck}", "--n_test=0",
+            "--n_epoch_init=10000", "--save_every=0", "--save_secs=0"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    steps = ck / "init" / "history_steps.csv"
+    deadline = time.time() + 120
+    while (not steps.exists() or len(rows(steps)) < 3) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not (ck / "init" / "ckpt").exists()  # nothing was due: only Ctrl-C saves
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-2000:]
+    match = re.search(r"Interrupted at step (\d+): saved (\S+) and (\S+)\. Rerun", out)
+    assert match, out[-2000:]
+    assert Path(match.group(3)).is_file() and match.group(2).endswith(f"ckpt-{match.group(1)}")
+    r = cli(*args, f"--max_steps={int(match.group(1)) + 1}")
+    assert r.returncode == 0 and f"Resuming from step {match.group(1)}" in r.stdout
+
+
+def test_saves_follow_steps_and_time_not_epochs(split, tmp_path, monkeypatch):
+    """Tiny epochs (2 steps) no longer save at every epoch end: only every save_every steps,
+    every save_secs seconds, and at the end."""
+
+    def recorded(tr):
+        saves, real = [], tr.manager.save
+        tr.manager.save = lambda **kw: saves.append(kw["checkpoint_number"]) or real(**kw)
+        return saves
+
+    tr = trainer(["init"], split, tcfg(tmp_path / "a", n_epoch_init=6, save_every=5, save_secs=0))
+    saves = recorded(tr)
+    tr.run()
+    assert saves == [5, 10, 12]
+    tr = trainer(["init"], split, tcfg(tmp_path / "b", n_epoch_init=4, save_every=0, save_secs=30))
+    saves = recorded(tr)
+    # A clock on which every training step takes 12 s: saves 30 s apart fall on steps 3 and 6.
+    monkeypatch.setattr(training.time, "time", lambda: 12.0 * int(tr.step))
+    tr._saved_at = 0.0
+    tr.run()
+    assert saves == [3, 6, 8]
