@@ -285,6 +285,7 @@ def upscale():
     from tqdm import tqdm
 
     from srgan_tf import images, inference
+    from srgan_tf.errors import ConfigError
     from srgan_tf.training import TrainingError
 
     src = Path(FLAGS.input)
@@ -293,7 +294,12 @@ def upscale():
     files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
     predict = inference.predictor(inference_generator())
     out = Path(FLAGS.output or "results/upscaled")
-    targets = inference.output_paths(files, src, out, FLAGS.scale, FLAGS.format)
+    fmt = FLAGS.format or "png"
+    if fmt not in inference.OUTPUT_FORMATS:
+        raise ConfigError(
+            f"--mode=upscale writes {'/'.join(inference.OUTPUT_FORMATS)}, not --format={fmt}"
+        )
+    targets = inference.output_paths(files, src, out, FLAGS.scale, fmt)
     done, failed = 0, []
     for path in tqdm(files, desc="upscale", unit="image", disable=not FLAGS.progress):
         try:
@@ -301,7 +307,7 @@ def upscale():
         except images.BadImage as e:
             failed.append(str(e))
             continue
-        if FLAGS.format == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
+        if fmt == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
             sr = sr[..., :3]  # JPEG has no alpha channel
         images.write_image(targets[path], sr)
         done += 1
@@ -341,10 +347,31 @@ def compare():
 
 
 def export():
-    from srgan_tf.export import export_saved_model
+    from srgan_tf import export as export_lib
+    from srgan_tf.errors import ConfigError
 
-    target = export_saved_model(inference_generator(), FLAGS.export_dir, FLAGS.version)
-    print(f"SavedModel written to {target} (signatures: serving_default, predict_float)")
+    fmt = FLAGS.format or "saved_model"
+    if fmt not in ("saved_model", "tflite"):
+        raise ConfigError(f"--mode=export writes saved_model or tflite, not --format={fmt}")
+    g = inference_generator()
+    if fmt == "tflite":
+        name = f"srgan_{'fp16' if FLAGS.tflite_fp16 else 'fp32'}.tflite"
+        target = export_lib.export_tflite(g, Path(FLAGS.export_dir) / name, FLAGS.tflite_fp16)
+        print(
+            f"TFLite model written to {target} ({target.stat().st_size / 2**20:.1f} MB): input "
+            f"(1, h, w, 3) float32 in [-1, 1] of any size (resize the input, then allocate)"
+        )
+        return
+    try:
+        target = export_lib.export_saved_model(
+            g, FLAGS.export_dir, FLAGS.version, FLAGS.tile, FLAGS.max_pixels
+        )
+    except ValueError as e:
+        raise ConfigError(f"--tile={FLAGS.tile}: {e}") from None
+    print(
+        f"SavedModel written to {target} (signatures: serving_default, encoded, predict_float; "
+        f"tiles of {FLAGS.tile} px, at most {FLAGS.max_pixels:,} pixels per image)"
+    )
 
 
 MODES = {

@@ -233,10 +233,19 @@ def define_flags():
     )
     f.DEFINE_enum(
         "format",
-        "png",
-        ["png", "jpg", "webp"],
-        "upscale: output format (png keeps every pixel exactly; jpg drops alpha).",
+        "",
+        ["", "png", "jpg", "webp", "saved_model", "tflite"],
+        "upscale: png (default; every pixel exact), jpg (drops alpha) or webp. export: "
+        "saved_model (default; TF Serving) or tflite (phones and edge devices).",
     )
+    f.DEFINE_integer(
+        "max_pixels",
+        16_000_000,
+        "export: the largest input (height x width) the SavedModel serves; larger requests get "
+        "an InvalidArgument error naming the limit.",
+        lower_bound=1,
+    )
+    f.DEFINE_boolean("tflite_fp16", False, "export --format=tflite: float16 weights (half size).")
     f.DEFINE_integer("window", 256, "compare: side of the window shown, in HR pixels.")
     f.DEFINE_string(
         "window_at", "", "compare: 'y,x' of the window (default: the most detailed one)."

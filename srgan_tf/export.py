@@ -1,9 +1,18 @@
-"""Exports a trained generator as a SavedModel that TF Serving loads (`DIR/<version>/`).
+"""Exports a trained generator for serving: a SavedModel for TF Serving, or a TFLite file.
 
-Signatures:
-- `serving_default`: `images` uint8 `(batch, h, w, 3)`, any h and w -> `sr_images` uint8
-  `(batch, 4h, 4w, 3)`.
+The SavedModel tiles every request inside its graph, with the overlap rule of
+`srgan_tf/inference.py`, so a photo of any size is served in bounded memory (about that of one
+tile) and the output equals a whole-image pass. Signatures:
+
+- `serving_default`: `images` uint8 `(batch, h, w, 3)` -> `sr_images` uint8 `(batch, 4h, 4w, 3)`.
+- `encoded`: `image_bytes` string `(batch,)`, PNG or JPEG files (in TF Serving's REST API the
+  `{"b64": ...}` form), each of its own size -> `png_bytes` string `(batch,)`, PNG files.
+  Grayscale stays grayscale, alpha is upscaled (bicubic) and kept, 16-bit PNGs come out 8-bit,
+  as `--mode=upscale` does.
 - `predict_float`: `lr` float32 in [-1, 1] -> `sr` float32 in [-1, 1].
+
+An image larger than `max_pixels` (fixed at export) is refused with an `InvalidArgument` error
+naming the limit. The tile side and the limit are kept in the SavedModel (`tile`, `max_pixels`).
 """
 
 import os
@@ -12,40 +21,200 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from srgan_tf import inference
+
+DEFAULT_MAX_PIXELS = 16_000_000  # input pixels per image: a 16-megapixel photo
+
+
+def _to_uint8(x):
+    return tf.cast(tf.clip_by_value(tf.round((x + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
+
 
 class _Serving(tf.Module):
-    def __init__(self, generator):
+    def __init__(self, generator, tile, max_pixels, scale=4):
         super().__init__()
         self.generator = generator
+        overlap = inference.RECEPTIVE_RADIUS + 4
+        if tile - 2 * overlap <= 0:
+            raise ValueError(f"tile {tile} leaves no core after an overlap of {overlap} a side")
+        self.tile = tf.Variable(tile, trainable=False, dtype=tf.int32, name="tile")
+        self.max_pixels = tf.Variable(
+            max_pixels, trainable=False, dtype=tf.int64, name="max_pixels"
+        )
+        self._overlap, self._core, self._scale = overlap, tile - 2 * overlap, scale
+
+    def _check_size(self, h, w):
+        pixels = tf.cast(h, tf.int64) * tf.cast(w, tf.int64)
+        tf.debugging.assert_less_equal(
+            pixels,
+            self.max_pixels,
+            message="input image too large: its height x width exceeds max_pixels, the limit "
+            "this SavedModel was exported with (--max_pixels)",
+            summarize=1,
+        )
+
+    def _tiled(self, x, out_dtype):
+        """`(h, w, 3)` float32 in [-1, 1] -> `(4h, 4w, 3)`: tiles with overlap, cores kept."""
+        h, w = tf.shape(x)[0], tf.shape(x)[1]
+        self._check_size(h, w)
+        core, ov, s = self._core, self._overlap, self._scale
+        rows = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
+        for y in tf.range(0, h, core):
+            cols = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
+            for x0 in tf.range(0, w, core):
+                ya, xa = tf.maximum(0, y - ov), tf.maximum(0, x0 - ov)
+                yb, xb = tf.minimum(h, y + core + ov), tf.minimum(w, x0 + core + ov)
+                sr = tf.cast(self.generator(x[None, ya:yb, xa:xb], training=False)[0], tf.float32)
+                cy, cx = (y - ya) * s, (x0 - xa) * s
+                ch, cw = (tf.minimum(h, y + core) - y) * s, (tf.minimum(w, x0 + core) - x0) * s
+                piece = sr[cy : cy + ch, cx : cx + cw]
+                piece = _to_uint8(piece) if out_dtype == tf.uint8 else piece
+                # Pieces of a row differ in width: stack them transposed, along axis 0.
+                cols = cols.write(cols.size(), tf.transpose(piece, [1, 0, 2]))
+            rows = rows.write(rows.size(), tf.transpose(cols.concat(), [1, 0, 2]))
+        return rows.concat()
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
     def serve_uint8(self, images):
         x = tf.cast(images, tf.float32) / 127.5 - 1.0
-        y = self.generator(x, training=False)
-        y = tf.clip_by_value(tf.round((tf.cast(y, tf.float32) + 1.0) * 127.5), 0.0, 255.0)
-        return {"sr_images": tf.cast(y, tf.uint8)}
+        out = tf.map_fn(
+            lambda im: self._tiled(im, tf.uint8),
+            x,
+            fn_output_signature=tf.TensorSpec([None, None, 3], tf.uint8),
+        )
+        return {"sr_images": out}
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32, name="lr")])
     def serve_float(self, lr):
-        return {"sr": tf.cast(self.generator(lr, training=False), tf.float32)}
+        out = tf.map_fn(
+            lambda im: self._tiled(im, tf.float32),
+            lr,
+            fn_output_signature=tf.TensorSpec([None, None, 3], tf.float32),
+        )
+        return {"sr": out}
+
+    def _decode(self, data):
+        """One PNG/JPEG file -> `(h, w, c)` uint8, c in 1..4; 16-bit PNGs rounded to 8 bits."""
+        is_png16 = tf.logical_and(
+            tf.strings.substr(data, 0, 8) == b"\x89PNG\r\n\x1a\n",
+            tf.strings.substr(data, 24, 1) == b"\x10",
+        )
+
+        def png16():
+            wide = tf.cast(tf.io.decode_png(data, dtype=tf.uint16), tf.float32)
+            return tf.cast(tf.clip_by_value(tf.round(wide / 257.0), 0.0, 255.0), tf.uint8)
+
+        def other():
+            return tf.io.decode_image(data, dtype=tf.uint8, expand_animations=False)
+
+        return tf.cond(is_png16, png16, other)
+
+    def _declared_size(self, data):
+        """Height and width from a PNG's or JPEG's header, before any pixel is decoded."""
+        is_png = tf.strings.substr(data, 0, 8) == b"\x89PNG\r\n\x1a\n"
+
+        def png():
+            wh = tf.io.decode_raw(tf.strings.substr(data, 16, 8), tf.int32, little_endian=False)
+            return tf.stack([wh[1], wh[0]])
+
+        def jpeg_or_other():
+            is_jpeg = tf.strings.substr(data, 0, 3) == b"\xff\xd8\xff"
+            return tf.cond(
+                is_jpeg,
+                lambda: tf.io.extract_jpeg_shape(data)[:2],
+                lambda: tf.zeros([2], tf.int32),  # checked after decoding
+            )
+
+        return tf.cond(is_png, png, jpeg_or_other)
+
+    def _encoded_one(self, data):
+        hw = self._declared_size(data)
+        self._check_size(hw[0], hw[1])
+        img = self._decode(data)
+        c = tf.shape(img)[-1]
+        rgb = tf.cond(c < 3, lambda: tf.image.grayscale_to_rgb(img[..., :1]), lambda: img[..., :3])
+        sr = self._tiled(tf.cast(rgb, tf.float32) / 127.5 - 1.0, tf.uint8)
+        size = tf.shape(sr)[:2]
+
+        def gray():  # as upscale: the mean of the three SR channels
+            return tf.cast(tf.round(tf.reduce_mean(tf.cast(sr, tf.float32), -1, True)), tf.uint8)
+
+        def alpha():
+            a = tf.image.resize(tf.cast(img[None, ..., -1:], tf.float32), size, "bicubic")[0]
+            return tf.cast(tf.clip_by_value(tf.round(a), 0.0, 255.0), tf.uint8)
+
+        return tf.switch_case(
+            c - 1,
+            [
+                lambda: tf.io.encode_png(gray()),
+                lambda: tf.io.encode_png(tf.concat([gray(), alpha()], -1)),
+                lambda: tf.io.encode_png(sr),
+                lambda: tf.io.encode_png(tf.concat([sr, alpha()], -1)),
+            ],
+        )
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
+    def serve_encoded(self, image_bytes):
+        out = tf.map_fn(
+            self._encoded_one, image_bytes, fn_output_signature=tf.TensorSpec([], tf.string)
+        )
+        return {"png_bytes": out}
 
 
-def export_saved_model(generator, export_dir, version=1):
+def export_saved_model(
+    generator, export_dir, version=1, tile=inference.DEFAULT_TILE, max_pixels=DEFAULT_MAX_PIXELS
+):
     """Writes the SavedModel to `export_dir/version` atomically (TF Serving never sees half).
+
+    Args:
+        generator: the Keras generator.
+        export_dir: the model's folder; versions are its subfolders.
+        version: the version number.
+        tile: input tile side, overlap included, fixed in the graph.
+        max_pixels: the largest input (height x width) a request may send.
 
     Raises:
         FileExistsError: that version exists already.
+        ValueError: a tile too small for the overlap.
     """
     target = Path(export_dir) / str(int(version))
     if target.exists():
         raise FileExistsError(f"{target} exists; pass another --version")
     tmp = Path(export_dir) / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    module = _Serving(generator)
-    signatures = {"serving_default": module.serve_uint8, "predict_float": module.serve_float}
+    module = _Serving(generator, tile, max_pixels)
+    signatures = {
+        "serving_default": module.serve_uint8,
+        "encoded": module.serve_encoded,
+        "predict_float": module.serve_float,
+    }
     try:
         tf.saved_model.save(module, str(tmp), signatures=signatures)
         os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def export_tflite(generator, path, float16=False):
+    """Writes a TFLite generator: input `(n, h, w, 3)` float32 in [-1, 1] of any size (resize
+    the interpreter's input before allocating), output `(n, 4h, 4w, 3)` in [-1, 1].
+
+    Args:
+        generator: the Keras generator.
+        path: the `.tflite` file.
+        float16: store the weights as float16 (half the file; computed in float32).
+    """
+    # from_keras_model freezes the weights into the file; converting a traced function here
+    # kept them as resource variables that the interpreter reads uninitialised (NaN output).
+    converter = tf.lite.TFLiteConverter.from_keras_model(generator)
+    if float16:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    data = converter.convert()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path

@@ -1,82 +1,231 @@
-"""SavedModel export (srgan_tf/export.py), checked the way TF Serving and its clients see it."""
+"""Export (srgan_tf/export.py), checked the way TF Serving, its clients and TFLite see it.
 
+The REST bodies and the gRPC request are the ones README.md shows, taken from it; they run in a
+fresh Python process that imports only TensorFlow, as a server would.
+"""
+
+import base64
+import io
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from oracles import require
+from PIL import Image
 
-from srgan_tf import export, images
+from srgan_tf import export, images, inference
 from srgan_tf.models import build_generator
+
+ROOT = Path(__file__).parent.parent
+TILE = 96  # small tiles so that small test images are cut into several
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def generator():
+    import keras
+
+    keras.utils.set_random_seed(3)
+    return build_generator(1, 8)
+
+
+@pytest.fixture(scope="module")
+def exported(generator, tmp_path_factory):
     root = tmp_path_factory.mktemp("export")
-    g = build_generator(1, 8)
-    path = export.export_saved_model(g, root / "srgan", version=3)
-    return g, path
+    path = export.export_saved_model(generator, root / "srgan", version=3, tile=TILE)
+    return path
+
+
+def _tiled_reference(generator, rgb_u8):
+    """What --mode=upscale computes for one uint8 RGB image (tiles of the same size)."""
+    lr = rgb_u8.astype(np.float32) / 127.5 - 1.0
+    return inference.upscale(inference.predictor(generator), lr, 4, TILE, to_uint8=True)
+
+
+def _png(array):
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _readme_block(marker):
+    text = (ROOT / "README.md").read_text()
+    m = re.search(rf"<!-- {marker} -->\n```\w+\n(.*?)```", text, re.S)
+    assert m, f"README.md has no block after <!-- {marker} -->"
+    return m.group(1)
+
+
+def _run_fresh(saved_model, calls, tmp_path):
+    """Runs `{name: (signature, {input: array})}` in a new process importing only TensorFlow."""
+    np.savez(tmp_path / "inputs.npz", **{
+        f"{name}__{sig}__{key}": value for name, (sig, feed) in calls.items()
+        for key, value in feed.items()
+    })  # fmt: skip
+    code = (
+        "import sys, numpy as np, tensorflow as tf\n"
+        f"m = tf.saved_model.load({str(saved_model)!r})\n"
+        f"inputs = np.load({str(tmp_path / 'inputs.npz')!r}, allow_pickle=True)\n"
+        "out = {}\n"
+        "for k in inputs.files:\n"
+        "    name, sig, key = k.split('__')\n"
+        "    res = m.signatures[sig](**{key: tf.constant(inputs[k])})\n"
+        "    for o, v in res.items():\n"
+        "        out[f'{name}__{o}'] = v.numpy()\n"
+        f"np.savez({str(tmp_path / 'outputs.npz')!r}, **out)\n"
+        "print('modules', sorted(k for k in sys.modules if k.split('.')[0] in ('keras', 'srgan_tf')))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "srgan_tf" not in r.stdout  # (TensorFlow itself imports keras)
+    return dict(np.load(tmp_path / "outputs.npz", allow_pickle=True))
+
+
+def _rest_instances(body, signature):
+    """TF Serving's row format for a one-input signature: instances, `{"b64": ...}` decoded."""
+    parsed = json.loads(body)
+    assert parsed["signature_name"] == signature
+    values = [base64.b64decode(v["b64"]) if isinstance(v, dict) else v for v in parsed["instances"]]
+    return values
 
 
 def test_layout_and_signatures_via_saved_model_cli(exported):
-    _, path = exported
-    assert path.name == "3" and (path / "saved_model.pb").is_file()
-    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp left
+    assert exported.name == "3" and (exported / "saved_model.pb").is_file()
+    assert not [p for p in exported.parent.iterdir() if p.name.startswith(".")]  # no temp left
     cli = subprocess.run(
-        ["saved_model_cli", "show", "--dir", str(path), "--all"],
+        ["saved_model_cli", "show", "--dir", str(exported), "--all"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert cli.returncode == 0, cli.stderr[-2000:]
     text = cli.stdout
-    assert "signature_def['serving_default']" in text and "signature_def['predict_float']" in text
+    for sig in ("serving_default", "encoded", "predict_float"):
+        assert f"signature_def['{sig}']" in text
     assert "dtype: DT_UINT8" in text and "shape: (-1, -1, -1, 3)" in text
+    assert "dtype: DT_STRING" in text and "png_bytes" in text and "image_bytes" in text
+    loaded = tf.saved_model.load(str(exported))
+    assert int(loaded.tile) == TILE and int(loaded.max_pixels) == export.DEFAULT_MAX_PIXELS
 
 
-def test_fresh_process_with_only_tensorflow_gets_the_same_pixels(exported, tmp_path):
-    g, path = exported
-    x = np.random.default_rng(0).integers(0, 256, (2, 9, 13, 3), dtype=np.uint8)
-    np.save(tmp_path / "x.npy", x)
-    code = (
-        "import sys, numpy as np, tensorflow as tf\n"
-        f"m = tf.saved_model.load({str(path)!r})\n"
-        f"x = np.load({str(tmp_path / 'x.npy')!r})\n"
-        "y = m.signatures['serving_default'](images=tf.constant(x))['sr_images'].numpy()\n"
-        f"np.save({str(tmp_path / 'y.npy')!r}, y)\n"
-        "print('modules', sorted(k for k in sys.modules if k.split('.')[0] in ('keras', 'srgan_tf')))\n"
-    )
-    r = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert "srgan_tf" not in r.stdout
-    y = np.load(tmp_path / "y.npy")
-    expected = images.to_uint8(g(x.astype(np.float32) / 127.5 - 1.0, training=False).numpy())
-    assert y.shape == (2, 36, 52, 3) and y.dtype == np.uint8
-    assert np.abs(y.astype(int) - expected.astype(int)).max() <= 1
+def test_readme_requests_give_the_keras_pixels_in_a_tensorflow_only_process(
+    generator, exported, tmp_path
+):
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (70, 130, 3), dtype=np.uint8)  # several tiles of 96
+    (tmp_path / "photo.jpg").write_bytes(_png(photo))  # README's photo.jpg (PNG bytes are fine)
+    photo_b64 = base64.b64encode(_png(photo)).decode()
 
-
-def test_predict_request_for_tf_serving(exported):
+    # REST, encoded: README's curl body with $(base64 -w0 photo.jpg) substituted.
+    curl = _readme_block("rest-encoded")
+    # The shell closes the quote, substitutes the file's base64 and reopens it.
+    shell = curl.replace("'\"$(base64 -w0 photo.jpg)\"'", photo_b64)
+    body = re.search(r"-d '(.*?)'", shell).group(1)
+    encoded = np.array(_rest_instances(body, "encoded"), dtype=object)
+    # REST, pixels: README's literal body.
+    pixels_body = re.search(r"-d '(.*?)'", _readme_block("rest-pixels")).group(1)
+    pixels = np.array(_rest_instances(pixels_body, "serving_default"), dtype=np.uint8)
+    # gRPC: README's PredictRequest, built by running README's code.
     require("tensorflow_serving")
-    import tensorflow as tf
-    from tensorflow_serving.apis import predict_pb2
+    namespace = {}
+    cwd = Path.cwd()
+    try:
+        import os
 
-    x = np.zeros((1, 5, 6, 3), np.uint8)
-    req = predict_pb2.PredictRequest()
-    req.model_spec.name = "srgan"
-    req.model_spec.signature_name = "serving_default"
-    req.inputs["images"].CopyFrom(tf.make_tensor_proto(x))
-    parsed = predict_pb2.PredictRequest.FromString(req.SerializeToString())
-    assert tf.make_ndarray(parsed.inputs["images"]).shape == (1, 5, 6, 3)
-    # The same body the REST API takes (README shows it).
-    body = json.dumps({"signature_name": "serving_default", "instances": x.tolist()})
-    assert json.loads(body)["instances"][0][0][0] == [0, 0, 0]
+        os.chdir(tmp_path)
+        exec(_readme_block("grpc"), namespace)
+    finally:
+        os.chdir(cwd)
+    request = namespace["request"]
+    assert request.model_spec.signature_name == "encoded"
+    grpc_input = tf.make_ndarray(request.inputs["image_bytes"])
+
+    out = _run_fresh(
+        exported,
+        {
+            "rest_encoded": ("encoded", {"image_bytes": encoded}),
+            "rest_pixels": ("serving_default", {"images": pixels}),
+            "grpc": ("encoded", {"image_bytes": grpc_input}),
+        },
+        tmp_path,
+    )
+    expected = _tiled_reference(generator, photo)
+    whole = images.to_uint8(generator(photo[None] / 127.5 - 1.0, training=False).numpy()[0])
+    assert np.abs(expected.astype(int) - whole.astype(int)).max() <= 1  # tiles = one pass
+    for name in ("rest_encoded", "grpc"):
+        png = out[f"{name}__png_bytes"]
+        assert png.shape == (1,)
+        got = np.asarray(Image.open(io.BytesIO(png[0])))
+        assert got.shape == (280, 520, 3)
+        assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1, name
+    sr = out["rest_pixels__sr_images"]
+    assert sr.shape == (1, 8, 8, 3) and sr.dtype == np.uint8
+    assert np.abs(sr[0].astype(int) - _tiled_reference(generator, pixels[0]).astype(int)).max() <= 1
 
 
-def test_existing_version_is_refused(exported):
-    g, path = exported
+def test_encoded_behaves_as_upscale_for_gray_rgba_16_bit_and_mixed_sizes(
+    generator, exported, tmp_path
+):
+    rng = np.random.default_rng(1)
+    files = {
+        "rgb.png": rng.integers(0, 256, (30, 41, 3), dtype=np.uint8),
+        "gray.png": rng.integers(0, 256, (25, 19), dtype=np.uint8),
+        "rgba.png": rng.integers(0, 256, (20, 22, 4), dtype=np.uint8),
+        "deep.png": rng.integers(0, 65536, (18, 17, 3), dtype=np.uint16),
+    }
+    import imageio.v3 as iio
+
+    for name, array in files.items():
+        if array.dtype == np.uint16:
+            import cv2
+
+            cv2.imwrite(str(tmp_path / name), array[..., ::-1])  # Pillow cannot write 16-bit RGB
+        else:
+            iio.imwrite(tmp_path / name, array)
+    batch = tf.constant([(tmp_path / n).read_bytes() for n in files])
+    m = tf.saved_model.load(str(exported))
+    pngs = m.signatures["encoded"](image_bytes=batch)["png_bytes"].numpy()
+    predict = inference.predictor(generator)
+    for name, png in zip(files, pngs):
+        got = np.asarray(Image.open(io.BytesIO(png)))
+        expected = inference.upscale_file(predict, tmp_path / name, 4, TILE)
+        assert got.shape == expected.shape, name
+        assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1, name
+
+
+def test_an_image_over_the_limit_is_refused_naming_it(generator, tmp_path):
+    path = export.export_saved_model(generator, tmp_path / "small", max_pixels=1000, tile=TILE)
+    m = tf.saved_model.load(str(path))
+    big = np.zeros((1, 40, 30, 3), np.uint8)  # 1,200 pixels
+    with pytest.raises(tf.errors.InvalidArgumentError, match="max_pixels"):
+        m.signatures["serving_default"](images=tf.constant(big))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="max_pixels"):
+        m.signatures["encoded"](image_bytes=tf.constant([_png(big[0])]))
+    ok = m.signatures["serving_default"](images=tf.constant(big[:, :30, :30]))["sr_images"]
+    assert ok.shape == (1, 120, 120, 3)
+
+
+def test_existing_version_is_refused(generator, exported):
     with pytest.raises(FileExistsError, match="another --version"):
-        export.export_saved_model(g, path.parent, version=3)
+        export.export_saved_model(generator, exported.parent, version=3)
+
+
+@pytest.mark.parametrize("fp16", [False, True])
+def test_tflite_matches_keras_within_one_level(generator, tmp_path, fp16):
+    path = export.export_tflite(generator, tmp_path / "g.tflite", float16=fp16)
+    interp = tf.lite.Interpreter(model_path=str(path))
+    x = np.random.default_rng(2).uniform(-1, 1, (1, 24, 20, 3)).astype(np.float32)
+    inp = interp.get_input_details()[0]
+    interp.resize_tensor_input(inp["index"], x.shape)
+    interp.allocate_tensors()
+    interp.set_tensor(inp["index"], x)
+    interp.invoke()
+    y = interp.get_tensor(interp.get_output_details()[0]["index"])
+    expected = generator(x, training=False).numpy()
+    assert y.shape == (1, 96, 80, 3)
+    assert np.abs(y - expected).max() * 127.5 <= 1.0

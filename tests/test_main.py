@@ -199,3 +199,20 @@ def test_startup_is_quiet_unless_verbose(tmp_path):
     ]
     r = cli("--mode=upscale", f"--input={tmp_path / 'none'}", "--verbose")
     assert len(r.stderr.strip().splitlines()) > 1  # TensorFlow's own start-up lines
+
+
+def test_export_tflite_and_format_mistakes(tmp_path):
+    g = tmp_path / "ck" / "general" / "g.weights.h5"
+    weights.save_weights(build_generator(1, 8), g)
+    r = cli("--mode=export", "--format=tflite", "--tflite_fp16", f"--g_weights={g}",
+            f"--export_dir={tmp_path / 'ex'}", *TINY)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "ex" / "srgan_fp16.tflite").stat().st_size > 1000
+    r = cli("--mode=export", "--format=webp", f"--g_weights={g}", *TINY)
+    assert r.returncode == 1 and "saved_model or tflite, not --format=webp" in r.stderr
+    r = cli("--mode=upscale", "--format=tflite", f"--input={g}", f"--g_weights={g}", *TINY)
+    assert r.returncode == 1 and "not --format=tflite" in r.stderr and "Traceback" not in r.stderr
+    r = cli(
+        "--mode=export", "--tile=60", f"--g_weights={g}", f"--export_dir={tmp_path / 'e2'}", *TINY
+    )
+    assert r.returncode == 1 and "--tile=60" in r.stderr and "Traceback" not in r.stderr
