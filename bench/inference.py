@@ -9,6 +9,10 @@ Side by side: one `--compare_size` square LR image (default 256), whole-image pa
 float32 as the reference's `evaluate()` does; medians over `--rounds`, and the ratio.
 
     python bench/inference.py [--width=2040 --height=1356 --tile=256 --precisions=float32,mixed_bfloat16]
+    python bench/inference.py --tiles=192,256,384,512,768     # the tile-size table
+
+With `--tiles`, each tile size runs in its own process per precision, and the fastest float32
+tile under 3 GB of peak RSS is named (the rule that picks `inference.DEFAULT_TILE`).
 
 The last line is one JSON object.
 """
@@ -120,22 +124,34 @@ def main():
     if "compare_child" in args:
         return compare(args["compare_child"], size, rounds)
     results = []
+    tiles = [int(t) for t in args.get("tiles", str(tile)).split(",")]
     for precision in args.get("precisions", "float32,mixed_bfloat16").split(","):
-        cmd = [
-            sys.executable,
-            __file__,
-            f"--child={precision}",
-            f"--width={width}",
-            f"--height={height}",
-            f"--tile={tile}",
-        ]
-        r = _child_json(cmd)
-        results.append(r)
-        print(
-            f"{precision:>15}: {r['output_mp_per_s']:.3f} output MP/s, {r['seconds']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GB, output {r['output']}"
-        )
+        for t in tiles:
+            cmd = [
+                sys.executable,
+                __file__,
+                f"--child={precision}",
+                f"--width={width}",
+                f"--height={height}",
+                f"--tile={t}",
+            ]
+            r = {"tile": t, **_child_json(cmd)}
+            results.append(r)
+            print(
+                f"{precision:>15} tile {t:>4}: {r['output_mp_per_s']:.3f} output MP/s, "
+                f"{r['seconds']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GB, output {r['output']}"
+            )
+    if len(tiles) > 1:
+        # The rule, fixed before measuring: the fastest float32 tile whose peak RSS stays
+        # under 3 GB (issue 15's serving budget).
+        fits = [r for r in results if r["precision"] == "float32" and r["peak_rss_gb"] < 3.0]
+        if fits:
+            best = max(fits, key=lambda r: r["output_mp_per_s"])
+            print(f"fastest float32 tile under 3 GB peak RSS: {best['tile']}")
     side_by_side = []
     for precision in args.get("precisions", "float32,mixed_bfloat16").split(","):
+        if "compare_size" not in args and len(tiles) > 1:
+            break  # the table only
         r = _child_json(
             [
                 sys.executable,

@@ -1,0 +1,153 @@
+"""Serving memory and speed: the exported SavedModel and TFLite file, each in a fresh process.
+
+1. Tiled SavedModel: a fresh process that imports only TensorFlow loads the export and serves
+   one `--width` x `--height` uint8 image (default 2040x1356) through `serving_default`; its
+   peak RSS and time are reported, and its output is compared with the Python tiled upscale
+   (`srgan_tf.inference.upscale`, computed in another process).
+2. Untiled: the same generator exported with one tile as large as the image (what the export
+   did before tiling), on a `--untiled_width` x `--untiled_height` image (a whole 2040x1356
+   pass needs ~32 GB, more than this machine has); its peak RSS per input pixel, extrapolated.
+3. TFLite float32 and float16 files: size and the time of one 128x128 input, beside the
+   SavedModel's time for the same input.
+
+    python bench/serving.py [--g_weights=checkpoints/demo/g.weights.h5 --tile=256]
+
+The last line is one JSON object. Never run it while something else trains: the numbers are
+this machine's.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_SERVE = """
+import json, resource, sys, time
+import numpy as np, tensorflow as tf
+path, inp, out, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+m = tf.saved_model.load(path)
+x = np.load(inp)
+f = m.signatures["serving_default"]
+f(images=tf.constant(x[:, :64, :64]))  # warm-up: loading and tracing
+times = []
+for _ in range(repeats):
+    t0 = time.perf_counter()
+    y = f(images=tf.constant(x))["sr_images"].numpy()
+    times.append(time.perf_counter() - t0)
+if out != "-":
+    np.save(out, y)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+mods = sorted({k.split(".")[0] for k in sys.modules} & {"srgan_tf"})
+print(json.dumps({"seconds": min(times), "peak_rss_gb": rss, "srgan_tf_imported": bool(mods)}))
+"""
+
+_TFLITE = """
+import json, sys, time
+import numpy as np, tensorflow as tf
+path, size, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+it = tf.lite.Interpreter(model_path=path, num_threads=2)
+inp = it.get_input_details()[0]
+it.resize_tensor_input(inp["index"], [1, size, size, 3])
+it.allocate_tensors()
+x = np.random.default_rng(0).uniform(-1, 1, (1, size, size, 3)).astype(np.float32)
+times = []
+for _ in range(repeats + 1):
+    it.set_tensor(inp["index"], x)
+    t0 = time.perf_counter()
+    it.invoke()
+    times.append(time.perf_counter() - t0)
+print(json.dumps({"seconds": min(times[1:])}))
+"""
+
+_PYTHON_TILED = """
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[4])
+from srgan_tf import inference, weights
+from srgan_tf.models import build_generator
+g = build_generator()
+if sys.argv[1]:
+    weights.load_weights(g, sys.argv[1], log=lambda *_: None)
+x = np.load(sys.argv[2])[0]
+y = inference.upscale(inference.predictor(g), x.astype(np.float32) / 127.5 - 1.0,
+                      tile=int(sys.argv[5]), to_uint8=True)
+np.save(sys.argv[3], y)
+"""
+
+
+def _run(code, *args):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    r = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                       text=True, env=env)  # fmt: skip
+    if r.returncode:
+        raise RuntimeError(r.stderr[-3000:])
+    return json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}
+
+
+def main():
+    args = dict(a.lstrip("-").split("=", 1) for a in sys.argv[1:] if "=" in a)
+    width, height = int(args.get("width", 2040)), int(args.get("height", 1356))
+    uw, uh = int(args.get("untiled_width", 512)), int(args.get("untiled_height", 340))
+    tile = int(args.get("tile", 256))
+    g_weights = args.get("g_weights", str(ROOT / "checkpoints" / "demo" / "g.weights.h5"))
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+
+    from srgan_tf import export, weights
+    from srgan_tf.models import build_generator
+
+    g = build_generator()
+    weights.load_weights(g, g_weights, log=lambda *_: None)
+    work = Path(tempfile.mkdtemp(prefix="bench_serving_"))
+    tiled = export.export_saved_model(g, work / "tiled", tile=tile, max_pixels=10**9)
+    untiled = export.export_saved_model(g, work / "untiled", tile=10**6, max_pixels=10**9)
+    rng = np.random.default_rng(0)
+    big = rng.integers(0, 256, (1, height, width, 3), dtype=np.uint8)
+    np.save(work / "big.npy", big)
+
+    served = _run(_SERVE, tiled, work / "big.npy", work / "served.npy", 1)
+    _run(_PYTHON_TILED, g_weights, work / "big.npy", work / "python.npy", ROOT, tile)
+    diff = int(
+        np.abs(np.load(work / "served.npy")[0].astype(int) - np.load(work / "python.npy")).max()
+    )
+    small = big[:, :uh, :uw]
+    np.save(work / "small.npy", small)
+    untiled_small = _run(_SERVE, untiled, work / "small.npy", "-", 1)
+    tiled_small = _run(_SERVE, tiled, work / "small.npy", "-", 1)
+    per_px = untiled_small["peak_rss_gb"] / (uw * uh)
+    result = {
+        "input": [height, width],
+        "tile": tile,
+        "tiled": {**served, "max_abs_diff_vs_python_tiled_upscale": diff},
+        "untiled_small": {"input": [uh, uw], **untiled_small},
+        "tiled_small": {"input": [uh, uw], **tiled_small},
+        "untiled_extrapolated_gb": round(per_px * width * height, 1),
+    }
+    print(f"tiled SavedModel, {width}x{height} in a fresh TensorFlow-only process: peak RSS "
+          f"{served['peak_rss_gb']:.2f} GB, {served['seconds']:.1f} s, max |diff| vs the Python "
+          f"tiled upscale {diff} levels")  # fmt: skip
+    print(f"untiled (one tile), {uw}x{uh}: peak RSS {untiled_small['peak_rss_gb']:.2f} GB "
+          f"(tiled: {tiled_small['peak_rss_gb']:.2f} GB); at {width}x{height} about "
+          f"{result['untiled_extrapolated_gb']} GB")  # fmt: skip
+
+    tfl = {}
+    x128 = rng.integers(0, 256, (1, 128, 128, 3), dtype=np.uint8)
+    np.save(work / "x128.npy", x128)
+    tfl["saved_model_128_seconds"] = _run(_SERVE, tiled, work / "x128.npy", "-", 5)["seconds"]
+    for fp16 in (False, True):
+        path = export.export_tflite(g, work / f"g_{'fp16' if fp16 else 'fp32'}.tflite", fp16)
+        timing = _run(_TFLITE, path, 128, 5)
+        key = "tflite_fp16" if fp16 else "tflite_fp32"
+        tfl[key] = {"mb": round(path.stat().st_size / 2**20, 2), "seconds_128": timing["seconds"]}
+        print(f"{key}: {tfl[key]['mb']} MB, one 128x128 input {timing['seconds'] * 1000:.0f} ms "
+              f"(SavedModel {tfl['saved_model_128_seconds'] * 1000:.0f} ms)")  # fmt: skip
+    result["tflite"] = tfl
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
