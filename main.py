@@ -113,18 +113,18 @@ def run_dir():
 
 
 def default_g_weights():
-    """The generator to start from when --g_weights is not given."""
-    if FLAGS.g_weights or FLAGS.mode == "init":
-        return FLAGS.g_weights
-    root = Path(FLAGS.checkpoint_dir)
-    order = {
-        "adversarial": ["init/g.weights.h5"],
-        "specialize": ["srgan/g.weights.h5", "g_srgan.npz", "demo/g.weights.h5"],
-    }
-    for candidate in order.get(FLAGS.mode, []):
-        if (root / candidate).is_file():
-            return str(root / candidate)
-    return ""
+    """The generator this mode starts from (srgan_tf/defaults.py: one rule for every mode)."""
+    from srgan_tf.defaults import default_generator
+
+    path, _ = default_generator(FLAGS.mode, FLAGS.checkpoint_dir, FLAGS.g_weights)
+    return path
+
+
+def say_generator():
+    from srgan_tf.defaults import default_generator
+
+    _, message = default_generator(FLAGS.mode, FLAGS.checkpoint_dir, FLAGS.g_weights)
+    print(message, file=sys.stderr if message.startswith("WARNING") else sys.stdout)
 
 
 def data_root(data_cfg):
@@ -144,21 +144,21 @@ def train(phases):
 
     model, data, loss, tcfg = make_configs()
     if FLAGS.mode == "specialize" and not data.cls:
-        raise training.TrainingError(
-            "--mode=specialize needs --cls (e.g. --cls=desert, or --cls=general)"
-        )
+        raise ConfigError("--mode=specialize needs --cls (e.g. --cls=desert, or --cls=general)")
     if "adversarial" in phases and FLAGS.mode == "adversarial" and not tcfg.g_weights:
         has_ckpt = (Path(tcfg.run_dir) / "ckpt" / "checkpoint").exists()
         if not has_ckpt:
-            raise training.TrainingError(
+            raise ConfigError(
                 f"--mode=adversarial warm-starts the generator: run --mode=init first (it writes "
                 f"{Path(FLAGS.checkpoint_dir) / 'init' / 'g.weights.h5'}) or pass --g_weights=FILE"
             )
     if FLAGS.mode == "specialize" and not tcfg.g_weights:
-        raise training.TrainingError(
+        raise ConfigError(
             f"--mode=specialize needs a pretrained generator: pass --g_weights=FILE (e.g. the official "
             f"{Path(FLAGS.checkpoint_dir) / 'g_srgan.npz'}) or train one with --mode=init/adversarial first"
         )
+    if FLAGS.mode != "init":
+        say_generator()
     devices = None
     if FLAGS.cpu_replicas > 1:
         import tensorflow as tf
@@ -200,41 +200,31 @@ def train(phases):
 
 
 def inference_generator():
-    """The generator for upscale/export: --g_weights, else the first trained one found."""
+    """The generator for upscale/compare/export: --g_weights, else the default rule's."""
     from srgan_tf import weights
+    from srgan_tf.errors import ConfigError
     from srgan_tf.models import build_generator
-    from srgan_tf.training import TrainingError
 
     model, *_ = make_configs()
-    path = FLAGS.g_weights
+    path = default_g_weights()
+    say_generator()
     if not path:
-        root = Path(FLAGS.checkpoint_dir)
-        found = [
-            root / r / "g.weights.h5"
-            for r in ("general", "srgan", "demo")
-            if (root / r / "g.weights.h5").is_file()
-        ]
-        if not found:
-            raise TrainingError(
-                f"no generator given and none found in {root}/{{general,srgan,demo}}/; pass --g_weights=FILE"
-            )
-        path = found[0]
+        raise ConfigError("no generator to run: pass --g_weights=FILE")
     g = build_generator(model.n_res_blocks, model.filters)
     weights.load_weights(g, path)
-    print(f"Generator: {path}")
     return g
 
 
 def evaluate():
     from srgan_tf import atomic, evaluation
     from srgan_tf.config import to_dict
-    from srgan_tf.training import TrainingError
+    from srgan_tf.errors import ConfigError
 
     model, data, *_ = make_configs()
     extra = [p for p in FLAGS.g_weights.split(",") if p]
     generators = evaluation.find_generators(FLAGS.checkpoint_dir, extra)
     if not generators:
-        raise TrainingError(
+        raise ConfigError(
             f"no generators to evaluate: none in {FLAGS.checkpoint_dir}/*/g.weights.h5 and no --g_weights"
         )
     test_sets = evaluation_sets(data)
@@ -286,11 +276,10 @@ def upscale():
 
     from srgan_tf import images, inference
     from srgan_tf.errors import ConfigError
-    from srgan_tf.training import TrainingError
 
     src = Path(FLAGS.input)
     if not FLAGS.input or not src.exists():
-        raise TrainingError(f"--input must be an image file or a folder, got {FLAGS.input!r}")
+        raise ConfigError(f"--input must be an image file or a folder, got {FLAGS.input!r}")
     files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
     predict = inference.predictor(inference_generator())
     out = Path(FLAGS.output or "results/upscaled")
@@ -315,7 +304,7 @@ def upscale():
         print(f"skipped {reason}", file=sys.stderr)
     print(f"{done} images upscaled into {out}; {len(failed)} skipped")
     if not done:
-        raise TrainingError(f"no readable image in {src}")
+        raise ConfigError(f"no readable image in {src}")
 
 
 def compare():
@@ -392,16 +381,13 @@ def main(argv):
     logging.set_verbosity(
         logging.WARNING
     )  # TensorFlow's checkpoint INFO lines drown the progress bars
-    from srgan_tf.datasets import DataError
-    from srgan_tf.errors import ConfigError
-    from srgan_tf.training import TrainingError
-    from srgan_tf.weights import WeightFileError
+    from srgan_tf.errors import USER_ERRORS
 
     try:
         model, data, _, train_cfg = make_configs()
         check_configs(model, data, train_cfg)
         MODES[FLAGS.mode]()
-    except (ConfigError, DataError, WeightFileError, TrainingError, FileExistsError) as e:
+    except USER_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the pictures in docs/ with the project's own commands, from the shipped demo
-# generator and the built-in sample set: a miniature of the study.
+# generator:
+#   0. LR, bicubic, demo SR and HR crops of a photograph of the photo corpus' test split
+#      (--mode=compare, the paper protocol; the corpus is built first if missing)
+# and a miniature of the study on the built-in sample set:
 #   1. specialise the demo generator to each sample class and to the general sample (the last
 #      layer re-initialised and trained for 200 steps; MSE phase only, --n_epoch=0, as no VGG
 #      weights ship)
@@ -13,6 +16,11 @@ RUNS=${RUNS:-runs/sample_study}
 OUT=${OUT:-results/sample_study}
 DEMO=checkpoints/demo/g.weights.h5
 rm -rf "$RUNS" "$OUT"  # the script's own folders: a rerun must not resume the previous demo's runs
+
+PHOTO=data/photo_corpus/test/picos_de_europa.jpg
+[ -f "$PHOTO" ] || python data/make_photo_corpus.py
+python main.py --mode=compare --input="$PHOTO" --g_weights="$DEMO" --protocol=paper --output="$OUT"
+cp "$OUT"/picos_de_europa_compare.png docs/
 
 for cls in general photo science texture; do
   python main.py --mode=specialize --cls="$cls" --g_weights="$DEMO" --checkpoint_dir="$RUNS" \

@@ -6,11 +6,9 @@ image's PSNR-Y. The window is the user's (`--crop_box`) or, by default, the one 
 detail in the HR image (largest Laplacian energy), chosen without looking at the SR output.
 """
 
-from pathlib import Path
-
 import numpy as np
 
-from srgan_tf import atomic, data, evaluation, images, inference, metrics
+from srgan_tf import data, evaluation, figures, images, inference, metrics
 
 
 def most_detailed_window(hr_u8, size, stride=16):
@@ -45,11 +43,6 @@ def compare_figure(predict, hr_rgb, out_path, data_cfg, crop=256, box=None, name
         name: the SR panel's label (the model's name).
         title: the figure's title.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     s = data_cfg.scale
     lr, hr = data.eval_pair(hr_rgb, data_cfg)
     sr = inference.upscale(predict, lr, s)
@@ -70,20 +63,10 @@ def compare_figure(predict, hr_rgb, out_path, data_cfg, crop=256, box=None, name
         (sr_u8[window], f"{name}: {scores[name]:.2f} dB"),
         (hr_u8[window], "HR"),
     ]
-    fig, axes = plt.subplots(1, 4, figsize=(16, 4.6))
-    for ax, (img, label) in zip(axes, panels):
-        ax.imshow(img, interpolation="nearest")
-        ax.set_title(label, fontsize=12)
-        ax.axis("off")
-    fig.suptitle(
+    figures.four_panels(
+        panels,
         f"{title}  window ({y}, {x}) {crop}x{crop} px; PSNR-Y of the whole image, "
         f"protocol {data_cfg.protocol!r}",
-        fontsize=11,
+        out_path,
     )
-    fig.tight_layout()
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic.atomic_path(out_path) as tmp:
-        fig.savefig(tmp, dpi=80, format="png")
-    plt.close(fig)
     return scores

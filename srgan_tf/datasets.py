@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from srgan_tf import atomic, images
+from srgan_tf.errors import DataError  # noqa: F401  (re-exported)
 
 # Kaggle landscape-pictures: the "(n)" suffix of a file name is its class.
 LANDSCAPE_SUFFIXES = {
@@ -36,10 +37,6 @@ LANDSCAPE_SUFFIXES = {
 LANDSCAPE_CLASSES = tuple(LANDSCAPE_SUFFIXES.values())
 GENERAL = "general"
 _SUFFIX_RE = re.compile(r"\s*\((\d+)\)$")
-
-
-class DataError(ValueError):
-    """A data folder or class that cannot be used; the message names the path and class."""
 
 
 def class_of(path, root):

@@ -14,10 +14,10 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from srgan_tf import atomic, data, images, inference, metrics, weights
+from srgan_tf import atomic, data, figures, images, inference, weights
+from srgan_tf.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
 from srgan_tf.models import build_generator
 
-BICUBIC = "bicubic"
 PROTOCOL_TEXT = {
     "study": "LR = TensorFlow's bicubic x4 (no antialiasing), unquantised, as the study",
     "paper": "LR = MATLAB imresize bicubic x4 (antialiased), uint8, as SR papers",
@@ -101,6 +101,7 @@ def evaluate(
     predict = inference.predictor(g)
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
     per_image = {}  # (model, cls) -> list of metric dicts
+    first_sr = {}  # (model, cls) -> uint8 output on the class's first image
     names = [BICUBIC, *generators]
     total = sum(len(p) for p in pairs.values()) * len(names)
     bar = tqdm(total=total, desc="evaluate", unit="image", disable=not progress)
@@ -116,7 +117,9 @@ def evaluate(
                     else inference.upscale(predict, lr, scale, tile)
                 )
                 sr_u8, hr_u8 = images.to_uint8(sr), images.to_uint8(hr)
-                rows.append(metrics.all_metrics(sr_u8, hr_u8, sr, hr, border=scale))
+                rows.append(all_metrics(sr_u8, hr_u8, sr, hr, border=scale))
+                if not rows[1:]:
+                    first_sr[(model, cls)] = sr_u8  # the comparison figure draws these
                 images.write_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png", sr_u8)
                 bar.update(1)
             per_image[(model, cls)] = rows
@@ -129,7 +132,7 @@ def evaluate(
         }
         for k in keys
     }
-    _write(results, per_image, pairs, names, out_dir, leaks, data_cfg.protocol)
+    _write(results, per_image, pairs, first_sr, names, out_dir, leaks, data_cfg.protocol)
     log(summary_table(results, "psnr_y"))
     table = paper_table(results)
     atomic.write_text(out_dir / "table.csv", table_csv(results))
@@ -171,13 +174,7 @@ def summary_table(results, metric):
     return "\n".join(lines)
 
 
-def best_model(results, metric, cls, include_bicubic=False):
-    row = {m: v for m, v in results[metric][cls].items() if include_bicubic or m != BICUBIC}
-    pick = min if metric in metrics.LOWER_IS_BETTER else max
-    return pick(row, key=row.get)
-
-
-def _write(results, per_image, pairs, names, out_dir, leaks, protocol):
+def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol):
     out_dir.mkdir(parents=True, exist_ok=True)
     for metric, table in results.items():
         lines = [",".join(["class", *names])]
@@ -195,113 +192,7 @@ def _write(results, per_image, pairs, names, out_dir, leaks, protocol):
     }
     atomic.write_text(out_dir / "results.json", json.dumps(detail, indent=1))
     for metric in ("mse", "psnr_y"):
-        heatmap(results, metric, out_dir / f"heatmap_{metric}.png")
+        figures.heatmap(results, metric, out_dir / f"heatmap_{metric}.png")
     if len(names) > 1:
-        gain_heatmap(results, out_dir / "heatmap_psnr_y_gain.png")
-        comparison_figure(results, per_image, pairs, out_dir)
-
-
-def heatmap(results, metric, path):
-    """The study's Figure 9: classes x models, each class's best model outlined."""
-    classes = list(results[metric])
-    models = list(results[metric][classes[0]])
-    values = np.array([[results[metric][c][m] for m in models] for c in classes])
-    # The best column, bicubic included: a model that loses to the baseline must show it.
-    best = [models.index(best_model(results, metric, c, include_bicubic=True)) for c in classes]
-    better = "lower" if metric in metrics.LOWER_IS_BETTER else "higher"
-    _draw_matrix(
-        values, classes, models, best, path,
-        title=f"{metric} ({better} is better)\nbest per class outlined in green",
-        cmap="viridis_r" if metric in metrics.LOWER_IS_BETTER else "viridis",
-        fmt="{:.4g}",
-    )  # fmt: skip
-
-
-def gain_heatmap(results, path):
-    """PSNR-Y gain over bicubic (dB) of every model on every class: red loses to bicubic,
-    blue beats it. The absolute matrix is dominated by how hard each class is; this one shows
-    what a model adds."""
-    table = results["psnr_y"]
-    classes = list(table)
-    models = [m for m in table[classes[0]] if m != BICUBIC]
-    values = np.array([[table[c][m] - table[c][BICUBIC] for m in models] for c in classes])
-    span = max(float(np.abs(values).max()), 0.1)
-    _draw_matrix(
-        values, classes, models, [int(np.argmax(row)) for row in values], path,
-        title="PSNR-Y gain over bicubic (dB)\nbest per class outlined in green",
-        cmap="RdBu", fmt="{:+.2f}", vmin=-span, vmax=span,
-        text_color=lambda v: "w" if abs(v) > 0.6 * span else "k",  # readable on dark cells
-    )  # fmt: skip
-
-
-def _draw_matrix(values, rows, cols, best, path, title, cmap, fmt, text_color=None, **norm):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(cols), 1.2 + 0.6 * len(rows)))
-    im = ax.imshow(values, cmap=cmap, aspect="auto", **norm)
-    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
-    ax.set_yticks(range(len(rows)), rows)
-    for i, b in enumerate(best):
-        for j in range(len(cols)):
-            color = text_color(values[i, j]) if text_color else "w"
-            ax.text(j, i, fmt.format(values[i, j]), ha="center", va="center", color=color,
-                    fontsize=9, fontweight="bold" if j == b else "normal")  # fmt: skip
-        ax.add_patch(
-            plt.Rectangle((b - 0.47, i - 0.45), 0.94, 0.9, fill=False, edgecolor="#39ff14", lw=3)
-        )
-    ax.set_title(title, fontsize=10)
-    fig.colorbar(im, ax=ax)
-    fig.tight_layout()
-    with atomic.atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-
-
-def comparison_figure(results, per_image, pairs, out_dir, metric="mse"):
-    """The study's Figure 10: LR | bicubic | SR | HR for the best and the worst (model, class),
-    each panel titled with its PSNR-Y against HR (the number in results.json)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cells = [
-        (m, c, v) for c, row in results[metric].items() for m, v in row.items() if m != BICUBIC
-    ]
-    ordered = sorted(cells, key=lambda t: t[2], reverse=metric not in metrics.LOWER_IS_BETTER)
-    picked = [("best", *ordered[0][:2]), ("worst", *ordered[-1][:2])]
-    fig, axes = plt.subplots(len(picked), 4, figsize=(16, 4.4 * len(picked)), squeeze=False)
-    for row, (label, model, cls) in zip(axes, picked):
-        path, lr, hr = pairs[cls][0]
-        hr_u8 = images.to_uint8(hr)
-        s = hr_u8.shape[0] // lr.shape[0]
-        lr_big = np.repeat(np.repeat(images.to_uint8(lr), s, axis=0), s, axis=1)
-        bic = images.read_image(out_dir / "sr" / BICUBIC / cls / f"{Path(path).stem}.png")[0]
-        sr = images.read_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png")[0]
-        panels = [
-            (lr_big, f"LR x{s} (nearest)"),
-            (bic, f"bicubic: {per_image[(BICUBIC, cls)][0]['psnr_y']:.2f} dB"),
-            (sr, f"{model}: {per_image[(model, cls)][0]['psnr_y']:.2f} dB"),
-            (hr_u8, "HR"),
-        ]
-        for ax, (img, title) in zip(row, panels):
-            ax.imshow(img[: hr_u8.shape[0], : hr_u8.shape[1]])
-            ax.set_title(title, fontsize=11)
-            ax.axis("off")
-        row[0].text(
-            -0.04, 0.5, f"{label} {metric}\n{model} on {cls}\n{Path(path).name}",
-            transform=row[0].transAxes, ha="right", va="center", fontsize=10,
-        )  # fmt: skip
-    fig.suptitle("PSNR-Y against HR (border cropped)", fontsize=12)
-    fig.tight_layout()
-    with atomic.atomic_path(out_dir / "best_worst.png") as tmp:
-        fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    atomic.write_text(
-        out_dir / "best_worst.txt",
-        f"columns: LR (nearest) | bicubic | SR | HR\nrow 1 (best {metric}): model {ordered[0][0]} on {ordered[0][1]}\n"
-        f"row 2 (worst {metric}): model {ordered[-1][0]} on {ordered[-1][1]}\n",
-    )
+        figures.gain_heatmap(results, out_dir / "heatmap_psnr_y_gain.png")
+        figures.comparison_figure(results, per_image, pairs, first_sr, out_dir)

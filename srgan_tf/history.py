@@ -1,4 +1,4 @@
-"""Loss history of a run: per-step and per-epoch CSV files, and PNG plots like the study's figures.
+"""Loss history of a run: per-step and per-epoch CSV files (plots: `srgan_tf.figures`).
 
 The CSV files survive a resume: rows past the restored step (work that will be redone) are
 dropped first, so a killed and resumed run has one row per step.
@@ -9,12 +9,7 @@ import math
 import time
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from srgan_tf import atomic  # noqa: E402
+from srgan_tf import atomic, figures
 
 STEP_FIELDS = ["step", "phase", "epoch", "lr", "patches_per_s"]
 # Filled on the steps that validate (--val_every), empty on the others.
@@ -32,10 +27,7 @@ def _rewrite(path, fields, rows):
 
 
 def _read(path):
-    if not path.exists():
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    return figures.read_csv(path)
 
 
 class History:
@@ -106,68 +98,4 @@ class History:
         if not self.enabled or (not force and time.time() - self._plotted_at < PLOT_SECS):
             return
         self._plotted_at = time.time()
-        plot_history(self.epochs_path, self.dir / "plots")
-
-
-def plot_history(epochs_csv, out_dir):
-    """The study's Figures 2-4 from an epochs CSV: G init MSE, G adversarial, D adversarial."""
-    rows = _read(Path(epochs_csv))
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    panels = [
-        ("init", ["mse"], "generator_init_loss.png", "Generator initialisation (MSE)"),
-        (
-            "adversarial",
-            ["g_loss", "mse", "vgg", "adv"],
-            "generator_adversarial_loss.png",
-            "Generator (adversarial)",
-        ),
-        ("adversarial", ["d_loss", "d_real", "d_fake"], "discriminator_loss.png", "Discriminator"),
-    ]
-    written = []
-    for phase, keys, name, title in panels:
-        sel = [r for r in rows if r["phase"] == phase and r.get(keys[0]) not in (None, "")]
-        if not sel:
-            continue
-        fig, ax = plt.subplots(figsize=(6, 4))
-        x = [int(r["epoch"]) + 1 for r in sel]
-        for k in keys:
-            if sel[0].get(k) not in (None, ""):
-                ax.plot(x, [float(r[k]) for r in sel], label=k, marker="." if len(x) < 30 else None)
-        last = float(sel[-1][keys[0]])
-        ax.set(xlabel="epoch", ylabel="loss", title=f"{title}: last {keys[0]} = {last:.5f}")
-        ax.grid(alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        with atomic.atomic_path(out_dir / name) as tmp:
-            fig.savefig(tmp, dpi=100)
-        plt.close(fig)
-        written.append(out_dir / name)
-    return written
-
-
-def plot_validation(steps_csv, path, key="val_psnr_y_gain"):
-    """The validation curve: `key` against the step, the best step marked."""
-    rows = [r for r in _read(Path(steps_csv)) if r.get(key) not in (None, "")]
-    if not rows:
-        return None
-    x = [int(r["step"]) for r in rows]
-    y = [float(r[key]) for r in rows]
-    best = max(range(len(y)), key=y.__getitem__)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(x, y, marker="." if len(x) < 60 else None)
-    ax.plot(
-        [x[best]], [y[best]], "o", color="tab:red", label=f"best: {y[best]:+.3f} at step {x[best]}"
-    )
-    ax.axhline(0.0, color="grey", lw=0.8)
-    ax.set(xlabel="step", ylabel=f"{key} (dB over bicubic)" if "psnr" in key else key)
-    ax.set_title("Validation")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic.atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    return path
+        figures.plot_history(self.epochs_path, self.dir / "plots")

@@ -71,5 +71,15 @@ def colour_offset(a_u8, b_u8):
     return float(np.abs(a - b).max())
 
 
+BICUBIC = "bicubic"  # the baseline's name in every results table
+
+
+def best_model(results, metric, cls, include_bicubic=False):
+    """The model with the best `metric` on `cls` in a `{metric: {cls: {model: value}}}` table."""
+    row = {m: v for m, v in results[metric][cls].items() if include_bicubic or m != BICUBIC}
+    pick = min if metric in LOWER_IS_BETTER else max
+    return pick(row, key=row.get)
+
+
 # Lower is better for these; higher for the others.
 LOWER_IS_BETTER = {"mse", "one_minus_ssim", "colour_offset"}

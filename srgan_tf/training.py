@@ -20,7 +20,9 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from srgan_tf import data, distribute, images, losses, precise_bn, run_lock, transfer, weights
-from srgan_tf.history import History, plot_validation
+from srgan_tf.errors import TrainingError  # noqa: F401  (re-exported)
+from srgan_tf.figures import plot_validation
+from srgan_tf.history import History
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
 from srgan_tf.weight_average import WeightAverage
 
@@ -28,10 +30,6 @@ PHASES = ("init", "adversarial")
 # The data epoch whose batches re-estimate BatchNorm statistics: fixed, so every save of a run
 # uses the same batches, and far from the epochs training draws.
 PRECISE_BN_EPOCH = 10**6
-
-
-class TrainingError(RuntimeError):
-    """A run that cannot start or must stop (missing weights, a NaN loss); the message says why."""
 
 
 def _adam(config):

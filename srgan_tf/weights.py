@@ -29,11 +29,7 @@ import keras
 import numpy as np
 
 from srgan_tf import atomic, official, safe_pickle
-
-
-class WeightFileError(ValueError):
-    """A weight file that cannot be read, or does not fit the model. The model is unchanged."""
-
+from srgan_tf.errors import WeightFileError  # noqa: F401  (re-exported)
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ZIP_MAGIC = b"PK"

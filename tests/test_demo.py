@@ -28,7 +28,7 @@ def demo_eval(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def per_image(demo_eval):
-    """`{image stem: (bicubic PSNR-Y, demo PSNR-Y)}` from that evaluation."""
+    """`{image stem: (bicubic PSNR-Y, demo PSNR-Y, bicubic SSIM-Y, demo SSIM-Y)}`."""
     images = demo_eval["images"]
     found = {}
     for key, rows in images.items():
@@ -36,14 +36,14 @@ def per_image(demo_eval):
         if model == "demo":
             for b, d in zip(images[f"bicubic/{cls}"], rows):
                 assert b["image"] == d["image"]
-                found[Path(d["image"]).stem] = (b["psnr_y"], d["psnr_y"])
+                found[Path(d["image"]).stem] = (b["psnr_y"], d["psnr_y"], b["ssim_y"], d["ssim_y"])
     return found
 
 
 @pytest.fixture(scope="module")
 def gains(per_image):
     """`{image stem: demo PSNR-Y - bicubic PSNR-Y}`."""
-    return {stem: d - b for stem, (b, d) in per_image.items()}
+    return {stem: d - b for stem, (b, d, _, _) in per_image.items()}
 
 
 def test_demo_file_is_small_and_covers_the_held_out_images(per_image):
@@ -51,27 +51,38 @@ def test_demo_file_is_small_and_covers_the_held_out_images(per_image):
     assert len(per_image) == 7  # the sample set's held-out images, three classes
 
 
-def test_demo_never_trained_on_a_held_out_image(demo_eval):
+def test_demo_never_trained_on_a_held_out_image(demo_eval, per_image):
     """The demo ships its training run's manifest.json, which evaluate checks against the
     images it scores (without the manifest the check would find nothing)."""
     manifest = json.loads((DEMO.parent / "manifest.json").read_text())
-    assert len(manifest["train"]) == 9 and not set(manifest["train"]) & set(manifest["test"])
+    trained = {Path(p).stem for p in manifest["train"]}
+    assert len(trained) >= 9 and not trained & set(per_image)
     assert demo_eval["trained_on_test_images"] == {}
 
 
-def test_readme_results_table_is_what_evaluate_prints(per_image, gains):
-    """Every row of README's per-image table (bicubic, demo, gain) matches this evaluation."""
+def test_readme_results_table_is_what_evaluate_prints(demo_eval, per_image, gains):
+    """Every number of README's sample-set tables matches this evaluation: per image the
+    PSNR-Y and SSIM-Y of bicubic and demo and the gain, the mean gain, and the class means."""
     text = (ROOT / "README.md").read_text()
     rows = re.findall(
-        r"^\| \w+ \| (\w+) \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \|", text, re.M
+        r"^\| (\w+) \| (\w+) \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \| ([\d.]+) \| ([\d.]+) \|",
+        text,
+        re.M,
     )
-    assert {stem for stem, *_ in rows} == set(per_image)
-    for stem, bicubic, demo, gain in rows:
-        b, d = per_image[stem]
+    assert {stem for _, stem, *_ in rows} == set(per_image)
+    for _, stem, bicubic, demo, gain, ssim_b, ssim_d in rows:
+        b, d, sb, sd = per_image[stem]
         assert abs(float(bicubic) - b) < 0.006 and abs(float(demo) - d) < 0.006, stem
         assert abs(float(gain) - gains[stem]) < 0.011, stem
+        assert abs(float(ssim_b) - sb) < 6e-5 and abs(float(ssim_d) - sd) < 6e-5, stem
     mean = re.search(r"\*\*mean of 7\*\* \| \| \| \*\*([+-][\d.]+)\*\*", text)
     assert mean and abs(float(mean.group(1)) - np.mean(list(gains.values()))) < 0.006
+    means = re.findall(r"^\| (\w+) \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
+    matrix = demo_eval["matrices"]["psnr_y"]
+    assert {cls for cls, _, _ in means} == set(matrix)
+    for cls, bicubic, demo in means:
+        assert abs(float(bicubic) - matrix[cls]["bicubic"]) < 0.006, cls
+        assert abs(float(demo) - matrix[cls]["demo"]) < 0.006, cls
 
 
 # Issue 7's bar for the demo generator, in its two parts.

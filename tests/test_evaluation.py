@@ -49,7 +49,9 @@ def run(setup, out):
 
 def test_matrix_outputs_and_bicubic_baseline(setup, tmp_path):
     res = run(setup, tmp_path / "a")
-    assert set(res) == {"mse", "one_minus_ssim", "psnr_rgb", "ssim_rgb", "psnr_y", "ssim_y"}
+    assert set(res) == {
+        "mse", "one_minus_ssim", "psnr_rgb", "ssim_rgb", "psnr_y", "ssim_y", "colour_offset"
+    }  # fmt: skip
     assert set(res["mse"]) == {"desert", "sea"}
     assert list(res["mse"]["sea"]) == ["bicubic", "desert", "general"]
     out = tmp_path / "a"
@@ -68,6 +70,17 @@ def test_matrix_outputs_and_bicubic_baseline(setup, tmp_path):
     assert len(list((out / "sr" / "general" / "desert").glob("*.png"))) == 2
     detail = json.loads((out / "results.json").read_text())
     assert len(detail["images"]["desert/sea"]) == 2
+
+
+def test_figures_are_drawn_from_memory_not_from_the_written_pngs(setup, tmp_path, monkeypatch):
+    from srgan_tf import images
+
+    def no_reading(path):
+        raise AssertionError(f"evaluation re-read {path}")
+
+    monkeypatch.setattr(images, "read_image", no_reading)
+    run(setup, tmp_path / "m")
+    assert (tmp_path / "m" / "best_worst.png").stat().st_size > 10_000
 
 
 def test_two_runs_give_identical_numbers(setup, tmp_path):
