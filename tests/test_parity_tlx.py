@@ -14,26 +14,34 @@ tlx_reference = require("tlx_reference")
 TOL = 1e-4  # max abs difference of generator images; relative for discriminator logits
 
 
+def _images(shape, seed):
+    return np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32)
+
+
+def _oracle(model, x_nhwc, seed):
+    """A TensorLayerX model built on `x_nhwc` (given to it NCHW), with random weights."""
+    built = tlx_reference.build(model, tlx_reference.to_nchw(x_nhwc))
+    return tlx_reference.randomize(built, np.random.default_rng(seed))
+
+
 @pytest.fixture(scope="module")
 def x_lr():
-    return np.random.default_rng(2).uniform(-1, 1, (2, 13, 19, 3)).astype(np.float32)
-
-
-@pytest.fixture(scope="module")
-def tlx_g(x_lr):
-    model = tlx_reference.build(tlx_reference.SRGAN_g(), tlx_reference.to_nchw(x_lr))
-    return tlx_reference.randomize(model, np.random.default_rng(1))
+    return _images((2, 13, 19, 3), 2)
 
 
 @pytest.fixture(scope="module")
 def x_hr():
-    return np.random.default_rng(4).uniform(-1, 1, (2, 128, 128, 3)).astype(np.float32)
+    return _images((2, 128, 128, 3), 4)
+
+
+@pytest.fixture(scope="module")
+def tlx_g(x_lr):
+    return _oracle(tlx_reference.SRGAN_g(), x_lr, 1)
 
 
 @pytest.fixture(scope="module")
 def tlx_d(x_hr):
-    model = tlx_reference.build(tlx_reference.SRGAN_d(), tlx_reference.to_nchw(x_hr))
-    return tlx_reference.randomize(model, np.random.default_rng(3))
+    return _oracle(tlx_reference.SRGAN_d(), x_hr, 3)
 
 
 def test_tensorlayerx_generator_file_gives_tensorlayerx_images(tlx_g, x_lr, tmp_path):
