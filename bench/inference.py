@@ -4,9 +4,10 @@ and the same side by side with the tensorlayer reference.
 Each precision runs in its own process so its peak RSS is its own. Default input: 2040x1356
 (DIV2K-sized LR), output 8160x5424, through tiled inference.
 
-Side by side: one `--compare_size` square LR image (default 256), whole-image passes, the port
-(`inference.predictor`, traced) alternating with tensorlayer's generator called eagerly in
-float32 as the reference's `evaluate()` does; medians over `--rounds`, and the ratio.
+Side by side: one `--compare_size` square LR image (default 256), the port
+(`inference.predictor`, traced; tiled with `--compare_tile`, whole with 0, the default)
+alternating with tensorlayer's generator called eagerly in float32 on the whole image, as the
+reference's `evaluate()` does; medians over `--rounds`, and the ratio.
 
     python bench/inference.py [--width=2040 --height=1356 --tile=256 --precisions=float32,mixed_bfloat16]
     python bench/inference.py --tiles=192,256,384,512,768     # the tile-size table
@@ -59,8 +60,9 @@ def child(precision, width, height, tile):
     )
 
 
-def compare(precision, size, rounds):
-    """Whole-image passes, port and tensorlayer reference alternating; prints one JSON line."""
+def compare(precision, size, rounds, tile=0):
+    """The port (tiled with `tile`, or whole with 0) and the tensorlayer reference (whole, as
+    its evaluate() runs) alternating on one image; prints one JSON line."""
     import statistics
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -79,7 +81,7 @@ def compare(precision, size, rounds):
     lr = np.random.default_rng(0).uniform(-1, 1, (size, size, 3)).astype(np.float32)
 
     def port():
-        return inference.upscale(predict, lr, tile=0)
+        return inference.upscale(predict, lr, tile=tile)
 
     def reference():
         return ref(lr[None]).numpy()[0]
@@ -99,6 +101,7 @@ def compare(precision, size, rounds):
             {
                 "precision": precision,
                 "lr_size": size,
+                "port_tile": tile,
                 "port_output_mp_per_s": round(port_rate, 4),
                 "reference_output_mp_per_s": round(ref_rate, 4),
                 "ratio": round(port_rate / ref_rate, 3),
@@ -122,7 +125,7 @@ def main():
     if "child" in args:
         return child(args["child"], width, height, tile)
     if "compare_child" in args:
-        return compare(args["compare_child"], size, rounds)
+        return compare(args["compare_child"], size, rounds, int(args.get("compare_tile", 0)))
     results = []
     tiles = [int(t) for t in args.get("tiles", str(tile)).split(",")]
     for precision in args.get("precisions", "float32,mixed_bfloat16").split(","):
@@ -159,11 +162,12 @@ def main():
                 f"--compare_child={precision}",
                 f"--compare_size={size}",
                 f"--rounds={rounds}",
+                f"--compare_tile={args.get('compare_tile', 0)}",
             ]
         )
         side_by_side.append(r)
         print(
-            f"{precision:>15} vs reference, {size}x{size} whole image: port "
+            f"{precision:>15} vs reference, {size}x{size} (port tile {r['port_tile'] or 'none'}): port "
             f"{r['port_output_mp_per_s']:.3f} MP/s, reference (float32, eager) "
             f"{r['reference_output_mp_per_s']:.3f} MP/s, ratio {r['ratio']:.2f}x"
         )
