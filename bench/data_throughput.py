@@ -76,10 +76,11 @@ def main(argv):
             ["init"], ModelConfig(), cfg, LossConfig(), run, split, log=lambda *_: None
         )
         batches = iter(data.train_dataset(split.train, cfg, epoch=0, patches_per_image=4))
-        trainer._init_step(next(batches))  # warm-up (tracing)
+        step = trainer.step_function("init")
+        step(next(batches))  # warm-up (tracing)
         t0 = time.perf_counter()
         for _ in range(FLAGS.train_steps):
-            trainer._init_step(next(batches))
+            step(next(batches))
         train_rate = FLAGS.train_steps * FLAGS.batch_size / (time.perf_counter() - t0)
 
     ratio = pipe_rate / train_rate

@@ -1,100 +1,285 @@
-"""Frozen configuration dataclasses: the only way settings reach the library.
+"""Frozen configuration dataclasses: every setting declared once, the only way settings reach
+the library.
 
-`main.py` turns absl flags into these; tests vary them with `dataclasses.replace`.
-Defaults are the tensorlayer reference's `config.py` values and the study's choices.
+Each field that users set from the command line is a `setting(...)`: its default, its help text,
+and (when they differ) its flag name, choices and bounds. `flags/srgan_flags.py` defines one absl
+flag per such field, and `from_flags` builds a config from the parsed values, so adding a
+setting touches this file only. Tests vary configs with `dataclasses.replace`. Defaults are the
+tensorlayer reference's `config.py` values and the study's choices.
 """
 
 import dataclasses
+
+
+def setting(default, help, flag=None, choices=None, lower=None, upper=None, **extra):
+    """A config field with a command-line flag (named like the field unless `flag` is given)."""
+    meta = {"help": help, "flag": flag, "choices": choices, "lower": lower, "upper": upper}
+    return dataclasses.field(default=default, metadata={**meta, **extra})
+
+
+def flag_name(field):
+    """The flag of a config field, or None for a field main.py derives (run_dir, g_weights)."""
+    if "help" not in field.metadata:
+        return None
+    return field.metadata["flag"] or field.name
+
+
+def flag_fields(cls):
+    """`[(field, flag name)]` of every field of `cls` that has a flag."""
+    return [(f, flag_name(f)) for f in dataclasses.fields(cls) if flag_name(f)]
+
+
+def from_flags(cls, values, **derived):
+    """A `cls` from parsed flag values (`{flag name: value}`) and the fields main.py derives."""
+    kwargs = {}
+    for field, name in flag_fields(cls):
+        value = values[name]
+        kwargs[field.name] = (not value) if field.metadata.get("invert") else value
+    return cls(**{**kwargs, **derived})
+
+
+@dataclasses.dataclass(frozen=True)
+class AppConfig:
+    """What to run and where: the mode, folders, and the options of the non-training modes."""
+
+    mode: str = setting(
+        "init",
+        "What to run.",
+        choices=["init", "adversarial", "specialize", "evaluate", "export", "upscale", "compare"],
+    )
+    checkpoint_dir: str = setting("checkpoints", "Root of run folders and weight files.")
+    g_weights: str = setting(
+        "",
+        "Generator weights to start from (any supported format); evaluate: extra generators, comma-separated.",
+    )
+    output: str = setting(
+        "",
+        "evaluate: results folder (default results/evaluate); upscale: output folder (default results/upscaled).",
+    )
+    input: str = setting("", "upscale: an image file or a folder of images; compare: an HR image.")
+    format: str = setting(
+        "",
+        "upscale: png (default; every pixel exact), jpg (drops alpha) or webp. export: saved_model (default; TF Serving) or tflite (phones and edge devices).",
+        choices=["", "png", "jpg", "webp", "saved_model", "tflite"],
+    )
+    tile: int = setting(
+        256, "Tiled inference: input tile side including overlap (0: whole images)."
+    )
+    max_pixels: int = setting(
+        16_000_000,
+        "export: the largest input (height x width) the SavedModel serves; larger requests get an InvalidArgument error naming the limit.",
+        lower=1,
+    )
+    export_dir: str = setting(
+        "export/srgan", "export: SavedModel root; the model goes to <export_dir>/<version>."
+    )
+    version: int = setting(
+        1, "export: the SavedModel version folder (TF Serving serves the highest)."
+    )
+    tflite_fp16: bool = setting(False, "export --format=tflite: float16 weights (half size).")
+    window: int = setting(256, "compare: side of the window shown, in HR pixels.")
+    window_at: str = setting("", "compare: 'y,x' of the window (default: the most detailed one).")
+    cpu_replicas: int = setting(
+        0,
+        "Split the CPU into N logical devices under MirroredStrategy (testing tf.distribute without GPUs).",
+    )
+    cluster_timeout: int = setting(
+        300,
+        "Multi-worker (TF_CONFIG): seconds to wait for every worker to join; then exit with an error naming the cluster instead of waiting forever.",
+        lower=1,
+    )
+    verbose: bool = setting(
+        False,
+        "Show TensorFlow's C++ start-up lines (hidden by default: on a machine without a GPU they are CUDA-driver notices that read as errors).",
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     """Architecture of the generator, discriminator and loss network."""
 
-    n_res_blocks: int = 16
-    filters: int = 64
-    discriminator: str = "tl"  # "tl" (reference) or "paper"
-    d_filters: int = 64
-    vgg_name: str = "vgg19"  # the reference's; the study's code used vgg16
-    vgg_end_with: str = "pool4"
-    vgg_channel_order: str = "rgb"  # the reference's quirk; "bgr" is Caffe-correct
+    n_res_blocks: int = setting(16, "Generator residual blocks (16: the reference).")
+    filters: int = setting(64, "Generator width (64: the reference).")
+    discriminator: str = setting(
+        "tl",
+        "tl: the reference's discriminator; paper: the SRGAN paper's.",
+        choices=["tl", "paper"],
+    )
+    d_filters: int = setting(64, "Discriminator base width (64: the reference).")
+    vgg_name: str = setting(
+        "vgg19",
+        "VGG loss network (the reference: vgg19; the study's code: vgg16).",
+        flag="vgg",
+        choices=["vgg19", "vgg16"],
+    )
+    vgg_end_with: str = setting("pool4", "Last VGG layer of the feature loss.")
+    vgg_channel_order: str = setting(
+        "rgb",
+        "rgb: the reference's preprocessing quirk; bgr: Caffe-correct.",
+        choices=["rgb", "bgr"],
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class LossConfig:
     """Weights of the perceptual loss terms (the reference's and the study's values)."""
 
-    mse_weight: float = 1.0
-    vgg_weight: float = 2e-6
-    adv_weight: float = 1e-3
-    # The init phase's pixel loss: "mse" (the reference) or "l1" (EDSR: small errors keep a
-    # full-size gradient, which matters on smooth images). The step reports the MSE either way.
-    init_loss: str = "mse"
+    mse_weight: float = setting(1.0, "Weight of the pixel MSE.")
+    vgg_weight: float = setting(2e-06, "Weight of the VGG feature MSE.")
+    adv_weight: float = setting(0.001, "Weight of the adversarial loss.")
+    init_loss: str = setting(
+        "mse",
+        "Pixel loss of the init phase: mse (the reference) or l1 (EDSR; not in the reference).",
+        choices=["mse", "l1"],
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    """Where the images come from, how they are split, and the reference's augmentation."""
+    """Where the images come from, how they are split, the augmentation and the LR protocol."""
 
-    data_dir: str = ""  # empty: the built-in sample set
-    cls: str = ""  # empty: every image in data_dir
-    crop_size: int = 384
-    scale: int = 4
-    n_images: int = 100  # training images per class (<= 0: all)
-    n_test: int = 20  # held-out test images per class (the matrix's 20)
-    n_test_general: int = 50  # the study's general test sample
-    batch_size: int = 8
-    seed: int = 0  # crops, flips, augmentation draws and initial weights
-    split_seed: int = 0  # which images are held out; independent of `seed` on purpose
-    split: str = "seeded"  # "none": no hold-out (train on all, evaluate all: benchmark sets)
-    flip: bool = True
-    brightness_delta: float = 0.4
-    contrast_lower: float = 0.1
-    contrast_upper: float = 0.4
-    clip_augmented: bool = False  # the study does not clip after brightness/contrast
-    channel_shuffle: bool = False  # not in the reference: random RGB order (small datasets)
-    rot90: bool = False  # not in the reference: random quarter turns (small datasets)
-    min_scale: float = 1.0  # <1, not in the reference: patches shrunk from up to 1/min_scale
-    max_scale: float = 1.0  # >1, not in the reference: patches enlarged (softer) up to this
-    # How LR is made for evaluation and validation: "study" (TensorFlow's plain bicubic, as the
-    # study and the reference) or "paper" (MATLAB imresize, antialiased, uint8: SR papers).
-    protocol: str = "study"
-    # Training LR: "" (as `protocol`), "study", "paper" or "mixed" (half of each, per patch).
-    train_lr: str = ""
-    cache_gb: float = 8.0  # decoded images kept in memory up to this size
+    data_dir: str = setting(
+        "", "Folder of HR images (DIV2K, landscapes). Empty: the built-in sample set."
+    )
+    cls: str = setting(
+        "",
+        "Class to use (landscapes: general, mountain, desert, sea, beach, island, japan). Empty: all images.",
+    )
+    crop_size: int = setting(384, "HR training patch side (pixels).")
+    scale: int = setting(4, "Upscaling factor (the models are 4x).")
+    n_images: int = setting(100, "Training images per class (<= 0: all).")
+    n_test: int = setting(20, "Held-out test images per class.")
+    n_test_general: int = setting(50, "Held-out test images of the general class.")
+    batch_size: int = setting(8, "Global batch size (the study's 8).")
+    seed: int = setting(0, "Seed of initial weights, crops, shuffling and augmentation.")
+    split_seed: int = setting(
+        0,
+        "Seed of the train/test split. Separate from --seed so that a run with another --seed keeps the held-out images that evaluate uses (with the same --split_seed).",
+    )
+    split: str = setting(
+        "seeded",
+        "seeded: hold out --n_test images per class (the study); none: no hold-out: training uses every image and evaluate scores every image (benchmark folders, a corpus split).",
+        choices=["seeded", "none"],
+    )
+    flip: bool = setting(True, "Random left-right flips.")
+    brightness_delta: float = setting(0.4, "Random brightness max delta (in [-1, 1] space).")
+    contrast_lower: float = setting(0.1, "Random contrast lower factor.")
+    contrast_upper: float = setting(0.4, "Random contrast upper factor (0: no contrast change).")
+    clip_augmented: bool = setting(
+        False, "Clip HR to [-1, 1] after brightness/contrast (the study does not)."
+    )
+    channel_shuffle: bool = setting(
+        False,
+        "Random RGB channel order per patch (not in the reference; widens a small set's colours).",
+    )
+    rot90: bool = setting(
+        False,
+        "Random quarter turns of each patch (not in the reference; with --flip, all 8 symmetries).",
+    )
+    min_scale: float = setting(
+        1.0,
+        "<1: patches may be larger squares shrunk by a random factor down to this one (antialiased; not in the reference; details at many scales from few images). Drawn log-uniformly from [min_scale, max_scale].",
+        lower=0.1,
+        upper=1.0,
+    )
+    max_scale: float = setting(
+        1.0,
+        ">1: patches may also be enlarged from a smaller square, up to this factor (softer patches, as defocused photos; not in the reference). Drawn log-uniformly with --min_scale.",
+        lower=1.0,
+        upper=4.0,
+    )
+    protocol: str = setting(
+        "study",
+        "How LR images are made for evaluate and validation. study: TensorFlow's plain bicubic x4 (the study's and the reference's); paper: MATLAB imresize bicubic (antialiased) of the HR cropped to a multiple of 4, quantised to uint8 (what SR papers report).",
+        choices=["study", "paper"],
+    )
+    train_lr: str = setting(
+        "",
+        "Training LR: empty = as --protocol; mixed = half the patches each way (one model for both protocols; not in the reference).",
+        choices=["", "study", "paper", "mixed"],
+    )
+    cache_gb: float = setting(8.0, "Keep decoded images in memory up to this many GiB.")
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """One training run: phases, optimiser, schedule, checkpoints and logging."""
+    """One training run: phases, optimiser, schedule, checkpoints, validation and logging."""
 
-    run_dir: str = "checkpoints/srgan"
-    n_epoch_init: int = 100  # generator-only MSE epochs
-    n_epoch: int = 100  # adversarial epochs (the study's; the reference used 2000)
-    lr_init: float = 1e-4
-    beta1: float = 0.9
-    lr_decay: float = 0.1
-    decay_every: int = 0  # adversarial epochs between decays; 0: n_epoch // 2 as the study
-    g_weights: str = ""  # warm start for the generator (any format load_weights reads)
-    d_weights: str = ""  # warm start for the discriminator
-    vgg_weights: str = "checkpoints/vgg19.npy"  # or "imagenet"
-    use_vgg: bool = True  # False only on explicit request (--no_vgg)
-    n_trainable: int = 0  # >0: re-initialise and train only the last n weighted G layers
-    precision: str = "float32"  # float32 | mixed_bfloat16 | mixed_float16
-    max_steps: int = 0  # total steps of the run, resumed runs included (0: no limit)
-    save_every: int = 1000  # steps between saves (checkpoint + g.weights.h5); 0: by time only
-    save_secs: int = 600  # seconds between saves (one-process runs); 0: by steps only
-    sample_every: int = 5  # epochs between sample SR images
-    patches_per_image: int = 1  # random crops per image per epoch (the reference: 1)
-    keep_checkpoints: int = 2
-    # >0: g.weights.h5 gets BatchNorm statistics averaged over this many batches (precise_bn.py)
-    precise_bn_batches: int = 0
-    # >0: g.weights.h5 gets this exponential moving average of the weights (weight_average.py)
-    ema_decay: float = 0.0
-    progress: bool = True  # a progress bar per epoch
-    val_every: int = 0  # >0: steps between validations on val_dir (0: none, costs nothing)
-    val_dir: str = ""  # folder of validation images, never trained on
-    val_crop: int = 0  # HR side of the centre crop validated per image (0: whole images)
+    run_dir: str = "checkpoints/srgan"  # set by main.py from --checkpoint_dir and --mode
+    n_epoch_init: int = setting(100, "Generator initialisation (MSE) epochs.")
+    n_epoch: int = setting(100, "Adversarial epochs (the study: 100; the reference: 2000).")
+    lr_init: float = setting(0.0001, "Adam learning rate.")
+    beta1: float = setting(0.9, "Adam beta1.")
+    lr_decay: float = setting(0.1, "Learning-rate decay factor (adversarial phase).")
+    decay_every: int = setting(0, "Adversarial epochs between decays (0: n_epoch // 2).")
+    g_weights: str = ""  # the generator to start from: --g_weights or srgan_tf/defaults.py's rule
+    d_weights: str = setting("", "Discriminator weights to start from.")
+    vgg_weights: str = setting(
+        "checkpoints/vgg19.npy", "VGG weights file, or 'imagenet' (needs a network)."
+    )
+    use_vgg: bool = setting(
+        True,
+        "Train the adversarial phase without the VGG term (said in the log).",
+        flag="no_vgg",
+        invert=True,
+    )
+    n_trainable: int = setting(
+        0,
+        "specialize: re-initialise and train only the last N weighted generator layers.",
+        flag_default=1,
+    )  # 0 outside --mode=specialize
+    precision: str = setting(
+        "float32", "Compute precision.", choices=["float32", "mixed_bfloat16", "mixed_float16"]
+    )
+    max_steps: int = setting(0, "Total steps of the run, resumed runs included (0: no limit).")
+    save_every: int = setting(
+        1000,
+        "Save (checkpoint and g.weights.h5) every N steps; also every --save_secs, at the end and on Ctrl-C. 0: by time only.",
+        lower=0,
+    )
+    save_secs: int = setting(
+        600,
+        "Save at most this many seconds after the last save (one-process runs; the workers of a cluster save by steps). 0: by steps only.",
+        lower=0,
+    )
+    sample_every: int = setting(5, "Epochs between sample SR images.")
+    patches_per_image: int = setting(1, "Random crops per image per epoch (the reference: 1).")
+    keep_checkpoints: int = 2  # checkpoints kept in ckpt/
+    precise_bn_batches: int = setting(
+        0,
+        "Write g.weights.h5 with BatchNorm statistics averaged over this many training batches (PreciseBN; 0: the moving averages, as the reference). Checkpoints keep the moving ones.",
+        lower=0,
+    )
+    ema_decay: float = setting(
+        0.0,
+        "Write g.weights.h5 from an exponential moving average of the generator's weights with this decay (e.g. 0.999; 0: the last weights, as the reference). Kept in the checkpoint.",
+        lower=0.0,
+        upper=0.9999999,
+    )
+    progress: bool = setting(True, "Show progress bars.")
+    val_every: int = setting(
+        0,
+        "Validate every N steps on --val_dir (PSNR-Y/SSIM-Y against bicubic, in the history CSV, TensorBoard and the log; the best step's generator goes to g_best.weights.h5). 0: off.",
+        lower=0,
+    )
+    val_dir: str = setting("", "Folder of validation images (never trained on).")
+    val_crop: int = setting(
+        0, "HR side of the centre crop validated per image (0: whole images).", lower=0
+    )
+
+
+CONFIGS = (AppConfig, ModelConfig, DataConfig, LossConfig, TrainConfig)
+
+
+@dataclasses.dataclass(frozen=True)
+class Configs:
+    """Everything one command runs with: what `main.py` builds and every mode receives."""
+
+    app: AppConfig
+    model: ModelConfig
+    data: DataConfig
+    loss: LossConfig
+    train: TrainConfig
 
 
 def to_dict(config):

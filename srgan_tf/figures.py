@@ -35,6 +35,16 @@ def _save(fig, path, dpi=100):
     return path
 
 
+def sample_grid(lr, sr, hr):
+    """Rows of [bicubic | SR | HR] for a batch of [-1, 1] images, as one uint8 image."""
+    import tensorflow as tf
+
+    bic = tf.image.resize(lr, hr.shape[1:3], method="bicubic").numpy()
+    rows = [np.concatenate([images.to_uint8(x) for x in triple], axis=1)
+            for triple in zip(bic, sr, hr)]  # fmt: skip
+    return np.concatenate(rows, axis=0)
+
+
 def four_panels(panels, title, path):
     """One row of `(image, label)` panels (LR, bicubic, SR, HR), shown pixel for pixel."""
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.6))

@@ -48,3 +48,12 @@ def sample_dir(root=None):
             images.write_image(root / cls / f"{name}.png", array)
     stamp.write_text(_VERSION)
     return root
+
+
+def data_root(data_cfg, log=print):
+    """`--data_dir`, or the sample set (written on first use) when none is given."""
+    if data_cfg.data_dir:
+        return Path(data_cfg.data_dir)
+    root = sample_dir()
+    log(f"No --data_dir: using the built-in sample set at {root}")
+    return root

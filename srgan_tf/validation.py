@@ -75,3 +75,28 @@ class Validator:
             "psnr_y_gain": float(psnr_y - self.bicubic[0]),
             "ssim_y_gain": float(ssim_y - self.bicubic[1]),
         }
+
+    def record(self, generator, step, history, tb, run_dir, log=print):
+        """Scores `generator` at `step`; a new best goes to `run_dir/g_best.weights.h5`, the
+        scores to TensorBoard and the log line (with the best step so far). Returns the
+        history columns (`val_*`)."""
+        import tensorflow as tf
+
+        from srgan_tf import weights
+
+        scores = self(generator)
+        best = history.best_validation()
+        if best is None or scores["psnr_y_gain"] > best[0]:
+            weights.save_weights(generator, Path(run_dir) / "g_best.weights.h5")
+            best = (scores["psnr_y_gain"], step)
+        log(
+            f"validation at step {step}: PSNR-Y {scores['psnr_y']:.3f} dB "
+            f"({scores['psnr_y_gain']:+.3f} over bicubic), SSIM-Y {scores['ssim_y']:.4f} "
+            f"({scores['ssim_y_gain']:+.4f}); best {best[0]:+.3f} dB at step {best[1]} "
+            f"(g_best.weights.h5)"
+        )
+        if tb is not None:
+            with tb.as_default(step=step):
+                for k, v in scores.items():
+                    tf.summary.scalar(f"validation/{k}", v)
+        return {f"val_{k}": round(v, 5) for k, v in scores.items()}

@@ -15,7 +15,7 @@ import pytest
 from main_cli import run_main as cli
 
 from srgan_tf import data as data_lib
-from srgan_tf import datasets, training, transfer, weights
+from srgan_tf import datasets, task, training, transfer, weights
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
 from srgan_tf.models import build_generator, build_vgg
 
@@ -363,12 +363,12 @@ def test_l1_init_loss_reports_both_and_descends_the_l1_gradient(split, tmp_path)
     t = tcfg(tmp_path, lr_init=1e-3)
     tr = trainer(["init"], split, t, loss=dataclasses.replace(LOSS, init_loss="l1"))
     lr, hr = next(iter(data.train_dataset(split.train, DATA)))
-    before = [v.numpy() for v in tr.g_vars]
+    before = [v.numpy() for v in tr.task.g_vars]
     with tf.GradientTape(persistent=True) as tape:
         sr = tr.g(lr, training=True)
         l1 = tf.reduce_mean(tf.abs(sr - hr))
         mse = tf.reduce_mean(tf.square(sr - hr))
-    g_l1, g_mse = tape.gradient(l1, tr.g_vars), tape.gradient(mse, tr.g_vars)
+    g_l1, g_mse = tape.gradient(l1, tr.task.g_vars), tape.gradient(mse, tr.task.g_vars)
     # The tape's forward pass moved the BatchNorm statistics; the step must see the same ones.
     out = tr.step_function("init")((lr, hr))
     # Oracle for the reported values: numpy on the same forward pass.
@@ -376,7 +376,7 @@ def test_l1_init_loss_reports_both_and_descends_the_l1_gradient(split, tmp_path)
     np.testing.assert_allclose(float(out["l1"]), np.abs(sr_np - hr_np).mean(), rtol=1e-4)
     np.testing.assert_allclose(float(out["mse"]), ((sr_np - hr_np) ** 2).mean(), rtol=1e-4)
     follows_l1 = disputed = 0
-    for v, b, gl, gm in zip(tr.g_vars, before, g_l1, g_mse):
+    for v, b, gl, gm in zip(tr.task.g_vars, before, g_l1, g_mse):
         step, gl, gm = v.numpy() - b, gl.numpy(), gm.numpy()
         # Weights whose L1 and MSE gradients point opposite ways, both clearly above Adam's
         # epsilon: there the step's direction names the loss.
@@ -493,7 +493,7 @@ def _init_gradients(split, tmp_path, precision, weights_from=None):
         if weights_from is not None:
             tr.g.set_weights(weights_from)
         lr, hr = next(iter(data_lib.train_dataset(split.train, DATA)))
-        _, grads = tr.init_gradients(lr, hr)
+        _, grads = tr.task.init_gradients(lr, hr)
         opt = tr.opt["g_init"]
         scale = float(opt.dynamic_scale) if hasattr(opt, "dynamic_scale") else 1.0
         return [tf.cast(g, tf.float32).numpy() / scale for g in grads], tr.g.get_weights()
@@ -518,7 +518,7 @@ def test_a_broken_loss_scale_fails_the_gradient_check(split, tmp_path, monkeypat
     """The check above can fail: a step that forgets to scale the loss hands the optimiser
     gradients the loss scale (32768) too small after unscaling."""
     ref, w = _init_gradients(split, tmp_path, "float32")
-    monkeypatch.setattr(training.Trainer, "_scaled", staticmethod(lambda opt, loss: loss))
+    monkeypatch.setattr(task.SRGANTask, "_scaled", staticmethod(lambda opt, loss: loss))
     broken, _ = _init_gradients(split, tmp_path, "mixed_float16", weights_from=w)
     assert not _close(broken, ref)
 
@@ -568,6 +568,6 @@ def test_saves_follow_steps_and_time_not_epochs(split, tmp_path, monkeypatch):
     saves = recorded(tr)
     # A clock on which every training step takes 12 s: saves 30 s apart fall on steps 3 and 6.
     monkeypatch.setattr(training.time, "time", lambda: 12.0 * int(tr.step))
-    tr._saved_at = 0.0
+    tr.saver.saved_at = 0.0
     tr.run()
     assert saves == [3, 6, 8]

@@ -5,7 +5,12 @@ two x2 sub-pixel upsamplers (conv3x3 256, ReLU, pixel shuffle); conv1x1 3 + tanh
 convolutional: any input size, output 4x larger, both in [-1, 1].
 """
 
+import contextlib
+import random
+
 import keras
+import numpy as np
+import tensorflow as tf
 
 from srgan_tf.layers import FusedBatchNormalization, PixelShuffle
 
@@ -14,6 +19,35 @@ N_RES_BLOCKS = 16
 # alone moves outputs by about 7e-4.
 BN_MOMENTUM = 0.9
 BN_EPSILON = 1e-5
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """`keras.utils.set_random_seed(seed)` for the models built inside, so `seed` alone fixes
+    their initial weights; the process-wide random state (Python, NumPy, TensorFlow and Keras'
+    global seed generator) is put back as it was on the way out."""
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+    from tensorflow.python.eager import context
+
+    saved = (
+        random.getstate(),
+        np.random.get_state(),
+        context.global_seed(),
+        global_state.get_global_attribute(GLOBAL_RANDOM_SEED),
+        global_state.get_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR),
+    )
+    keras.utils.set_random_seed(int(seed))
+    try:
+        yield
+    finally:
+        py, npy, tf_seed, keras_seed, keras_generator = saved
+        random.setstate(py)
+        np.random.set_state(npy)
+        tf.random.set_seed(tf_seed)
+        global_state.set_global_attribute(GLOBAL_RANDOM_SEED, keras_seed)
+        global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, keras_generator)
 
 
 def weight_init():

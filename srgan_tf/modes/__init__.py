@@ -1,0 +1,5 @@
+"""What each `--mode` of main.py does, as functions of the frozen configs (never of FLAGS).
+
+`train.py` (init, adversarial, specialize), `evaluate.py`, `inference.py` (upscale, compare),
+`export.py`, and `checks.py`: the settings refused before anything is built.
+"""

@@ -1,0 +1,50 @@
+"""`--mode=evaluate`: every generator on every set, against bicubic, under one protocol."""
+
+import json
+from pathlib import Path
+
+from srgan_tf import atomic, datasets, evaluation, sample_data
+from srgan_tf.config import to_dict
+from srgan_tf.errors import ConfigError
+
+
+def evaluation_sets(data):
+    """`{row name: ImageSet}`: each class of each `--data_dir` folder (comma-separated). A flat
+    folder of unclassed images (a benchmark set, a corpus split) is one row named after it."""
+    roots = [Path(p) for p in data.data_dir.split(",") if p] or [sample_data.data_root(data)]
+    sets = {}
+    for root in roots:
+        classes, _ = datasets.discover(root)
+        names = datasets.select_classes(classes, data.cls, root) if data.cls else sorted(classes)
+        flat = names == [datasets.GENERAL] and all(p.parent == root for p in classes[names[0]])
+        for c in names:
+            label = root.name if flat else c
+            if label in sets:
+                label = f"{root.name}/{c}"
+            sets[label] = datasets.make_split(root, c, data, with_train=False).test
+    return sets
+
+
+def run(cfg):
+    app, data, model = cfg.app, cfg.data, cfg.model
+    extra = [p for p in app.g_weights.split(",") if p]
+    generators = evaluation.find_generators(app.checkpoint_dir, extra)
+    if not generators:
+        raise ConfigError(
+            f"no generators to evaluate: none in {app.checkpoint_dir}/*/g.weights.h5 and no "
+            f"--g_weights"
+        )
+    test_sets = evaluation_sets(data)
+    out = Path(app.output or "results/evaluate")
+    out.mkdir(parents=True, exist_ok=True)
+    described = {"generators": {k: str(v) for k, v in generators.items()},
+                 "protocol": data.protocol, "data": to_dict(data), "model": to_dict(model)}  # fmt: skip
+    atomic.write_text(out / "config.json", json.dumps(described, indent=1))
+    print(
+        f"Evaluating {', '.join(generators)} (+ bicubic) on {', '.join(test_sets)}; protocol "
+        f"{data.protocol!r}: {evaluation.PROTOCOL_TEXT[data.protocol]}"
+    )
+    evaluation.evaluate(
+        generators, test_sets, data, model, out, app.tile, progress=cfg.train.progress
+    )
+    print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")

@@ -1,0 +1,33 @@
+"""`--mode=export`: a SavedModel for TF Serving, or a TFLite file."""
+
+from pathlib import Path
+
+from srgan_tf import export as export_lib
+from srgan_tf.errors import ConfigError
+from srgan_tf.modes.inference import load_generator
+
+
+def run(cfg):
+    app = cfg.app
+    fmt = app.format or "saved_model"
+    if fmt not in ("saved_model", "tflite"):
+        raise ConfigError(f"--mode=export writes saved_model or tflite, not --format={fmt}")
+    g = load_generator(cfg)
+    if fmt == "tflite":
+        name = f"srgan_{'fp16' if app.tflite_fp16 else 'fp32'}.tflite"
+        target = export_lib.export_tflite(g, Path(app.export_dir) / name, app.tflite_fp16)
+        print(
+            f"TFLite model written to {target} ({target.stat().st_size / 2**20:.1f} MB): input "
+            f"(1, h, w, 3) float32 in [-1, 1] of any size (resize the input, then allocate)"
+        )
+        return
+    try:
+        target = export_lib.export_saved_model(
+            g, app.export_dir, app.version, app.tile, app.max_pixels
+        )
+    except ValueError as e:
+        raise ConfigError(f"--tile={app.tile}: {e}") from None
+    print(
+        f"SavedModel written to {target} (signatures: serving_default, encoded, predict_float; "
+        f"tiles of {app.tile} px, at most {app.max_pixels:,} pixels per image)"
+    )

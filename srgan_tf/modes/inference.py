@@ -1,0 +1,79 @@
+"""`--mode=upscale` (files and folders) and `--mode=compare` (crops of one photo)."""
+
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from srgan_tf import compare as compare_lib
+from srgan_tf import defaults, images, inference, weights
+from srgan_tf.errors import ConfigError
+from srgan_tf.models import build_generator
+
+
+def load_generator(cfg):
+    """The generator of upscale/compare/export: --g_weights, else the default rule's (said)."""
+    app = cfg.app
+    path, message = defaults.default_generator(app.mode, app.checkpoint_dir, app.g_weights)
+    print(message, file=sys.stderr if message.startswith("WARNING") else sys.stdout)
+    if not path:
+        raise ConfigError("no generator to run: pass --g_weights=FILE")
+    g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)
+    weights.load_weights(g, path)
+    return g
+
+
+def upscale(cfg):
+    app, scale = cfg.app, cfg.data.scale
+    src = Path(app.input)
+    if not app.input or not src.exists():
+        raise ConfigError(f"--input must be an image file or a folder, got {app.input!r}")
+    fmt = app.format or "png"
+    if fmt not in inference.OUTPUT_FORMATS:
+        raise ConfigError(
+            f"--mode=upscale writes {'/'.join(inference.OUTPUT_FORMATS)}, not --format={fmt}"
+        )
+    files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
+    predict = inference.predictor(load_generator(cfg))
+    out = Path(app.output or "results/upscaled")
+    targets = inference.output_paths(files, src, out, scale, fmt)
+    done, failed = 0, []
+    for path in tqdm(files, desc="upscale", unit="image", disable=not cfg.train.progress):
+        try:
+            sr = inference.upscale_file(predict, path, scale, app.tile)
+        except images.BadImage as e:
+            failed.append(str(e))
+            continue
+        if fmt == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
+            sr = sr[..., :3]  # JPEG has no alpha channel
+        images.write_image(targets[path], sr)
+        done += 1
+    for reason in failed:
+        print(f"skipped {reason}", file=sys.stderr)
+    print(f"{done} images upscaled into {out}; {len(failed)} skipped")
+    if not done:
+        raise ConfigError(f"no readable image in {src}")
+
+
+def compare(cfg):
+    app = cfg.app
+    src = Path(app.input)
+    if not app.input or not src.is_file():
+        raise ConfigError(
+            f"--mode=compare needs --input=HR_IMAGE (an image file), got {app.input!r}"
+        )
+    box = None
+    if app.window_at:
+        try:
+            box = tuple(int(v) for v in app.window_at.split(","))
+            assert len(box) == 2
+        except (ValueError, AssertionError):
+            raise ConfigError(f"--window_at must be 'y,x', got {app.window_at!r}") from None
+    rgb, _ = images.read_image(src)
+    g = load_generator(cfg)
+    out = Path(app.output or "results/compare") / f"{src.stem}_compare.png"
+    name = Path(app.g_weights).parent.name if app.g_weights else "SR"
+    scores = compare_lib.compare_figure(
+        inference.predictor(g), rgb, out, cfg.data, app.window, box, name=name, title=src.name
+    )
+    print(", ".join(f"{k}: {v:.2f} dB PSNR-Y" for k, v in scores.items()) + f". Figure: {out}")

@@ -1,0 +1,76 @@
+"""Settings declared once (srgan_tf/config.py): flags derived from them, configs built back."""
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import pytest
+
+from srgan_tf import config
+
+ROOT = Path(__file__).parent.parent
+
+
+def _other_value(field, name):
+    meta = field.metadata
+    if meta["choices"]:
+        return next(c for c in meta["choices"] if c != field.default)
+    kind = field.type
+    if kind is bool:
+        return not field.default
+    if kind is str:
+        return f"/somewhere/{name}"
+    value = kind(7) if kind is int else 0.625
+    if meta["upper"] is not None:
+        value = min(value, kind(meta["upper"]))
+    if meta["lower"] is not None:
+        value = max(value, kind(meta["lower"]))
+    return value if value != field.default else value + kind(1)
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    sys.path.insert(0, str(ROOT))
+    import main
+
+    yield main
+    main.FLAGS.unparse_flags()
+
+
+def test_every_setting_has_its_flag_and_reaches_its_config(cli):
+    """Each field gets a non-default value on the command line and must arrive in its config
+    (inverted flags inverted), so adding a setting to config.py is all it takes."""
+    argv, expected = ["main.py", "--mode=specialize"], {}
+    for cls in (config.ModelConfig, config.DataConfig, config.LossConfig, config.TrainConfig):
+        for field, name in config.flag_fields(cls):
+            value = _other_value(field, name)
+            if isinstance(value, bool):
+                argv.append(f"--{name}" if value else f"--no{name}")
+            else:
+                argv.append(f"--{name}={value}")
+            arrives = (not value) if field.metadata.get("invert") else value
+            expected[(cls.__name__, field.name)] = arrives
+    cli.FLAGS(argv)
+    cfg = cli.make_configs()
+    by_class = {"ModelConfig": cfg.model, "DataConfig": cfg.data, "LossConfig": cfg.loss,
+                "TrainConfig": cfg.train}  # fmt: skip
+    for (cls, field), value in expected.items():
+        assert getattr(by_class[cls], field) == value, (cls, field)
+    assert len(expected) > 50
+
+
+def test_flag_defaults_and_help_are_the_fields(cli):
+    for cls in config.CONFIGS:
+        for field, name in config.flag_fields(cls):
+            flag = cli.FLAGS[name]
+            default = field.metadata.get("flag_default", field.default)
+            if field.metadata.get("invert"):
+                default = not field.default
+            assert flag.default == default, name
+            assert field.metadata["help"] in flag.help, name
+
+
+def test_derived_fields_have_no_flag():
+    names = {f.name for f, _ in config.flag_fields(config.TrainConfig)}
+    assert {"run_dir", "g_weights", "keep_checkpoints"}.isdisjoint(names)
+    assert dataclasses.fields(config.Configs)  # the bundle every mode receives
