@@ -69,10 +69,17 @@ class History:
         if self.enabled:
             self._append(self.steps_path, self.step_fields, row)
 
-    def log_step(self, row):
+    def log_step(self, row, tb=None, scalars=None):
+        """Appends a step's row; `scalars` also go to TensorBoard as `<phase>/<name>`."""
         if self.enabled:
             self._append(self.steps_path, self.step_fields, row)
             self._epoch_rows.append(row)
+        if tb is not None and scalars:
+            import tensorflow as tf
+
+            with tb.as_default(step=row["step"]):
+                for k, v in scalars.items():
+                    tf.summary.scalar(f"{row['phase']}/{k}", v)
 
     def end_epoch(self, phase, epoch, step, seconds):
         """Writes the epoch's mean losses and redraws the plots; returns the means."""

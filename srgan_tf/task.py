@@ -16,7 +16,8 @@ import tensorflow as tf
 
 from srgan_tf import distribute, losses, transfer, weights
 from srgan_tf.errors import TrainingError
-from srgan_tf.models import build_discriminator, build_generator, build_vgg, seeded
+from srgan_tf.models import build_discriminator, build_generator, seeded
+from srgan_tf.models.vgg import load_vgg
 from srgan_tf.weight_average import WeightAverage
 
 PHASES = ("init", "adversarial")
@@ -30,29 +31,6 @@ def _loss_scaled(optimizer, precision):
     if precision == "mixed_float16":
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
-
-
-def load_vgg(model_cfg, train_cfg):
-    """The frozen VGG loss network with its weights, or a clear error saying where to put them."""
-    vgg = build_vgg(model_cfg.vgg_name, model_cfg.vgg_end_with, model_cfg.vgg_channel_order)
-    source = train_cfg.vgg_weights
-    if source == "imagenet":
-        app = {"vgg19": keras.applications.VGG19, "vgg16": keras.applications.VGG16}
-        ref = app[model_cfg.vgg_name](weights="imagenet", include_top=False)
-        for layer in vgg.layers:
-            if layer.weights:
-                block, conv = layer.name[4:].split("_") if layer.name.startswith("conv") else (0, 0)
-                layer.set_weights(ref.get_layer(f"block{block}_conv{conv}").get_weights())
-        return vgg
-    if not source or not Path(source).is_file():
-        raise TrainingError(
-            f"VGG weights not found at {source!r}. Put tensorlayer's vgg19.npy (or vgg16_weights.npz, "
-            f"or Keras' *_notop.h5) in checkpoints/ and pass --vgg_weights=PATH, use "
-            f"--vgg_weights=imagenet where a network is available, or train without the VGG "
-            f"term with --no_vgg."
-        )
-    weights.load_weights(vgg, source)
-    return vgg
 
 
 @contextlib.contextmanager

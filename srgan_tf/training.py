@@ -8,10 +8,7 @@ seconds, at the end and on Ctrl-C (`srgan_tf/saver.py`), with `g.weights.h5` fro
 mid-epoch included.
 """
 
-import contextlib
 import math
-import signal
-import threading
 import time
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from srgan_tf import data, distribute, figures, images, run_lock
 from srgan_tf.errors import TrainingError
 from srgan_tf.figures import plot_validation
 from srgan_tf.history import History
+from srgan_tf.interrupt import StopRequest
 from srgan_tf.saver import RunSaver
 from srgan_tf.snapshot import PRECISE_BN_EPOCH, GeneratorSnapshot  # noqa: F401  (re-exported)
 from srgan_tf.task import PHASES, SRGANTask, load_vgg  # noqa: F401  (re-exported)
@@ -65,7 +63,7 @@ class Trainer:
         self.phases = self.task.phases
         self.saver = RunSaver(self.task, self.snapshot, self.run_dir, train_cfg)
         self.ckpt_dir, self.manager = self.saver.ckpt_dir, self.saver.manager
-        self._stop = False  # set by Ctrl-C: finish the step, save, return
+        self._stop = StopRequest(log)  # Ctrl-C: finish the step, save, return
 
     # The task's parts, for callers that drive or inspect a trainer.
     g = property(lambda self: self.task.g)
@@ -103,7 +101,7 @@ class Trainer:
             plot_validation(history.steps_path, self.run_dir / "plots" / "validation.png")
         last = {}
         max_steps = self.tcfg.max_steps or math.inf
-        with self._stop_on_ctrl_c():
+        with self._stop.armed():
             while (
                 int(self.task.phase) < len(self.phases)
                 and int(self.task.step) < max_steps
@@ -139,26 +137,6 @@ class Trainer:
         elif int(self.task.step) >= max_steps:
             self.log(f"Stopped at step {int(self.task.step)} (--max_steps={self.tcfg.max_steps})")
         return last
-
-    @contextlib.contextmanager
-    def _stop_on_ctrl_c(self):
-        """Ctrl-C (SIGINT) finishes the current step, then the run saves and returns; a second
-        Ctrl-C interrupts at once. Only where signals can be handled (the main thread)."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-
-        def request_stop(signum, frame):
-            self._stop = True
-            signal.signal(signal.SIGINT, previous)
-            self.log("\nCtrl-C: stopping after this step and saving (Ctrl-C again to abort)")
-
-        previous = signal.signal(signal.SIGINT, request_stop)
-        try:
-            yield
-        finally:
-            if signal.getsignal(signal.SIGINT) is request_stop:
-                signal.signal(signal.SIGINT, previous)
 
     def _run_epoch(self, phase, epoch, n_epochs, history, tb, max_steps):
         lr_value = self.task.lr_for(phase, epoch)
@@ -209,23 +187,11 @@ class Trainer:
             validated = {}
             if self.validator is not None and step % self.tcfg.val_every == 0:
                 validated = self._validate(history, tb)
-            history.log_step(
-                {
-                    "step": step,
-                    "phase": phase,
-                    "epoch": epoch,
-                    "lr": lr_value,
-                    "patches_per_s": round(rate, 2),
-                    **values,
-                    **validated,
-                }
-            )
+            row = {"step": step, "phase": phase, "epoch": epoch, "lr": lr_value,
+                   "patches_per_s": round(rate, 2)}  # fmt: skip
+            history.log_step({**row, **values, **validated}, tb, scalars=values)
             if validated:
                 plot_validation(history.steps_path, self.run_dir / "plots" / "validation.png")
-            if tb is not None:
-                with tb.as_default(step=step):
-                    for k, v in values.items():
-                        tf.summary.scalar(f"{phase}/{k}", v)
             bar.set_postfix(
                 {k: f"{v:.4g}" for k, v in values.items() if k in ("mse", "g_loss", "d_loss")}
                 | {"patch/s": f"{rate:.1f}"}

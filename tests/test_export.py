@@ -130,6 +130,8 @@ def test_readme_requests_give_the_keras_pixels_in_a_tensorflow_only_process(
     # REST, pixels: README's literal body.
     pixels_body = re.search(r"-d '(.*?)'", _readme_block("rest-pixels")).group(1)
     pixels = np.array(_rest_instances(pixels_body, "serving_default"), dtype=np.uint8)
+    float_body = re.search(r"-d '(.*?)'", _readme_block("rest-float")).group(1)
+    floats = np.array(_rest_instances(float_body, "predict_float"), dtype=np.float32)
     # gRPC: README's PredictRequest, built by running README's code.
     require("tensorflow_serving")
     namespace = {}
@@ -150,6 +152,7 @@ def test_readme_requests_give_the_keras_pixels_in_a_tensorflow_only_process(
         {
             "rest_encoded": ("encoded", {"image_bytes": encoded}),
             "rest_pixels": ("serving_default", {"images": pixels}),
+            "rest_float": ("predict_float", {"lr": floats}),
             "grpc": ("encoded", {"image_bytes": grpc_input}),
         },
         tmp_path,
@@ -163,6 +166,9 @@ def test_readme_requests_give_the_keras_pixels_in_a_tensorflow_only_process(
         got = np.asarray(Image.open(io.BytesIO(png[0])))
         assert got.shape == (280, 520, 3)
         assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1, name
+    sr_float = out["rest_float__sr"]
+    expected_float = generator(floats, training=False).numpy()
+    assert sr_float.shape == (1, 4, 8, 3) and np.abs(sr_float - expected_float).max() < 1e-4
     sr = out["rest_pixels__sr_images"]
     assert sr.shape == (1, 8, 8, 3) and sr.dtype == np.uint8
     assert np.abs(sr[0].astype(int) - _tiled_reference(generator, pixels[0]).astype(int)).max() <= 1
