@@ -19,7 +19,6 @@ manifest from this selection (the splits are drawn once with a fixed seed, never
 import argparse
 import fnmatch
 import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+from srgan_tf.official import sha256  # noqa: E402  (the project's streaming file hash)
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "photo_corpus.json"
@@ -144,14 +146,6 @@ SKIMAGE_EXCLUDED = {
     "moon.png": "no licence stated by scikit-image",
     "motorcycle_left.png": "no licence stated by scikit-image (Middlebury stereo data)",
 }
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def fail(message):

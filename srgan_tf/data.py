@@ -14,7 +14,6 @@ import numpy as np
 import tensorflow as tf
 
 PROTOCOLS = ("study", "paper")
-TRAIN_LR = ("study", "paper", "mixed")
 
 
 def bicubic_downscale(hr, scale, antialias=False):

@@ -5,6 +5,7 @@ the choice is said in the log. `specialize` falling back to the shipped demo gen
 model, not the DIV2K SRGAN the study specialised) is said loudly.
 """
 
+import sys
 from pathlib import Path
 
 _INFERENCE = ["general/g.weights.h5", "srgan/g.weights.h5", "demo/g.weights.h5"]
@@ -48,3 +49,10 @@ def default_generator(mode, checkpoint_dir, given=""):
                 )
             return path, message
     return "", f"Generator: none found (no --g_weights, and none of {looked} exists)"
+
+
+def announce(mode, checkpoint_dir, given=""):
+    """`default_generator`'s path, with its line printed (a WARNING goes to stderr)."""
+    path, message = default_generator(mode, checkpoint_dir, given)
+    print(message, file=sys.stderr if message.startswith("WARNING") else sys.stdout)
+    return path

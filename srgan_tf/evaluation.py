@@ -118,7 +118,7 @@ def evaluate(
                 )
                 sr_u8, hr_u8 = images.to_uint8(sr), images.to_uint8(hr)
                 rows.append(all_metrics(sr_u8, hr_u8, sr, hr, border=scale))
-                if not rows[1:]:
+                if len(rows) == 1:
                     first_sr[(model, cls)] = sr_u8  # the comparison figure draws these
                 images.write_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png", sr_u8)
                 bar.update(1)

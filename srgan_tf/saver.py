@@ -38,6 +38,7 @@ class RunSaver:
         self.manager = tf.train.CheckpointManager(
             task.ckpt, str(self._write_dir), max_to_keep=train_cfg.keep_checkpoints
         )
+        self.single = not distribute.tf_config()[0]  # time-based saves only without a cluster
         self.saved_state = None  # the task's state at the last save
         self.saved_at = time.time()
 
@@ -49,8 +50,7 @@ class RunSaver:
         t = self.tcfg
         if t.save_every and step % t.save_every == 0:
             return True
-        single = not distribute.tf_config()[0]
-        return bool(t.save_secs) and single and time.time() - self.saved_at >= t.save_secs
+        return bool(t.save_secs) and self.single and time.time() - self.saved_at >= t.save_secs
 
     def save(self):
         # Phase ends, --max_steps and interruptions can coincide; write each state once.

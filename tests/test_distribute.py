@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from main_cli import run_main
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -139,11 +140,10 @@ def test_two_workers_resume_from_the_chiefs_checkpoint(tmp_path):
 
 def test_a_missing_peer_is_a_clear_error_not_a_hang(tmp_path):
     cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **_cluster_env(cluster, "worker", 0)}
-    cmd = [sys.executable, str(ROOT / "main.py"), "--mode=init", "--cluster_timeout=10",
-           f"--checkpoint_dir={tmp_path}", "--progress=false", "--max_steps=1"]  # fmt: skip
     start = time.time()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    proc = run_main("--mode=init", "--cluster_timeout=10", f"--checkpoint_dir={tmp_path}",
+                    "--progress=false", "--max_steps=1", timeout=120,
+                    env=_cluster_env(cluster, "worker", 0))  # fmt: skip
     assert proc.returncode != 0 and time.time() - start < 60
     assert "did not come up within 10 s" in proc.stderr and "worker:1=" in proc.stderr
 

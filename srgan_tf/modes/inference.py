@@ -14,8 +14,7 @@ from srgan_tf.models import build_generator
 def load_generator(cfg):
     """The generator of upscale/compare/export: --g_weights, else the default rule's (said)."""
     app = cfg.app
-    path, message = defaults.default_generator(app.mode, app.checkpoint_dir, app.g_weights)
-    print(message, file=sys.stderr if message.startswith("WARNING") else sys.stdout)
+    path = defaults.announce(app.mode, app.checkpoint_dir, app.g_weights)
     if not path:
         raise ConfigError("no generator to run: pass --g_weights=FILE")
     g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)

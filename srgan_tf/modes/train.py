@@ -1,7 +1,6 @@
 """`--mode=init|adversarial|specialize`: one training run in its run folder."""
 
 import json
-import sys
 from pathlib import Path
 
 from srgan_tf import atomic, datasets, defaults, distribute, run_lock, sample_data, training
@@ -54,8 +53,7 @@ def run(cfg):
     app, data, tcfg = cfg.app, cfg.data, cfg.train
     _check_starting_point(cfg)
     if app.mode != "init":
-        _, message = defaults.default_generator(app.mode, app.checkpoint_dir, app.g_weights)
-        print(message, file=sys.stderr if message.startswith("WARNING") else sys.stdout)
+        defaults.announce(app.mode, app.checkpoint_dir, app.g_weights)
     strategy = _strategy(app, data.batch_size)
     out = Path(tcfg.run_dir)
     if distribute.is_chief():
