@@ -266,6 +266,10 @@ class TrainConfig:
     val_crop: int = setting(
         0, "HR side of the centre crop validated per image (0: whole images).", lower=0
     )
+    val_protocols: str = setting(
+        "",
+        "Comma-separated LR protocols to validate under (study, paper), the first leading the curve and the best step; every one must beat bicubic on every image for a step to be the best. Empty: --protocol.",
+    )
 
 
 CONFIGS = (AppConfig, ModelConfig, DataConfig, LossConfig, TrainConfig)

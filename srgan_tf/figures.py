@@ -90,21 +90,33 @@ def plot_history(epochs_csv, out_dir):
     return written
 
 
-def plot_validation(steps_csv, path, key="val_psnr_y_gain"):
-    """The validation curve: `key` against the step, the best step marked."""
-    rows = [r for r in read_csv(Path(steps_csv)) if r.get(key) not in (None, "")]
+def plot_validation(steps_csv, path, since=0, best=None):
+    """The validation curve from step `since` on: the mean PSNR-Y gain over bicubic (and each
+    protocol's, when a run validates under several), the best step (`(gain, step)`) marked."""
+    key = "val_psnr_y_gain"
+    rows = [
+        r
+        for r in read_csv(Path(steps_csv))
+        if r.get(key) not in (None, "") and int(r["step"]) >= since
+    ]
     if not rows:
         return None
     x = [int(r["step"]) for r in rows]
-    y = [float(r[key]) for r in rows]
-    best = max(range(len(y)), key=y.__getitem__)
+    marker = "." if len(x) < 60 else None
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(x, y, marker="." if len(x) < 60 else None)
-    ax.plot(
-        [x[best]], [y[best]], "o", color="tab:red", label=f"best: {y[best]:+.3f} at step {x[best]}"
-    )
+    others = [k for k in rows[-1] if k.startswith("val_") and k.endswith("_psnr_y_gain")]
+    others = [k for k in others if k not in (key, "val_min_psnr_y_gain") and rows[-1][k]]
+    if others:
+        for k in others:
+            ax.plot(x, [float(r[k]) if r.get(k) else np.nan for r in rows], marker=marker,
+                    label=k[4:-12] + " protocol")  # fmt: skip
+    else:
+        ax.plot(x, [float(r[key]) for r in rows], marker=marker, label="mean gain")
+    if best is not None:
+        label = f"best: {best[0]:+.3f} at step {best[1]}"
+        ax.plot([best[1]], [best[0]], "o", color="tab:red", label=label)
     ax.axhline(0.0, color="grey", lw=0.8)
-    ax.set(xlabel="step", ylabel=f"{key} (dB over bicubic)" if "psnr" in key else key)
+    ax.set(xlabel="step", ylabel="PSNR-Y gain over bicubic (dB)")
     ax.set_title("Validation")
     ax.grid(alpha=0.3)
     ax.legend()

@@ -12,8 +12,16 @@ from pathlib import Path
 from srgan_tf import atomic, figures
 
 STEP_FIELDS = ["step", "phase", "epoch", "lr", "patches_per_s"]
-# Filled on the steps that validate (--val_every), empty on the others.
-VAL_FIELDS = ["val_psnr_y", "val_ssim_y", "val_psnr_y_gain", "val_ssim_y_gain"]
+# Filled on the steps that validate (--val_every), empty on the others; a run validating under
+# several protocols adds one `val_<protocol>_psnr_y_gain` column each (`val_fields`).
+VAL_FIELDS = [
+    "val_psnr_y",
+    "val_ssim_y",
+    "val_psnr_y_gain",
+    "val_ssim_y_gain",
+    "val_min_psnr_y_gain",
+    "val_max_colour_offset",
+]
 EPOCH_FIELDS = ["phase", "epoch", "step", "seconds"]
 PLOT_SECS = 60  # loss figures are redrawn at most this often (and at the end of a run)
 LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss", "l1"]
@@ -33,12 +41,12 @@ def _read(path):
 class History:
     """Appends loss rows to `history_steps.csv` and `history_epochs.csv` in the run folder."""
 
-    def __init__(self, run_dir, resume_step=0, enabled=True):
+    def __init__(self, run_dir, resume_step=0, enabled=True, val_fields=()):
         self.dir = Path(run_dir)
         self.steps_path = self.dir / "history_steps.csv"
         self.epochs_path = self.dir / "history_epochs.csv"
         self.enabled = enabled
-        self.step_fields = STEP_FIELDS + LOSS_KEYS + VAL_FIELDS
+        self.step_fields = STEP_FIELDS + LOSS_KEYS + VAL_FIELDS + list(val_fields)
         self._plotted_at = -math.inf
         self.epoch_fields = EPOCH_FIELDS + LOSS_KEYS
         if not enabled:
@@ -54,15 +62,9 @@ class History:
         with open(path, "a", newline="") as f:
             csv.DictWriter(f, fieldnames=fields, extrasaction="ignore").writerow(row)
 
-    def best_validation(self, key="val_psnr_y_gain"):
-        """`(value, step)` of the best validation so far in the kept rows, or None."""
-        if not self.enabled:
-            return None
-        rows = [r for r in _read(self.steps_path) if r.get(key) not in (None, "")]
-        if not rows:
-            return None
-        best = max(rows, key=lambda r: float(r[key]))
-        return float(best[key]), int(best["step"])
+    def step_rows(self):
+        """The per-step rows written so far (dicts of strings; none when disabled)."""
+        return _read(self.steps_path) if self.enabled else []
 
     def log_validation(self, row):
         """A row with only the step and validation columns (a validation between steps)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import tensorflow as tf
 from tqdm import tqdm
 
-from srgan_tf import data, distribute, figures, images, run_lock
+from srgan_tf import data, distribute, figures, images, run_lock, validation
 from srgan_tf.errors import TrainingError
 from srgan_tf.figures import plot_validation
 from srgan_tf.history import History
@@ -55,9 +55,11 @@ class Trainer:
         if train_cfg.val_every > 0 and self.chief:
             if not train_cfg.val_dir:
                 raise TrainingError("--val_every needs --val_dir, a folder of validation images")
-            from srgan_tf.validation import Validator
-
-            self.validator = Validator(train_cfg.val_dir, data_cfg, train_cfg.val_crop, log=log)
+            protocols = [p for p in train_cfg.val_protocols.split(",") if p]
+            self.validator = validation.Validator(
+                train_cfg.val_dir, data_cfg, train_cfg.val_crop, protocols, log=log
+            )
+        self._val_since = 0
         self.task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
         self.snapshot = GeneratorSnapshot(self.task, split.train)
         self.phases = self.task.phases
@@ -78,10 +80,20 @@ class Trainer:
         return self.task.restore_or_warm_start(self.ckpt_dir, self.log)
 
     def _validate(self, history, tb):
-        """Scores the snapshot on the validation images (validation.py records it)."""
-        return self.validator.record(
-            self.snapshot.to_validate(), int(self.task.step), history, tb, self.run_dir, self.log
+        """Scores the snapshot on the validation images (validation.py records it) and redraws
+        the curve; returns the history columns."""
+        step = int(self.task.step)
+        columns = self.validator.record(
+            self.snapshot.to_validate(), step, history, tb, self.run_dir, self._val_since, self.log
         )
+        rows = [*history.step_rows(), {"step": step, **{k: str(v) for k, v in columns.items()}}]
+        plot_validation(
+            history.steps_path,
+            self.run_dir / "plots" / "validation.png",
+            self._val_since,
+            validation.best_of(rows, self._val_since),
+        )
+        return columns
 
     def _epochs_for(self, phase):
         return self.tcfg.n_epoch_init if phase == "init" else self.tcfg.n_epoch
@@ -94,11 +106,13 @@ class Trainer:
             except run_lock.RunLocked as e:
                 raise TrainingError(str(e)) from None
         resumed = self.restore_or_warm_start()
-        history = History(self.run_dir, resume_step=int(self.task.step), enabled=self.chief)
+        val_fields = self.validator.fields if self.validator else ()
+        history = History(self.run_dir, int(self.task.step), self.chief, val_fields)
         tb = tf.summary.create_file_writer(str(self.run_dir / "tb")) if self.chief else None
-        if self.validator is not None and not resumed:  # the starting point of the curve
-            history.log_validation({"step": int(self.task.step), **self._validate(history, tb)})
-            plot_validation(history.steps_path, self.run_dir / "plots" / "validation.png")
+        if self.validator is not None:
+            self._val_since, new = self.validator.start(self.run_dir, int(self.task.step), self.log)
+            if new or not resumed:  # the starting point of the curve
+                history.log_validation({"step": int(self.task.step), **self._validate(history, tb)})
         last = {}
         max_steps = self.tcfg.max_steps or math.inf
         with self._stop.armed():
@@ -190,8 +204,6 @@ class Trainer:
             row = {"step": step, "phase": phase, "epoch": epoch, "lr": lr_value,
                    "patches_per_s": round(rate, 2)}  # fmt: skip
             history.log_step({**row, **values, **validated}, tb, scalars=values)
-            if validated:
-                plot_validation(history.steps_path, self.run_dir / "plots" / "validation.png")
             bar.set_postfix(
                 {k: f"{v:.4g}" for k, v in values.items() if k in ("mse", "g_loss", "d_loss")}
                 | {"patch/s": f"{rate:.1f}"}

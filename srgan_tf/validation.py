@@ -1,20 +1,52 @@
 """Validation during training: the generator scored on held-aside images every N steps.
 
 The images are a folder of their own (`--val_dir`, e.g. the photo corpus' validation split),
-never trained on. Each is degraded under the run's evaluation protocol (`DataConfig.protocol`),
-super-resolved and scored with `srgan_tf.metrics` (the metric code `evaluate` uses): mean
-PSNR-Y and SSIM-Y, and their gains over bicubic, which are computed once. The best step so far
-is kept, and its generator is written to `g_best.weights.h5` beside `g.weights.h5`, so the
-snapshot to ship can be picked by validation alone.
+never trained on. Each is degraded under one or more LR protocols (`--val_protocols`; the
+first, by default the run's `--protocol`, is the one the curve and the best step follow),
+super-resolved and scored with `srgan_tf.metrics` (the metric code `evaluate` uses).
+
+The best step is the one with the highest mean PSNR-Y gain over bicubic under the first
+protocol among the validations that pass two guards, issue 13's shipping bar applied to the
+validation images: every image beats bicubic under every validated protocol, and no image's
+channel means move more than `MAX_COLOUR_OFFSET` levels from the HR image's (a colour cast).
+Its generator is written to `g_best.weights.h5` beside `g.weights.h5`, so the snapshot to ship
+is picked by validation alone.
+
+A run remembers what it validates (`validation.json`: folder, crop, protocols). Resumed with
+another definition, the scores are not comparable, so the best restarts from that step.
 """
 
+import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
 
-from srgan_tf import data, datasets, evaluation, images, inference, metrics
+from srgan_tf import atomic, data, datasets, evaluation, images, inference, metrics
 
-KEYS = ("psnr_y", "ssim_y", "psnr_y_gain", "ssim_y_gain")
+KEYS = ("psnr_y", "ssim_y", "psnr_y_gain", "ssim_y_gain", "min_psnr_y_gain", "max_colour_offset")
+# Bicubic stays within about 0.05 of a level; a model's colour cast shows as whole levels.
+MAX_COLOUR_OFFSET = 1.0
+STATE = "validation.json"
+
+
+def passes_guards(scores):
+    """Issue 13's bar on the validation images: every image above bicubic, no colour cast."""
+    return scores["min_psnr_y_gain"] > 0 and scores["max_colour_offset"] <= MAX_COLOUR_OFFSET
+
+
+def best_of(rows, since=0):
+    """`(psnr_y_gain, step)` of the best validation in history rows (`val_*` columns) from
+    step `since` on, among those passing the guards; None if none does."""
+    found = None
+    for r in rows:
+        columns = [f"val_{k}" for k in ("psnr_y_gain", *KEYS[4:])]
+        if int(r["step"]) < since or any(r.get(c) in (None, "") for c in columns):
+            continue  # not a validation, or one from before the guards were recorded
+        scores = {c[4:]: float(r[c]) for c in columns}
+        if passes_guards(scores) and (found is None or scores["psnr_y_gain"] > found[0]):
+            found = (scores["psnr_y_gain"], int(r["step"]))
+    return found
 
 
 class Validator:
@@ -22,8 +54,9 @@ class Validator:
 
     Args:
         val_dir: folder of images (every readable file, any layout).
-        data_cfg: a `DataConfig` (its `protocol` and `scale` make the LR).
+        data_cfg: a `DataConfig` (its `scale`, and its `protocol` unless `protocols` is given).
         crop: HR side of the centre crop scored per image (0: whole images).
+        protocols: LR protocols to validate under, the first one leading (default: the run's).
         tile: tiled-inference tile side (bounds memory on big images).
         log: where the loading line goes.
 
@@ -31,12 +64,22 @@ class Validator:
         datasets.DataError: a missing folder or one without readable images.
     """
 
-    def __init__(self, val_dir, data_cfg, crop=0, tile=inference.DEFAULT_TILE, log=print):
+    def __init__(
+        self, val_dir, data_cfg, crop=0, protocols=(), tile=inference.DEFAULT_TILE, log=print
+    ):
         root = Path(val_dir)
+        self.protocols = tuple(protocols) or (data_cfg.protocol,)
+        unknown_protocols = set(self.protocols) - set(data.PROTOCOLS)
+        if unknown_protocols:
+            raise datasets.DataError(
+                f"unknown validation protocol(s) {sorted(unknown_protocols)}; known: "
+                f"{', '.join(data.PROTOCOLS)}"
+            )
+        self.definition = {"val_dir": str(root), "crop": crop, "protocols": list(self.protocols)}
         classes, unknown = datasets.discover(root)
         paths = sorted([*unknown, *(p for files in classes.values() for p in files)])
         report = datasets.ScanReport()
-        self.pairs = []
+        self.pairs = {p: [] for p in self.protocols}
         self.scale, self.tile = data_cfg.scale, tile
         for path in paths:
             try:
@@ -45,55 +88,110 @@ class Validator:
                 report.add_skip(e.kind)
                 continue
             side = min(crop, *rgb.shape[:2]) // self.scale * self.scale if crop else 0
-            self.pairs.append((path, *data.eval_pair(rgb, data_cfg, side)))
+            for p in self.protocols:
+                cfg = dataclasses.replace(data_cfg, protocol=p)
+                self.pairs[p].append((path, *data.eval_pair(rgb, cfg, side)))
             report.used += 1
-        if not self.pairs:
+        if not report.used:
             raise datasets.DataError(
                 f"no readable validation image in {root}: {report.summary(str(root))}"
             )
-        log(f"Validation: {report.summary(str(root))}, protocol {data_cfg.protocol!r}")
-        self.bicubic = self._score(lambda lr: evaluation.bicubic_up(lr, self.scale))
-
-    def _score(self, upscale):
-        rows = []
-        for _, lr, hr in self.pairs:
-            sr = upscale(lr)
-            m = metrics.all_metrics(images.to_uint8(sr), images.to_uint8(hr), sr, hr, self.scale)
-            rows.append((m["psnr_y"], m["ssim_y"]))
-        return np.mean(rows, axis=0)
-
-    def __call__(self, generator):
-        """`{psnr_y, ssim_y, psnr_y_gain, ssim_y_gain}`: means over the images (gains against
-        bicubic)."""
-        predict = inference.predictor(generator)
-        psnr_y, ssim_y = self._score(
-            lambda lr: inference.upscale(predict, lr, self.scale, self.tile)
+        log(
+            f"Validation: {report.summary(str(root))}, "
+            f"{'whole images' if not crop else f'{crop}-pixel centre crops'}, "
+            f"protocol {' + '.join(map(repr, self.protocols))}"
         )
-        return {
-            "psnr_y": float(psnr_y),
-            "ssim_y": float(ssim_y),
-            "psnr_y_gain": float(psnr_y - self.bicubic[0]),
-            "ssim_y_gain": float(ssim_y - self.bicubic[1]),
+        self.bicubic = {
+            p: self._score(lambda lr: evaluation.bicubic_up(lr, self.scale), p)
+            for p in self.protocols
         }
 
-    def record(self, generator, step, history, tb, run_dir, log=print):
-        """Scores `generator` at `step`; a new best goes to `run_dir/g_best.weights.h5`, the
-        scores to TensorBoard and the log line (with the best step so far). Returns the
-        history columns (`val_*`)."""
+    def _score(self, upscale, protocol):
+        """Per image: `(psnr_y, ssim_y, colour_offset)`, an `(n, 3)` array."""
+        rows = []
+        for _, lr, hr in self.pairs[protocol]:
+            sr = upscale(lr)
+            m = metrics.all_metrics(images.to_uint8(sr), images.to_uint8(hr), sr, hr, self.scale)
+            rows.append((m["psnr_y"], m["ssim_y"], m["colour_offset"]))
+        return np.array(rows, np.float64)
+
+    def __call__(self, generator):
+        """Means over the images under the first protocol (`psnr_y`, `ssim_y` and their gains
+        against bicubic), the smallest per-image PSNR-Y gain under any protocol, the largest
+        colour offset under the first, and with several protocols each one's mean gain
+        (`<protocol>_psnr_y_gain`)."""
+        predict = inference.predictor(generator)
+        out, gains = {}, []
+        for i, p in enumerate(self.protocols):
+            rows = self._score(lambda lr: inference.upscale(predict, lr, self.scale, self.tile), p)
+            gain = rows[:, 0] - self.bicubic[p][:, 0]
+            gains.append(gain)
+            if i == 0:
+                out |= {
+                    "psnr_y": rows[:, 0].mean(),
+                    "ssim_y": rows[:, 1].mean(),
+                    "psnr_y_gain": gain.mean(),
+                    "ssim_y_gain": (rows[:, 1] - self.bicubic[p][:, 1]).mean(),
+                    "max_colour_offset": rows[:, 2].max(),
+                }
+            if len(self.protocols) > 1:
+                out[f"{p}_psnr_y_gain"] = gain.mean()
+        out["min_psnr_y_gain"] = np.concatenate(gains).min()
+        return {k: float(v) for k, v in out.items()}
+
+    @property
+    def fields(self):
+        """The history columns beyond `history.VAL_FIELDS` (one gain per protocol)."""
+        if len(self.protocols) < 2:
+            return []
+        return [f"val_{p}_psnr_y_gain" for p in self.protocols]
+
+    def start(self, run_dir, step, log=print):
+        """Reads (or writes) the run's `validation.json`; returns the first step whose
+        validations count for the best and whether this definition starts at `step` (a new
+        run, or one resumed with another folder, crop or protocols)."""
+        path = Path(run_dir) / STATE
+        state = json.loads(path.read_text()) if path.is_file() else None
+        if state is not None and state["definition"] == self.definition:
+            return state["since_step"], False
+        if state is not None:
+            log(
+                f"Validation changed since the run's last start ({state['definition']} -> "
+                f"{self.definition}): scores are not comparable, so the best step is chosen "
+                f"from step {step} on"
+            )
+        atomic.write_text(path, json.dumps({"definition": self.definition, "since_step": step}))
+        return step, True
+
+    def record(self, generator, step, history, tb, run_dir, since=0, log=print):
+        """Scores `generator` at `step`; a new best (see `best_of`) goes to
+        `run_dir/g_best.weights.h5`, the scores to TensorBoard and the log line (with the best
+        step so far). Returns the history columns (`val_*`)."""
         import tensorflow as tf
 
         from srgan_tf import weights
 
         scores = self(generator)
-        best = history.best_validation()
-        if best is None or scores["psnr_y_gain"] > best[0]:
+        best = best_of(history.step_rows(), since)
+        if passes_guards(scores) and (best is None or scores["psnr_y_gain"] > best[0]):
             weights.save_weights(generator, Path(run_dir) / "g_best.weights.h5")
             best = (scores["psnr_y_gain"], step)
+        others = "".join(
+            f", {p} {scores[f'{p}_psnr_y_gain']:+.3f}"
+            for p in self.protocols[1:]
+            if f"{p}_psnr_y_gain" in scores
+        )
         log(
             f"validation at step {step}: PSNR-Y {scores['psnr_y']:.3f} dB "
-            f"({scores['psnr_y_gain']:+.3f} over bicubic), SSIM-Y {scores['ssim_y']:.4f} "
-            f"({scores['ssim_y_gain']:+.4f}); best {best[0]:+.3f} dB at step {best[1]} "
-            f"(g_best.weights.h5)"
+            f"({scores['psnr_y_gain']:+.3f} over bicubic{others}; worst image "
+            f"{scores['min_psnr_y_gain']:+.3f}), SSIM-Y {scores['ssim_y']:.4f} "
+            f"({scores['ssim_y_gain']:+.4f}), colour offset {scores['max_colour_offset']:.2f}; "
+            + (
+                f"best {best[0]:+.3f} dB at step {best[1]} (g_best.weights.h5)"
+                if best
+                else f"no step yet beats bicubic on every image within {MAX_COLOUR_OFFSET:g} "
+                "level of colour offset (no g_best.weights.h5)"
+            )
         )
         if tb is not None:
             with tb.as_default(step=step):

@@ -2,6 +2,7 @@
 
 import csv
 import dataclasses
+import json
 import os
 import re
 import signal
@@ -15,7 +16,7 @@ import pytest
 from main_cli import run_main as cli
 
 from srgan_tf import data as data_lib
-from srgan_tf import datasets, task, training, transfer, weights
+from srgan_tf import datasets, task, training, transfer, validation, weights
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
 from srgan_tf.models import build_generator, build_vgg
 
@@ -387,7 +388,7 @@ def test_l1_init_loss_reports_both_and_descends_the_l1_gradient(split, tmp_path)
     assert follows_l1 / disputed > 0.98
 
 
-def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path):
+def _val_folder(tmp_path):
     import imageio.v3 as iio
 
     val = tmp_path / "val"
@@ -396,26 +397,94 @@ def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path):
     for i in range(2):
         iio.imwrite(val / f"v{i}.png", rng.integers(0, 256, (40, 36, 3), dtype=np.uint8))
     (val / "notes.txt").write_text("not an image")
+    return val
+
+
+def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path):
+    val = _val_folder(tmp_path)
     logs = []
-    t = tcfg(tmp_path, n_epoch_init=3, val_every=2, val_dir=str(val), save_every=0)
-    tr = trainer(["init"], split, t, logs=logs, data=dataclasses.replace(DATA, protocol="paper"))
+    t = tcfg(
+        tmp_path, n_epoch_init=3, val_every=2, val_dir=str(val), save_every=0,
+        val_protocols="paper,study",
+    )  # fmt: skip
+    tr = trainer(["init"], split, t, logs=logs, data=dataclasses.replace(DATA, protocol="study"))
     tr.run()
     run = Path(t.run_dir)
     table = rows(run / "history_steps.csv")
     validated = [r for r in table if r["val_psnr_y"]]
     assert [int(r["step"]) for r in validated] == [0, 2, 4, 6]
+    for r in validated:  # the first protocol leads; the worst image is no better than a mean
+        assert r["val_psnr_y_gain"] == r["val_paper_psnr_y_gain"]
+        means = float(r["val_paper_psnr_y_gain"]), float(r["val_study_psnr_y_gain"])
+        assert float(r["val_min_psnr_y_gain"]) <= min(means) + 1e-4
     lines = [x for x in logs if x.startswith("validation at step")]
-    assert len(lines) == 4 and all("best" in x for x in lines)
-    best = max(validated, key=lambda r: float(r["val_psnr_y_gain"]))
-    assert f"best {float(best['val_psnr_y_gain']):+.3f} dB at step {best['step']}" in lines[-1]
-    assert (run / "g_best.weights.h5").is_file() and (run / "plots" / "validation.png").is_file()
-    # The numbers are evaluate's metrics on the same images: rescore the best snapshot.
-    from srgan_tf.validation import Validator
-
+    assert len(lines) == 4
+    # Each line's best is the guarded best of the rows so far, and g_best exists iff one passed.
+    for i, line in enumerate(lines):
+        best = validation.best_of(validated[: i + 1])
+        if best is None:
+            assert "no step yet beats bicubic on every image" in line
+        else:
+            assert f"best {best[0]:+.3f} dB at step {best[1]}" in line
+    assert (run / "g_best.weights.h5").is_file() == (validation.best_of(validated) is not None)
+    assert (run / "plots" / "validation.png").is_file()
+    # The numbers are evaluate's metrics on the same images: rescore the last snapshot under
+    # each protocol on its own.
     g = build_generator(MODEL.n_res_blocks, MODEL.filters)
-    weights.load_weights(g, run / "g_best.weights.h5")
-    again = Validator(val, dataclasses.replace(DATA, protocol="paper"), log=lambda *_: None)(g)
-    assert again["psnr_y"] == pytest.approx(float(best["val_psnr_y"]), abs=1e-4)
+    weights.load_weights(g, run / "g.weights.h5")
+    for protocol in ("paper", "study"):
+        cfg = dataclasses.replace(DATA, protocol=protocol)
+        again = validation.Validator(val, cfg, log=lambda *_: None)(g)
+        assert again["psnr_y_gain"] == pytest.approx(
+            float(validated[-1][f"val_{protocol}_psnr_y_gain"]), abs=1e-4
+        )
+        if protocol == "paper":
+            assert again["max_colour_offset"] == pytest.approx(
+                float(validated[-1]["val_max_colour_offset"]), abs=1e-4
+            )
+
+
+def test_the_best_step_passes_the_guards_and_counts_from_the_definitions_start():
+    def row(step, gain, worst, colour):
+        return {"step": str(step), "val_psnr_y_gain": str(gain),
+                "val_min_psnr_y_gain": str(worst), "val_max_colour_offset": str(colour)}  # fmt: skip
+
+    table = [
+        {"step": "0", "val_psnr_y_gain": "9.0", "val_min_psnr_y_gain": "", "val_max_colour_offset": ""},
+        row(1, 1.0, 0.2, 0.5),
+        row(2, 3.0, -0.1, 0.5),  # one image below bicubic
+        row(3, 2.5, 0.1, 1.2),  # a colour cast
+        row(4, 1.5, 0.1, 0.9),
+        {"step": "5", "val_psnr_y_gain": ""},  # a step without validation
+        row(6, 1.2, 0.3, 0.1),
+    ]  # fmt: skip
+    assert validation.best_of(table) == (1.5, 4)
+    assert validation.best_of(table, since=5) == (1.2, 6)
+    assert validation.best_of(table[:4]) == (1.0, 1)
+    assert validation.best_of(table[2:4]) is None
+
+
+def test_validation_changed_on_resume_restarts_the_best(split, tmp_path):
+    val = _val_folder(tmp_path)
+    logs = []
+    t = tcfg(tmp_path, n_epoch_init=10, max_steps=4, val_every=2, val_dir=str(val), save_every=0)
+    trainer(["init"], split, t, logs=logs).run()
+    state = json.loads((Path(t.run_dir) / "validation.json").read_text())
+    assert state == {"definition": {"val_dir": str(val), "crop": 0, "protocols": ["study"]},
+                     "since_step": 0}  # fmt: skip
+    trainer(["init"], split, dataclasses.replace(t, max_steps=6), logs=logs).run()
+    assert not any("Validation changed" in x for x in logs)  # same definition: no restart
+    trainer(["init"], split, dataclasses.replace(t, max_steps=10, val_crop=32), logs=logs).run()
+    changed = [x for x in logs if "Validation changed" in x]
+    assert len(changed) == 1 and "from step 6 on" in changed[0]
+    state = json.loads((Path(t.run_dir) / "validation.json").read_text())
+    assert state["definition"]["crop"] == 32 and state["since_step"] == 6
+    # The new definition is scored at once at the resume step (6 has two rows), then every 2.
+    table = rows(Path(t.run_dir) / "history_steps.csv")
+    assert [int(r["step"]) for r in table if r["val_psnr_y"]] == [0, 2, 4, 6, 6, 8, 10]
+    best = [x for x in logs if x.startswith("validation at step")][-1]
+    assert validation.best_of(table, 6) == validation.best_of(table[-5:], 6)
+    assert ("dB at step" in best) == (validation.best_of(table, 6) is not None)
 
 
 def test_validation_needs_a_folder_and_is_off_by_default(split, tmp_path):
@@ -446,6 +515,7 @@ def test_user_mistakes_end_in_one_clear_line(tmp_path):
         (["--mode=specialize", f"--g_weights={g}"], "needs --cls"),
         (["--mode=upscale"], "--input must be an image file or a folder"),
         (["--mode=evaluate", "--protocol=paper"], "no generators to evaluate"),
+        (["--mode=init", "--val_protocols=paper,bicubic"], "unknown protocol 'bicubic'"),
     ]  # fmt: skip
     for i, (args, expected) in enumerate(cases):
         r = cli(*base, f"--checkpoint_dir={tmp_path / f'ck{i}'}", *args)

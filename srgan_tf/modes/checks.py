@@ -9,7 +9,8 @@ TRAINING_MODES = ("init", "adversarial", "specialize")
 
 
 def check_configs(cfg):
-    """Raises `ConfigError` for a scale, crop or `n_trainable` that cannot work."""
+    """Raises `ConfigError` for a scale, crop, validation protocol or `n_trainable` that cannot
+    work."""
     from srgan_tf import transfer
     from srgan_tf.models import build_generator
 
@@ -24,6 +25,15 @@ def check_configs(cfg):
             f"--crop_size={data.crop_size} is not divisible by --scale={data.scale}; use e.g. "
             f"{data.crop_size - data.crop_size % data.scale}"
         )
+    if mode in TRAINING_MODES and train.val_protocols:
+        from srgan_tf.data import PROTOCOLS
+
+        bad = [p for p in train.val_protocols.split(",") if p not in PROTOCOLS]
+        if bad:
+            raise ConfigError(
+                f"--val_protocols={train.val_protocols}: unknown protocol {bad[0]!r}; use a "
+                f"comma-separated list of {', '.join(PROTOCOLS)}"
+            )
     if mode == "specialize":
         n = len(transfer.weighted_layers(build_generator(cfg.model.n_res_blocks, 4)))
         if not 1 <= train.n_trainable <= n:
