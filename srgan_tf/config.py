@@ -10,6 +10,12 @@ tensorlayer reference's `config.py` values and the study's choices.
 
 import dataclasses
 
+# Choices that library modules check too (they import them from here, the one place).
+PROTOCOLS = ("study", "paper")  # LR protocols: data.degrade
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # distribute.precision_policy
+DISCRIMINATOR_KINDS = ("tl", "paper")  # models.discriminator
+IMAGE_FORMATS = ("png", "jpg", "webp")  # inference.write_output
+
 
 def setting(default, help, flag=None, choices=None, lower=None, upper=None, **extra):
     """A config field with a command-line flag (named like the field unless `flag` is given)."""
@@ -60,7 +66,7 @@ class AppConfig:
     format: str = setting(
         "",
         "upscale: png (default; every pixel exact), jpg (drops alpha) or webp. export: saved_model (default; TF Serving) or tflite (phones and edge devices).",
-        choices=["", "png", "jpg", "webp", "saved_model", "tflite"],
+        choices=["", *IMAGE_FORMATS, "saved_model", "tflite"],
     )
     tile: int = setting(
         256, "Tiled inference: input tile side including overlap (0: whole images)."
@@ -103,7 +109,7 @@ class ModelConfig:
     discriminator: str = setting(
         "tl",
         "tl: the reference's discriminator; paper: the SRGAN paper's.",
-        choices=["tl", "paper"],
+        choices=list(DISCRIMINATOR_KINDS),
     )
     d_filters: int = setting(64, "Discriminator base width (64: the reference).")
     vgg_name: str = setting(
@@ -191,12 +197,12 @@ class DataConfig:
     protocol: str = setting(
         "study",
         "How LR images are made for evaluate and validation. study: TensorFlow's plain bicubic x4 (the study's and the reference's); paper: MATLAB imresize bicubic (antialiased) of the HR cropped to a multiple of 4, quantised to uint8 (what SR papers report).",
-        choices=["study", "paper"],
+        choices=list(PROTOCOLS),
     )
     train_lr: str = setting(
         "",
         "Training LR: empty = as --protocol; mixed = half the patches each way (one model for both protocols; not in the reference).",
-        choices=["", "study", "paper", "mixed"],
+        choices=["", *PROTOCOLS, "mixed"],
     )
     cache_gb: float = setting(8.0, "Keep decoded images in memory up to this many GiB.")
 
@@ -228,9 +234,7 @@ class TrainConfig:
         "specialize: re-initialise and train only the last N weighted generator layers.",
         flag_default=1,
     )  # 0 outside --mode=specialize
-    precision: str = setting(
-        "float32", "Compute precision.", choices=["float32", "mixed_bfloat16", "mixed_float16"]
-    )
+    precision: str = setting("float32", "Compute precision.", choices=list(PRECISIONS))
     max_steps: int = setting(0, "Total steps of the run, resumed runs included (0: no limit).")
     save_every: int = setting(
         1000,

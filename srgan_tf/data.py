@@ -13,7 +13,7 @@ however many threads run the map.
 import numpy as np
 import tensorflow as tf
 
-PROTOCOLS = ("study", "paper")
+from srgan_tf.config import PROTOCOLS
 
 
 def bicubic_downscale(hr, scale, antialias=False):

@@ -14,8 +14,7 @@ import sys
 import keras
 import tensorflow as tf
 
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
-
+from srgan_tf.config import PRECISIONS
 
 CLUSTER_TIMEOUT = 300  # seconds for every worker of a TF_CONFIG cluster to come up
 

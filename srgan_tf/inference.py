@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from srgan_tf import images
+from srgan_tf.config import IMAGE_FORMATS
 
 RECEPTIVE_RADIUS = 36  # input pixels: 35 3x3 convs at LR, one at 2x (half an LR pixel)
 DEFAULT_TILE = 256  # input pixels per tile side, overlap included (~0.8 GB in float32)
@@ -98,7 +99,7 @@ def upscale_file(predict, path, scale=4, tile=DEFAULT_TILE):
     return sr
 
 
-OUTPUT_FORMATS = ("png", "jpg", "webp")
+OUTPUT_FORMATS = IMAGE_FORMATS
 
 
 def output_paths(files, src, out, scale=4, fmt="png"):

@@ -5,10 +5,11 @@ Both output one logit per image (no sigmoid); losses apply the sigmoid.
 
 import keras
 
+from srgan_tf.config import DISCRIMINATOR_KINDS
 from srgan_tf.models.generator import batch_norm, conv, weight_init
 
 LEAKY_SLOPE = 0.2
-KINDS = ("tl", "paper")
+KINDS = DISCRIMINATOR_KINDS
 
 
 def _lrelu(name):

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from srgan_tf.config import PROTOCOLS
 from srgan_tf.errors import ConfigError
 
 TRAINING_MODES = ("init", "adversarial", "specialize")
@@ -26,8 +27,6 @@ def check_configs(cfg):
             f"{data.crop_size - data.crop_size % data.scale}"
         )
     if mode in TRAINING_MODES and train.val_protocols:
-        from srgan_tf.data import PROTOCOLS
-
         bad = [p for p in train.val_protocols.split(",") if p not in PROTOCOLS]
         if bad:
             raise ConfigError(
