@@ -90,15 +90,12 @@ def plot_history(epochs_csv, out_dir):
     return written
 
 
-def plot_validation(steps_csv, path, since=0, best=None):
-    """The validation curve from step `since` on: the mean PSNR-Y gain over bicubic (and each
-    protocol's, when a run validates under several), the best step (`(gain, step)`) marked."""
+def plot_validation(rows, path, since=0, best=None):
+    """The validation curve of history rows (`History.step_rows()`) from step `since` on: the
+    mean PSNR-Y gain over bicubic (and each protocol's, when a run validates under several),
+    the best step (`(gain, step)`) marked."""
     key = "val_psnr_y_gain"
-    rows = [
-        r
-        for r in read_csv(Path(steps_csv))
-        if r.get(key) not in (None, "") and int(r["step"]) >= since
-    ]
+    rows = [r for r in rows if r.get(key) not in (None, "") and int(r["step"]) >= since]
     if not rows:
         return None
     x = [int(r["step"]) for r in rows]

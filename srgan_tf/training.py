@@ -80,20 +80,22 @@ class Trainer:
         return self.task.restore_or_warm_start(self.ckpt_dir, self.log)
 
     def _validate(self, history, tb):
-        """Scores the snapshot on the validation images (validation.py records it) and redraws
-        the curve; returns the history columns."""
-        step = int(self.task.step)
-        columns = self.validator.record(
-            self.snapshot.to_validate(), step, history, tb, self.run_dir, self._val_since, self.log
-        )
-        rows = [*history.step_rows(), {"step": step, **{k: str(v) for k, v in columns.items()}}]
+        """Scores the snapshot on the validation images (validation.py records it); returns
+        the history columns."""
+        return self.validator.record(
+            self.snapshot.to_validate(), int(self.task.step), history, tb, self.run_dir,
+            self._val_since, self.log,
+        )  # fmt: skip
+
+    def _plot_validation(self, history):
+        """Redraws the validation curve from the history (once the new row is written)."""
+        rows = history.step_rows()
         plot_validation(
-            history.steps_path,
+            rows,
             self.run_dir / "plots" / "validation.png",
             self._val_since,
             validation.best_of(rows, self._val_since),
         )
-        return columns
 
     def _epochs_for(self, phase):
         return self.tcfg.n_epoch_init if phase == "init" else self.tcfg.n_epoch
@@ -113,6 +115,7 @@ class Trainer:
             self._val_since, new = self.validator.start(self.run_dir, int(self.task.step), self.log)
             if new or not resumed:  # the starting point of the curve
                 history.log_validation({"step": int(self.task.step), **self._validate(history, tb)})
+                self._plot_validation(history)
         last = {}
         max_steps = self.tcfg.max_steps or math.inf
         with self._stop.armed():
@@ -204,6 +207,8 @@ class Trainer:
             row = {"step": step, "phase": phase, "epoch": epoch, "lr": lr_value,
                    "patches_per_s": round(rate, 2)}  # fmt: skip
             history.log_step({**row, **values, **validated}, tb, scalars=values)
+            if validated:
+                self._plot_validation(history)
             bar.set_postfix(
                 {k: f"{v:.4g}" for k, v in values.items() if k in ("mse", "g_loss", "d_loss")}
                 | {"patch/s": f"{rate:.1f}"}

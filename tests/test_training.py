@@ -400,9 +400,13 @@ def _val_folder(tmp_path):
     return val
 
 
-def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path):
+def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path, monkeypatch):
     val = _val_folder(tmp_path)
-    logs = []
+    logs, plotted = [], []
+    draw = training.plot_validation
+    monkeypatch.setattr(
+        training, "plot_validation", lambda rows, *a: plotted.append(rows) or draw(rows, *a)
+    )
     t = tcfg(
         tmp_path, n_epoch_init=3, val_every=2, val_dir=str(val), save_every=0,
         val_protocols="paper,study",
@@ -428,6 +432,9 @@ def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path):
             assert f"best {best[0]:+.3f} dB at step {best[1]}" in line
     assert (run / "g_best.weights.h5").is_file() == (validation.best_of(validated) is not None)
     assert (run / "plots" / "validation.png").is_file()
+    # Each curve is drawn once its validation's row is written: the last one ends at step 6.
+    drawn = [[int(r["step"]) for r in rows if r["val_psnr_y"]] for rows in plotted]
+    assert drawn == [[0], [0, 2], [0, 2, 4], [0, 2, 4, 6]]
     # The numbers are evaluate's metrics on the same images: rescore the last snapshot under
     # each protocol on its own.
     g = build_generator(MODEL.n_res_blocks, MODEL.filters)
