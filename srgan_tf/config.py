@@ -201,8 +201,14 @@ class DataConfig:
     )
     train_lr: str = setting(
         "",
-        "Training LR: empty = as --protocol; mixed = half the patches each way (one model for both protocols; not in the reference).",
+        "Training LR: empty = as --protocol; mixed = each patch one way or the other, --paper_share of them the paper's (one model for both protocols; not in the reference).",
         choices=["", *PROTOCOLS, "mixed"],
+    )
+    paper_share: float = setting(
+        0.5,
+        "--train_lr=mixed: the share of patches given the paper protocol's LR (the rest get the study's).",
+        lower=0.0,
+        upper=1.0,
     )
     cache_gb: float = setting(8.0, "Keep decoded images in memory up to this many GiB.")
 
@@ -273,6 +279,11 @@ class TrainConfig:
     val_protocols: str = setting(
         "",
         "Comma-separated LR protocols to validate under (study, paper), the first leading the curve and the best step; every one must beat bicubic on every image for a step to be the best. Empty: --protocol.",
+    )
+    val_best: str = setting(
+        "first",
+        "With several --val_protocols, which gain picks the best step: first (the first protocol's) or mean (the mean of the protocols').",
+        choices=["first", "mean"],
     )
 
 

@@ -98,10 +98,10 @@ def augment(patch, seeds, config):
         hr = tf.gather(hr, tf.argsort(tf.random.stateless_uniform([3], key)), axis=-1)
     kind = config.train_lr or config.protocol
     if kind == "mixed":
-        # Not in the reference: half the patches get each protocol's LR, so one model serves
-        # both. Seeded by fold-in so every other draw is unchanged.
+        # Not in the reference: each patch gets one protocol's LR (`paper_share` of them the
+        # paper's), so one model serves both. Seeded by fold-in so every other draw is unchanged.
         key = tf.random.experimental.stateless_fold_in(seeds[0], 4)
-        paper = tf.random.stateless_uniform([], key) < 0.5
+        paper = tf.random.stateless_uniform([], key) < config.paper_share
         lr = tf.cond(
             paper,
             lambda: degrade(hr, config.scale, "paper"),

@@ -105,8 +105,10 @@ def plot_validation(rows, path, since=0, best=None):
     others = [k for k in others if k not in (key, "val_min_psnr_y_gain") and rows[-1][k]]
     if others:
         for k in others:
+            name = k[4:-12]
+            label = "mean of the protocols" if name == "mean" else f"{name} protocol"
             ax.plot(x, [float(r[k]) if r.get(k) else np.nan for r in rows], marker=marker,
-                    label=k[4:-12] + " protocol")  # fmt: skip
+                    label=label, ls=":" if name == "mean" else "-")  # fmt: skip
     else:
         ax.plot(x, [float(r[key]) for r in rows], marker=marker, label="mean gain")
     if best is not None:

@@ -57,7 +57,12 @@ class Trainer:
                 raise TrainingError("--val_every needs --val_dir, a folder of validation images")
             protocols = [p for p in train_cfg.val_protocols.split(",") if p]
             self.validator = validation.Validator(
-                train_cfg.val_dir, data_cfg, train_cfg.val_crop, protocols, log=log
+                train_cfg.val_dir,
+                data_cfg,
+                train_cfg.val_crop,
+                protocols,
+                train_cfg.val_best,
+                log=log,
             )
         self._val_since = 0
         self.task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
@@ -94,7 +99,7 @@ class Trainer:
             rows,
             self.run_dir / "plots" / "validation.png",
             self._val_since,
-            validation.best_of(rows, self._val_since),
+            validation.best_of(rows, self._val_since, self.validator.best_key),
         )
 
     def _epochs_for(self, phase):

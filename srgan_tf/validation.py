@@ -6,13 +6,14 @@ first, by default the run's `--protocol`, is the one the curve and the best step
 super-resolved and scored with `srgan_tf.metrics` (the metric code `evaluate` uses).
 
 The best step is the one with the highest mean PSNR-Y gain over bicubic under the first
-protocol among the validations that pass two guards, issue 13's shipping bar applied to the
+protocol (or, with `--val_best=mean`, the mean of the protocols' gains) among the validations
+that pass two guards, issue 13's shipping bar applied to the
 validation images: every image beats bicubic under every validated protocol, and no image's
 channel means move more than `MAX_COLOUR_OFFSET` levels from the HR image's (a colour cast).
 Its generator is written to `g_best.weights.h5` beside `g.weights.h5`, so the snapshot to ship
 is picked by validation alone.
 
-A run remembers what it validates (`validation.json`: folder, crop, protocols). Resumed with
+A run remembers what it validates (`validation.json`: folder, crop, protocols, best rule). Resumed with
 another definition, the scores are not comparable, so the best restarts from that step.
 """
 
@@ -35,17 +36,17 @@ def passes_guards(scores):
     return scores["min_psnr_y_gain"] > 0 and scores["max_colour_offset"] <= MAX_COLOUR_OFFSET
 
 
-def best_of(rows, since=0):
-    """`(psnr_y_gain, step)` of the best validation in history rows (`val_*` columns) from
-    step `since` on, among those passing the guards; None if none does."""
+def best_of(rows, since=0, key="psnr_y_gain"):
+    """`(gain, step)` of the best validation in history rows (`val_*` columns) from step
+    `since` on by `val_<key>`, among those passing the guards; None if none does."""
     found = None
     for r in rows:
-        columns = [f"val_{k}" for k in ("psnr_y_gain", *KEYS[4:])]
+        columns = [f"val_{k}" for k in (key, *KEYS[4:])]
         if int(r["step"]) < since or any(r.get(c) in (None, "") for c in columns):
             continue  # not a validation, or one from before the guards were recorded
         scores = {c[4:]: float(r[c]) for c in columns}
-        if passes_guards(scores) and (found is None or scores["psnr_y_gain"] > found[0]):
-            found = (scores["psnr_y_gain"], int(r["step"]))
+        if passes_guards(scores) and (found is None or scores[key] > found[0]):
+            found = (scores[key], int(r["step"]))
     return found
 
 
@@ -57,6 +58,8 @@ class Validator:
         data_cfg: a `DataConfig` (its `scale`, and its `protocol` unless `protocols` is given).
         crop: HR side of the centre crop scored per image (0: whole images).
         protocols: LR protocols to validate under, the first one leading (default: the run's).
+        best: "first" (the first protocol's mean gain picks the best step) or "mean" (the mean
+            of the protocols' gains does).
         tile: tiled-inference tile side (bounds memory on big images).
         log: where the loading line goes.
 
@@ -65,7 +68,14 @@ class Validator:
     """
 
     def __init__(
-        self, val_dir, data_cfg, crop=0, protocols=(), tile=inference.DEFAULT_TILE, log=print
+        self,
+        val_dir,
+        data_cfg,
+        crop=0,
+        protocols=(),
+        best="first",
+        tile=inference.DEFAULT_TILE,
+        log=print,
     ):
         root = Path(val_dir)
         self.protocols = tuple(protocols) or (data_cfg.protocol,)
@@ -75,7 +85,13 @@ class Validator:
                 f"unknown validation protocol(s) {sorted(unknown_protocols)}; known: "
                 f"{', '.join(data.PROTOCOLS)}"
             )
+        if best not in ("first", "mean"):
+            raise ValueError(f"best must be 'first' or 'mean', got {best!r}")
+        several = len(self.protocols) > 1
+        self.best_key = "mean_psnr_y_gain" if best == "mean" and several else "psnr_y_gain"
         self.definition = {"val_dir": str(root), "crop": crop, "protocols": list(self.protocols)}
+        if self.best_key != "psnr_y_gain":
+            self.definition["best"] = best
         classes, unknown = datasets.discover(root)
         paths = sorted([*unknown, *(p for files in classes.values() for p in files)])
         report = datasets.ScanReport()
@@ -137,6 +153,8 @@ class Validator:
             if len(self.protocols) > 1:
                 out[f"{p}_psnr_y_gain"] = gain.mean()
         out["min_psnr_y_gain"] = np.concatenate(gains).min()
+        if len(self.protocols) > 1:
+            out["mean_psnr_y_gain"] = np.mean([g.mean() for g in gains])
         return {k: float(v) for k, v in out.items()}
 
     @property
@@ -144,7 +162,7 @@ class Validator:
         """The history columns beyond `history.VAL_FIELDS` (one gain per protocol)."""
         if len(self.protocols) < 2:
             return []
-        return [f"val_{p}_psnr_y_gain" for p in self.protocols]
+        return [f"val_{p}_psnr_y_gain" for p in self.protocols] + ["val_mean_psnr_y_gain"]
 
     def start(self, run_dir, step, log=print):
         """Reads (or writes) the run's `validation.json`; returns the first step whose
@@ -172,10 +190,12 @@ class Validator:
         from srgan_tf import weights
 
         scores = self(generator)
-        best = best_of(history.step_rows(), since)
-        if passes_guards(scores) and (best is None or scores["psnr_y_gain"] > best[0]):
+        key = self.best_key
+        best = best_of(history.step_rows(), since, key)
+        if passes_guards(scores) and (best is None or scores[key] > best[0]):
             weights.save_weights(generator, Path(run_dir) / "g_best.weights.h5")
-            best = (scores["psnr_y_gain"], step)
+            best = (scores[key], step)
+        which = " (mean of the protocols)" if key != "psnr_y_gain" else ""
         others = "".join(
             f", {p} {scores[f'{p}_psnr_y_gain']:+.3f}"
             for p in self.protocols[1:]
@@ -187,7 +207,7 @@ class Validator:
             f"{scores['min_psnr_y_gain']:+.3f}), SSIM-Y {scores['ssim_y']:.4f} "
             f"({scores['ssim_y_gain']:+.4f}), colour offset {scores['max_colour_offset']:.2f}; "
             + (
-                f"best {best[0]:+.3f} dB at step {best[1]} (g_best.weights.h5)"
+                f"best {best[0]:+.3f} dB{which} at step {best[1]} (g_best.weights.h5)"
                 if best
                 else f"no step yet beats bicubic on every image within {MAX_COLOUR_OFFSET:g} "
                 "level of colour offset (no g_best.weights.h5)"

@@ -224,12 +224,13 @@ def test_study_protocol_is_the_plain_bicubic_and_paper_differs():
     np.testing.assert_allclose((lr_paper + 1) * 127.5, np.round((lr_paper + 1) * 127.5), atol=1e-4)
 
 
-def test_mixed_training_lr_uses_both_degradations_per_patch():
+def _training_lr_kinds(**kw):
+    """Which degradation made each training LR patch: study, paper or neither."""
     cfg = dataclasses.replace(
         CFG, flip=False, brightness_delta=0.0, contrast_upper=0.0, train_lr="mixed", batch_size=2
     )
     kinds = []
-    for lr, hr in data.train_dataset(image_set(n=12, h=64, w=64), cfg):
+    for lr, hr in data.train_dataset(image_set(n=12, h=64, w=64), dataclasses.replace(cfg, **kw)):
         for a, b in zip(lr.numpy(), hr.numpy()):
             study = data.degrade(tf.constant(b), 4, "study").numpy()
             paper = data.degrade(tf.constant(b), 4, "paper").numpy()
@@ -239,5 +240,13 @@ def test_mixed_training_lr_uses_both_degradations_per_patch():
                 kinds.append("paper")
             else:
                 kinds.append("neither")
+    return kinds
+
+
+def test_mixed_training_lr_uses_both_degradations_per_patch():
+    kinds = _training_lr_kinds()
     assert "neither" not in kinds
     assert {"study", "paper"} <= set(kinds)
+    # --paper_share sets the proportion; at the ends every patch is one kind.
+    assert set(_training_lr_kinds(paper_share=0.0)) == {"study"}
+    assert set(_training_lr_kinds(paper_share=1.0)) == {"paper"}

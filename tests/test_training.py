@@ -409,7 +409,7 @@ def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path, 
     )
     t = tcfg(
         tmp_path, n_epoch_init=3, val_every=2, val_dir=str(val), save_every=0,
-        val_protocols="paper,study",
+        val_protocols="paper,study", val_best="mean",
     )  # fmt: skip
     tr = trainer(["init"], split, t, logs=logs, data=dataclasses.replace(DATA, protocol="study"))
     tr.run()
@@ -421,16 +421,20 @@ def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path, 
         assert r["val_psnr_y_gain"] == r["val_paper_psnr_y_gain"]
         means = float(r["val_paper_psnr_y_gain"]), float(r["val_study_psnr_y_gain"])
         assert float(r["val_min_psnr_y_gain"]) <= min(means) + 1e-4
+        assert float(r["val_mean_psnr_y_gain"]) == pytest.approx(np.mean(means), abs=2e-5)
     lines = [x for x in logs if x.startswith("validation at step")]
     assert len(lines) == 4
     # Each line's best is the guarded best of the rows so far, and g_best exists iff one passed.
     for i, line in enumerate(lines):
-        best = validation.best_of(validated[: i + 1])
+        best = validation.best_of(validated[: i + 1], key="mean_psnr_y_gain")
         if best is None:
             assert "no step yet beats bicubic on every image" in line
         else:
-            assert f"best {best[0]:+.3f} dB at step {best[1]}" in line
-    assert (run / "g_best.weights.h5").is_file() == (validation.best_of(validated) is not None)
+            assert f"best {best[0]:+.3f} dB (mean of the protocols) at step {best[1]}" in line
+    found = validation.best_of(validated, key="mean_psnr_y_gain")
+    assert (run / "g_best.weights.h5").is_file() == (found is not None)
+    state = json.loads((run / "validation.json").read_text())
+    assert state["definition"]["best"] == "mean" and state["definition"]["crop"] == 0
     assert (run / "plots" / "validation.png").is_file()
     # Each curve is drawn once its validation's row is written: the last one ends at step 6.
     drawn = [[int(r["step"]) for r in rows if r["val_psnr_y"]] for rows in plotted]
@@ -469,6 +473,10 @@ def test_the_best_step_passes_the_guards_and_counts_from_the_definitions_start()
     assert validation.best_of(table, since=5) == (1.2, 6)
     assert validation.best_of(table[:4]) == (1.0, 1)
     assert validation.best_of(table[2:4]) is None
+    # By another column (e.g. the mean over protocols), with the same guards.
+    for r, mean in zip(table[1:5], (2.0, 9.0, 9.0, 0.5)):
+        r["val_mean_psnr_y_gain"] = str(mean)
+    assert validation.best_of(table, key="mean_psnr_y_gain") == (2.0, 1)
 
 
 def test_validation_changed_on_resume_restarts_the_best(split, tmp_path):
