@@ -13,8 +13,9 @@ channel means move more than `MAX_COLOUR_OFFSET` levels from the HR image's (a c
 Its generator is written to `g_best.weights.h5` beside `g.weights.h5`, so the snapshot to ship
 is picked by validation alone.
 
-A run remembers what it validates (`validation.json`: folder, crop, protocols, best rule). Resumed with
-another definition, the scores are not comparable, so the best restarts from that step.
+A run remembers what it validates (`validation.json`: folder, crop, protocols, best rule).
+Resumed with another definition, earlier scores are not comparable (or not ranked alike), so
+the best restarts from that step.
 """
 
 import dataclasses
@@ -175,8 +176,8 @@ class Validator:
         if state is not None:
             log(
                 f"Validation changed since the run's last start ({state['definition']} -> "
-                f"{self.definition}): scores are not comparable, so the best step is chosen "
-                f"from step {step} on"
+                f"{self.definition}): earlier scores are not comparable or not ranked alike, so "
+                f"the best step is chosen from step {step} on"
             )
         atomic.write_text(path, json.dumps({"definition": self.definition, "since_step": step}))
         return step, True
