@@ -286,6 +286,11 @@ class TrainConfig:
         choices=["first", "mean"],
     )
 
+    @property
+    def val_protocol_list(self):
+        """`--val_protocols` as a list (empty: validate under `--protocol`)."""
+        return self.val_protocols.split(",") if self.val_protocols else []
+
 
 CONFIGS = (AppConfig, ModelConfig, DataConfig, LossConfig, TrainConfig)
 

@@ -55,16 +55,14 @@ class Trainer:
         if train_cfg.val_every > 0 and self.chief:
             if not train_cfg.val_dir:
                 raise TrainingError("--val_every needs --val_dir, a folder of validation images")
-            protocols = [p for p in train_cfg.val_protocols.split(",") if p]
             self.validator = validation.Validator(
                 train_cfg.val_dir,
                 data_cfg,
                 train_cfg.val_crop,
-                protocols,
+                train_cfg.val_protocol_list,
                 train_cfg.val_best,
                 log=log,
             )
-        self._val_since = 0
         self.task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
         self.snapshot = GeneratorSnapshot(self.task, split.train)
         self.phases = self.task.phases
@@ -84,22 +82,18 @@ class Trainer:
     def restore_or_warm_start(self):
         return self.task.restore_or_warm_start(self.ckpt_dir, self.log)
 
-    def _validate(self, history, tb):
+    def _validate(self, tb):
         """Scores the snapshot on the validation images (validation.py records it); returns
         the history columns."""
         return self.validator.record(
-            self.snapshot.to_validate(), int(self.task.step), history, tb, self.run_dir,
-            self._val_since, self.log,
-        )  # fmt: skip
+            self.snapshot.to_validate(), int(self.task.step), tb, self.run_dir, self.log
+        )
 
     def _plot_validation(self, history):
         """Redraws the validation curve from the history (once the new row is written)."""
-        rows = history.step_rows()
+        v = self.validator
         plot_validation(
-            rows,
-            self.run_dir / "plots" / "validation.png",
-            self._val_since,
-            validation.best_of(rows, self._val_since, self.validator.best_key),
+            history.step_rows(), self.run_dir / "plots" / "validation.png", v.since, v.best
         )
 
     def _epochs_for(self, phase):
@@ -117,9 +111,10 @@ class Trainer:
         history = History(self.run_dir, int(self.task.step), self.chief, val_fields)
         tb = tf.summary.create_file_writer(str(self.run_dir / "tb")) if self.chief else None
         if self.validator is not None:
-            self._val_since, new = self.validator.start(self.run_dir, int(self.task.step), self.log)
+            step = int(self.task.step)
+            new = self.validator.start(self.run_dir, step, history.step_rows(), self.log)
             if new or not resumed:  # the starting point of the curve
-                history.log_validation({"step": int(self.task.step), **self._validate(history, tb)})
+                history.log_validation({"step": step, **self._validate(tb)})
                 self._plot_validation(history)
         last = {}
         max_steps = self.tcfg.max_steps or math.inf
@@ -208,7 +203,7 @@ class Trainer:
             step = int(self.task.step)
             validated = {}
             if self.validator is not None and step % self.tcfg.val_every == 0:
-                validated = self._validate(history, tb)
+                validated = self._validate(tb)
             row = {"step": step, "phase": phase, "epoch": epoch, "lr": lr_value,
                    "patches_per_s": round(rate, 2)}  # fmt: skip
             history.log_step({**row, **values, **validated}, tb, scalars=values)

@@ -26,7 +26,7 @@ import numpy as np
 
 from srgan_tf import atomic, data, datasets, evaluation, images, inference, metrics
 
-KEYS = ("psnr_y", "ssim_y", "psnr_y_gain", "ssim_y_gain", "min_psnr_y_gain", "max_colour_offset")
+GUARDS = ("min_psnr_y_gain", "max_colour_offset")  # the scores `passes_guards` reads
 # Bicubic stays within about 0.05 of a level; a model's colour cast shows as whole levels.
 MAX_COLOUR_OFFSET = 1.0
 STATE = "validation.json"
@@ -42,7 +42,7 @@ def best_of(rows, since=0, key="psnr_y_gain"):
     `since` on by `val_<key>`, among those passing the guards; None if none does."""
     found = None
     for r in rows:
-        columns = [f"val_{k}" for k in (key, *KEYS[4:])]
+        columns = [f"val_{k}" for k in (key, *GUARDS)]
         if int(r["step"]) < since or any(r.get(c) in (None, "") for c in columns):
             continue  # not a validation, or one from before the guards were recorded
         scores = {c[4:]: float(r[c]) for c in columns}
@@ -80,12 +80,6 @@ class Validator:
     ):
         root = Path(val_dir)
         self.protocols = tuple(protocols) or (data_cfg.protocol,)
-        unknown_protocols = set(self.protocols) - set(data.PROTOCOLS)
-        if unknown_protocols:
-            raise datasets.DataError(
-                f"unknown validation protocol(s) {sorted(unknown_protocols)}; known: "
-                f"{', '.join(data.PROTOCOLS)}"
-            )
         if best not in ("first", "mean"):
             raise ValueError(f"best must be 'first' or 'mean', got {best!r}")
         several = len(self.protocols) > 1
@@ -93,6 +87,8 @@ class Validator:
         self.definition = {"val_dir": str(root), "crop": crop, "protocols": list(self.protocols)}
         if self.best_key != "psnr_y_gain":
             self.definition["best"] = best
+        # Set by `start`: the first step that counts for the best, and the best so far.
+        self.since, self.best = 0, None
         classes, unknown = datasets.discover(root)
         paths = sorted([*unknown, *(p for files in classes.values() for p in files)])
         report = datasets.ScanReport()
@@ -165,14 +161,16 @@ class Validator:
             return []
         return [f"val_{p}_psnr_y_gain" for p in self.protocols] + ["val_mean_psnr_y_gain"]
 
-    def start(self, run_dir, step, log=print):
-        """Reads (or writes) the run's `validation.json`; returns the first step whose
-        validations count for the best and whether this definition starts at `step` (a new
-        run, or one resumed with another folder, crop or protocols)."""
+    def start(self, run_dir, step, rows, log=print):
+        """Reads (or writes) the run's `validation.json` and finds the best so far in the
+        history `rows` (`self.since`, `self.best`); returns whether this definition starts at
+        `step` (a new run, or one resumed with another folder, crop, protocols or rule)."""
         path = Path(run_dir) / STATE
         state = json.loads(path.read_text()) if path.is_file() else None
         if state is not None and state["definition"] == self.definition:
-            return state["since_step"], False
+            self.since = state["since_step"]
+            self.best = best_of(rows, self.since, self.best_key)
+            return False
         if state is not None:
             log(
                 f"Validation changed since the run's last start ({state['definition']} -> "
@@ -180,10 +178,11 @@ class Validator:
                 f"the best step is chosen from step {step} on"
             )
         atomic.write_text(path, json.dumps({"definition": self.definition, "since_step": step}))
-        return step, True
+        self.since, self.best = step, None
+        return True
 
-    def record(self, generator, step, history, tb, run_dir, since=0, log=print):
-        """Scores `generator` at `step`; a new best (see `best_of`) goes to
+    def record(self, generator, step, tb, run_dir, log=print):
+        """Scores `generator` at `step`; a new best (the rule of `best_of`) goes to
         `run_dir/g_best.weights.h5`, the scores to TensorBoard and the log line (with the best
         step so far). Returns the history columns (`val_*`)."""
         import tensorflow as tf
@@ -191,11 +190,10 @@ class Validator:
         from srgan_tf import weights
 
         scores = self(generator)
-        key = self.best_key
-        best = best_of(history.step_rows(), since, key)
+        key, best = self.best_key, self.best
         if passes_guards(scores) and (best is None or scores[key] > best[0]):
             weights.save_weights(generator, Path(run_dir) / "g_best.weights.h5")
-            best = (scores[key], step)
+            best = self.best = (scores[key], step)
         which = " (mean of the protocols)" if key != "psnr_y_gain" else ""
         others = "".join(
             f", {p} {scores[f'{p}_psnr_y_gain']:+.3f}"

@@ -26,8 +26,8 @@ def check_configs(cfg):
             f"--crop_size={data.crop_size} is not divisible by --scale={data.scale}; use e.g. "
             f"{data.crop_size - data.crop_size % data.scale}"
         )
-    if mode in TRAINING_MODES and train.val_protocols:
-        bad = [p for p in train.val_protocols.split(",") if p not in PROTOCOLS]
+    if mode in TRAINING_MODES:
+        bad = [p for p in train.val_protocol_list if p not in PROTOCOLS]
         if bad:
             raise ConfigError(
                 f"--val_protocols={train.val_protocols}: unknown protocol {bad[0]!r}; use a "
