@@ -8,13 +8,9 @@ Usage: python docs/plot_photo_run.py RUN_DIR --shipped=STEP --restarts=STEP,STEP
 """
 
 import argparse
-import csv
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from srgan_tf.figures import plt, read_csv
 
 
 def main():
@@ -25,8 +21,9 @@ def main():
     parser.add_argument("--whole_from", type=int, required=True, help="first whole-image step")
     parser.add_argument("--out", default=str(Path(__file__).parent / "validation_photo_run.png"))
     args = parser.parse_args()
-    with open(Path(args.run_dir) / "history_steps.csv", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r.get("val_psnr_y_gain")]
+    rows = [
+        r for r in read_csv(Path(args.run_dir) / "history_steps.csv") if r.get("val_psnr_y_gain")
+    ]
     crops = [r for r in rows if int(r["step"]) < args.whole_from]
     whole = {int(r["step"]): r for r in rows if int(r["step"]) >= args.whole_from}  # last wins
     fig, ax = plt.subplots(figsize=(8, 4.5))
