@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-from srgan_tf.official import sha256  # noqa: E402  (the project's streaming file hash)
+from srgan_tf.weights.official import sha256  # noqa: E402  (the project's streaming file hash)
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "photo_corpus.json"

@@ -15,6 +15,7 @@ PROTOCOLS = ("study", "paper")  # LR protocols: data.degrade
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # distribute.precision_policy
 DISCRIMINATOR_KINDS = ("tl", "paper")  # models.discriminator
 IMAGE_FORMATS = ("png", "jpg", "webp")  # inference.write_output
+WEIGHT_LIBRARIES = ("tensorlayer", "tensorlayerx")  # weights.load_weights(library=...)
 
 
 def setting(default, help, flag=None, choices=None, lower=None, upper=None, **extra):
@@ -226,6 +227,11 @@ class TrainConfig:
     decay_every: int = setting(0, "Adversarial epochs between decays (0: n_epoch // 2).")
     g_weights: str = ""  # the generator to start from: --g_weights or srgan_tf/defaults.py's rule
     d_weights: str = setting("", "Discriminator weights to start from.")
+    d_weights_library: str = setting(
+        "",
+        "Which library wrote --d_weights, for the files that cannot say (tensorlayer's list .npz, which every version writes alike): tensorlayer (its get_D flattens H, W, C) or tensorlayerx (srgan.py's channels_first SRGAN_d flattens C, H, W). Empty: as the file says; an ambiguous file is refused.",
+        choices=["", *WEIGHT_LIBRARIES],
+    )
     vgg_weights: str = setting(
         "checkpoints/vgg19.npy", "VGG weights file, or 'imagenet' (needs a network)."
     )

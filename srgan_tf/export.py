@@ -94,7 +94,8 @@ class _Serving(tf.Module):
         return {"sr": out}
 
     def _decode(self, data):
-        """One PNG/JPEG file -> `(h, w, c)` uint8, c in 1..4; 16-bit PNGs rounded to 8 bits."""
+        """One PNG/JPEG file -> `(h, w, c)` uint8, c in 1..4; 16-bit PNGs rounded to 8 bits, JPEGs
+        decoded with the accurate IDCT."""
         is_png16 = tf.logical_and(
             tf.strings.substr(data, 0, 8) == b"\x89PNG\r\n\x1a\n",
             tf.strings.substr(data, 24, 1) == b"\x10",
@@ -104,10 +105,16 @@ class _Serving(tf.Module):
             wide = tf.cast(tf.io.decode_png(data, dtype=tf.uint16), tf.float32)
             return tf.cast(tf.clip_by_value(tf.round(wide / 257.0), 0.0, 255.0), tf.uint8)
 
+        def jpeg():
+            # The accurate integer IDCT, as libjpeg's default (Pillow, imageio, so
+            # `--mode=upscale`); TensorFlow's default fast one is up to 5 levels away.
+            return tf.io.decode_jpeg(data, channels=0, dct_method="INTEGER_ACCURATE")
+
         def other():
             return tf.io.decode_image(data, dtype=tf.uint8, expand_animations=False)
 
-        return tf.cond(is_png16, png16, other)
+        is_jpeg = tf.strings.substr(data, 0, 3) == b"\xff\xd8\xff"
+        return tf.cond(is_png16, png16, lambda: tf.cond(is_jpeg, jpeg, other))
 
     def _declared_size(self, data):
         """Height and width from a PNG's or JPEG's header, before any pixel is decoded."""

@@ -148,7 +148,7 @@ class SRGANTask:
             weights.load_weights(self.g, t.g_weights, log=log)
             log(f"Generator warm-started from {t.g_weights}")
         if t.d_weights and self.d is not None:
-            weights.load_weights(self.d, t.d_weights, log=log)
+            weights.load_weights(self.d, t.d_weights, log=log, library=t.d_weights_library or None)
             log(f"Discriminator warm-started from {t.d_weights}")
         if t.n_trainable:
             tail = transfer.tail_layers(self.g, t.n_trainable)

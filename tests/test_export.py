@@ -17,6 +17,7 @@ import pytest
 import tensorflow as tf
 from oracles import require
 from PIL import Image
+from skimage import data as skimage_data
 
 from srgan_tf import export, images, inference
 from srgan_tf.models import build_generator
@@ -49,6 +50,12 @@ def _tiled_reference(generator, rgb_u8):
 def _png(array):
     buf = io.BytesIO()
     Image.fromarray(array).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _jpeg(array, quality, subsampling=-1):
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format="JPEG", quality=quality, subsampling=subsampling)
     return buf.getvalue()
 
 
@@ -116,10 +123,10 @@ def test_layout_and_signatures_via_saved_model_cli(exported):
 def test_readme_requests_give_the_keras_pixels_in_a_tensorflow_only_process(
     generator, exported, tmp_path
 ):
-    rng = np.random.default_rng(0)
-    photo = rng.integers(0, 256, (70, 130, 3), dtype=np.uint8)  # several tiles of 96
-    (tmp_path / "photo.jpg").write_bytes(_png(photo))  # README's photo.jpg (PNG bytes are fine)
-    photo_b64 = base64.b64encode(_png(photo)).decode()
+    # README's photo.jpg: a real JPEG (a crop of scikit-image's chelsea, several tiles of 96).
+    (tmp_path / "photo.jpg").write_bytes(_jpeg(skimage_data.chelsea()[60:130, 100:230], 92))
+    photo = images.read_image(tmp_path / "photo.jpg")[0]  # what --mode=upscale decodes
+    photo_b64 = base64.b64encode((tmp_path / "photo.jpg").read_bytes()).decode()
 
     # REST, encoded: README's curl body with $(base64 -w0 photo.jpg) substituted.
     curl = _readme_block("rest-encoded")
@@ -197,6 +204,39 @@ def test_encoded_behaves_as_upscale_for_gray_rgba_16_bit_and_mixed_sizes(
     m = tf.saved_model.load(str(exported))
     pngs = m.signatures["encoded"](image_bytes=batch)["png_bytes"].numpy()
     predict = inference.predictor(generator)
+    for name, png in zip(files, pngs):
+        got = np.asarray(Image.open(io.BytesIO(png)))
+        expected = inference.upscale_file(predict, tmp_path / name, 4, TILE)
+        assert got.shape == expected.shape, name
+        assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1, name
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The shipped demo generator: a trained model, whose output follows every level of its
+    input (the tiny random generator above would hide a decoder that is a few levels off)."""
+    from srgan_tf import weights
+
+    g = build_generator()
+    weights.load_weights(g, ROOT / "checkpoints" / "demo" / "g.weights.h5")
+    return g
+
+
+def test_encoded_decodes_real_jpegs_as_upscale_does(demo, tmp_path):
+    """Photographs as JPEG (scikit-image's chelsea at quality 92 with 4:2:0 chroma, at 75 with
+    4:4:4, and the grayscale camera): the SavedModel's pixels are --mode=upscale's."""
+    files = {
+        "chelsea.jpg": (skimage_data.chelsea()[40:121, 80:203], 92, 2),
+        "chelsea444.jpg": (skimage_data.chelsea()[100:157, 150:249], 75, 0),
+        "camera.jpg": (skimage_data.camera()[200:263, 180:271], 90, -1),
+    }
+    for name, args in files.items():
+        (tmp_path / name).write_bytes(_jpeg(*args))
+    path = export.export_saved_model(demo, tmp_path / "demo", tile=TILE)
+    m = tf.saved_model.load(str(path))
+    batch = tf.constant([(tmp_path / n).read_bytes() for n in files])
+    pngs = m.signatures["encoded"](image_bytes=batch)["png_bytes"].numpy()
+    predict = inference.predictor(demo)
     for name, png in zip(files, pngs):
         got = np.asarray(Image.open(io.BytesIO(png)))
         expected = inference.upscale_file(predict, tmp_path / name, 4, TILE)

@@ -1,8 +1,13 @@
-"""Numerical parity with tensorlayer 2.2.5 itself, through every tensorlayer weight format.
+"""Numerical parity with the reference libraries, through every weight format they write.
 
-The reference models are built with tensorlayer's own layers (tests/tl_reference.py), given
-random weights, saved by tensorlayer (or as tensorlayer wrote them), loaded into the Keras port
-with `srgan_tf.weights.load_weights`, and compared on random inputs of odd, non-square sizes.
+One matrix: {TensorLayer 1 list `.npz`, TensorLayer 2 `.h5`, TensorLayer 2 `npz_dict`,
+TensorLayerX `npz_dict`} x {generator, discriminator}. Every cell's file is written by its own
+library's writer (the list format as `tl.files.save_npz` wrote it before numpy 2, and read back
+by tensorlayer's own loader to prove it), loaded into the Keras port with
+`srgan_tf.weights.load_weights`, and compared with that library's own outputs on the same
+input: generator images to 1e-4 absolute, discriminator logits to 1e-4 relative. The oracles
+are tensorlayer/srgan's own model code (tests/tl_reference.py, tests/tlx_reference.py). Plus
+the VGG files, and tensorlayer's losses.
 """
 
 import h5py
@@ -15,94 +20,175 @@ from srgan_tf import weights
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
 
 tl_reference = require("tl_reference")
+tlx_reference = require("tlx_reference")
 
 G_TOL = 1e-4  # max abs difference, generator outputs and VGG features
 D_RTOL = 1e-4  # relative, discriminator logits
+D_SIZE = 128  # the discriminator's input: a 2x2 map before the flatten, so its order matters
+
+FORMATS = ["tl1_list_npz", "tl2_h5", "tl2_npz_dict", "tlx_npz_dict"]
+_names = iter(f"model_{i}" for i in range(1000))  # tensorlayer refuses a model name twice
 
 
-@pytest.fixture(scope="module")
-def tl_g():
-    return tl_reference.randomize(tl_reference.tl_generator(), np.random.default_rng(1))
+def _images(shape, seed):
+    return np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32)
 
 
 @pytest.fixture(scope="module")
 def lr_batch():
-    return np.random.default_rng(2).uniform(-1, 1, (2, 13, 19, 3)).astype(np.float32)
+    return _images((2, 13, 19, 3), 2)
 
 
-def _tl_forward(model, x, train):
-    model.train() if train else model.eval()
-    return model(x).numpy()
+@pytest.fixture(scope="module")
+def hr_batch():
+    return _images((2, D_SIZE, D_SIZE, 3), 4)
 
 
-def _save_tl(model, path, fmt):
-    if fmt == "list_npz":
-        tl_reference.save_tl_list_npz(model, path)
-    elif fmt == "h5":
-        model.save_weights(str(path))  # tensorlayer's own HDF5 writer
-    elif fmt == "npz_dict":
-        model.save_weights(str(path), format="npz_dict")  # tensorlayer's own npz_dict writer
+class Oracle:
+    """A reference model, its library's writer and its library's forward pass (NHWC in/out)."""
+
+    def __init__(self, library, model):
+        self.library, self.model = library, model
+
+    def save(self, path, fmt):
+        if fmt == "tl1_list_npz":
+            tl_reference.save_list_npz(self.model, path)
+        elif fmt == "tl2_h5":
+            self.model.save_weights(str(path))  # tensorlayer 2's own HDF5 writer
+        else:
+            self.model.save_weights(str(path), format="npz_dict")  # the library's own writer
+
+    def forward(self, x, train=False):
+        if self.library == "tensorlayerx":
+            self.model.set_train() if train else self.model.set_eval()
+            y = self.model(tf.constant(tlx_reference.to_nchw(x))).numpy()
+            return tlx_reference.to_nhwc(y) if y.ndim == 4 else y
+        self.model.train() if train else self.model.eval()
+        return self.model(x).numpy()
+
+    def snapshot(self):
+        return [w.numpy() for w in self.model.all_weights]
+
+    def restore(self, values):
+        for w, v in zip(self.model.all_weights, values):
+            w.assign(v)
 
 
-G_FORMATS = [("list_npz", "g_srgan.npz"), ("h5", "g.h5"), ("npz_dict", "g.npz")]
+def _tl(model_fn, seed):
+    return Oracle("tensorlayer", tl_reference.randomize(model_fn(), np.random.default_rng(seed)))
 
 
-@pytest.mark.parametrize("fmt,filename", G_FORMATS)
-def test_generator_parity_every_format(tl_g, lr_batch, tmp_path, fmt, filename):
-    path = tmp_path / filename
-    _save_tl(tl_g, path, fmt)
+def _tlx(model, x_nhwc, seed):
+    built = tlx_reference.build(model, tlx_reference.to_nchw(x_nhwc))
+    return Oracle("tensorlayerx", tlx_reference.randomize(built, np.random.default_rng(seed)))
+
+
+@pytest.fixture(scope="module")
+def oracles(lr_batch, hr_batch):
+    """`{(library, "g" | "d"): Oracle}`, each built once."""
+    return {
+        ("tensorlayer", "g"): _tl(lambda: tl_reference.get_G(name=next(_names)), 1),
+        ("tensorlayer", "d"): _tl(
+            lambda: tl_reference.get_D((None, D_SIZE, D_SIZE, 3), name=next(_names)), 3
+        ),
+        ("tensorlayerx", "g"): _tlx(tlx_reference.SRGAN_g(), lr_batch, 1),
+        ("tensorlayerx", "d"): _tlx(tlx_reference.SRGAN_d(), hr_batch, 3),
+    }
+
+
+def _library(fmt):
+    return "tensorlayerx" if fmt.startswith("tlx") else "tensorlayer"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_generator_gives_the_writing_librarys_images(oracles, lr_batch, tmp_path, fmt):
+    oracle = oracles[(_library(fmt), "g")]
+    path = tmp_path / f"g_{fmt}.{'h5' if fmt.endswith('h5') else 'npz'}"
+    oracle.save(path, fmt)
     g = build_generator()
     weights.load_weights(g, path)
-    expected = _tl_forward(tl_g, lr_batch, train=False)
     got = g(lr_batch, training=False).numpy()
-    assert got.shape == (2, 52, 76, 3)
+    expected = oracle.forward(lr_batch)
+    assert got.shape == expected.shape == (2, 52, 76, 3)
     assert np.abs(got - expected).max() <= G_TOL
 
 
-def test_generator_parity_training_mode_and_moving_stats(tl_g, lr_batch, tmp_path):
-    path = tmp_path / "g.h5"
-    _save_tl(tl_g, path, "h5")
-    g = build_generator()
-    weights.load_weights(g, path)
-    before = [w.numpy() for w in tl_g.all_weights]
-    expected = _tl_forward(tl_g, lr_batch, train=True)  # batch statistics, updates moving stats
-    got = g(lr_batch, training=True).numpy()
-    assert np.abs(got - expected).max() <= G_TOL
-    # The moving statistics move the same way (momentum 0.9 = tensorlayer's decay 0.9).
-    tl_after = {w.name: w.numpy() for w in tl_g.all_weights}
-    keras_after = dict(weights.reference_variables(g))
-    tl_names = [w.name for w in tl_g.all_weights]
-    for (label, var), tl_name in zip(weights.reference_variables(g), tl_names):
-        if "moving" in label:
-            np.testing.assert_allclose(var.numpy(), tl_after[tl_name], atol=1e-5, err_msg=label)
-    assert keras_after  # mapping is non-empty
-    for w, value in zip(tl_g.all_weights, before):  # restore for other tests
-        w.assign(value)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_discriminator_gives_the_writing_librarys_logits(oracles, hr_batch, tmp_path, fmt):
+    oracle = oracles[(_library(fmt), "d")]
+    path = tmp_path / f"d_{fmt}.{'h5' if fmt.endswith('h5') else 'npz'}"
+    oracle.save(path, fmt)
+    d = build_discriminator("tl", input_size=D_SIZE)
+    # The list format does not say which library wrote it: the caller says (see
+    # test_weight_formats.py for the refusal without it).
+    library = oracle.library if fmt == "tl1_list_npz" else None
+    weights.load_weights(d, path, library=library)
+    got = d(hr_batch, training=False).numpy()
+    expected = oracle.forward(hr_batch)
+    assert got.shape == expected.shape == (2, 1)
+    np.testing.assert_allclose(got, expected, rtol=D_RTOL, atol=1e-6)
 
 
-def test_generator_tensorlayer_npz_round_trip(tl_g, lr_batch, tmp_path):
-    """Weights exported by the port load back into tensorlayer and give the same output."""
-    g = build_generator()
-    weights.load_weights(g, _saved(tl_g, tmp_path))
-    out_path = tmp_path / "export.npz"
-    weights.save_tensorlayer_npz(g, out_path)
-    tl_g2 = tl_reference.tl_generator()
-    tl_reference.tl.files.load_and_assign_npz(str(out_path), tl_g2)
-    np.testing.assert_allclose(
-        _tl_forward(tl_g2, lr_batch, False), _tl_forward(tl_g, lr_batch, False), atol=1e-6
+def test_the_list_format_is_tensorlayers_own(oracles, lr_batch, tmp_path):
+    """tensorlayer's own loader reads the list file written here into a fresh reference model,
+    which then gives the first model's images: the file is in tensorlayer's format."""
+    path = tmp_path / "g_srgan.npz"
+    oracles[("tensorlayer", "g")].save(path, "tl1_list_npz")
+    fresh = Oracle("tensorlayer", tl_reference.get_G(name=next(_names)))
+    tl_reference.tl.files.load_and_assign_npz(str(path), fresh.model)
+    np.testing.assert_array_equal(
+        fresh.forward(lr_batch), oracles[("tensorlayer", "g")].forward(lr_batch)
     )
 
 
-def _saved(tl_model, tmp_path):
-    path = tmp_path / "ref.npz"
-    tl_reference.save_tl_list_npz(tl_model, path)
-    return path
+@pytest.mark.parametrize("part", ["g", "d"])
+def test_training_mode_and_moving_statistics(oracles, lr_batch, hr_batch, tmp_path, part):
+    """Batch statistics in training mode, and the moving statistics they update (momentum 0.9,
+    tensorlayer's decay), match tensorlayer's."""
+    oracle = oracles[("tensorlayer", part)]
+    x = lr_batch if part == "g" else hr_batch
+    path = tmp_path / f"{part}.h5"
+    oracle.save(path, "tl2_h5")
+    model = build_generator() if part == "g" else build_discriminator("tl", input_size=D_SIZE)
+    weights.load_weights(model, path)
+    before = oracle.snapshot()
+    try:
+        expected = oracle.forward(x, train=True)
+        got = model(x, training=True).numpy()
+        after = {w.name: w.numpy() for w in oracle.model.all_weights}
+        names = [w.name for w in oracle.model.all_weights]
+    finally:
+        oracle.restore(before)
+    if part == "g":
+        assert np.abs(got - expected).max() <= G_TOL
+    else:
+        np.testing.assert_allclose(got, expected, rtol=D_RTOL, atol=1e-6)
+    pairs = list(zip(weights.reference_variables(model), names))
+    moving = [(label, var, name) for (label, var), name in pairs if "moving" in label]
+    assert len(moving) == 2 * (33 if part == "g" else 10)  # BatchNorm layers x 2
+    for label, var, name in moving:
+        np.testing.assert_allclose(var.numpy(), after[name], atol=1e-5, err_msg=label)
 
 
-def test_old_tensorlayer_h5_with_4d_batchnorm_params(tl_g, lr_batch, tmp_path):
+def test_the_port_writes_tensorlayers_list_format(oracles, lr_batch, tmp_path):
+    """Weights exported by the port load back into tensorlayer and give the same output."""
+    oracle = oracles[("tensorlayer", "g")]
+    src = tmp_path / "ref.h5"
+    oracle.save(src, "tl2_h5")
+    g = build_generator()
+    weights.load_weights(g, src)
+    out_path = tmp_path / "export.npz"
+    weights.save_tensorlayer_npz(g, out_path)
+    back = Oracle("tensorlayer", tl_reference.get_G(name=next(_names)))
+    tl_reference.tl.files.load_and_assign_npz(str(out_path), back.model)
+    np.testing.assert_allclose(back.forward(lr_batch), oracle.forward(lr_batch), atol=1e-6)
+
+
+def test_old_tensorlayer_h5_with_4d_batchnorm_params(oracles, lr_batch, tmp_path):
     """tensorlayer 2.0 stored BatchNorm parameters as (1, 1, 1, C); its loader squeezed them."""
+    oracle = oracles[("tensorlayer", "g")]
     path = tmp_path / "g_old.h5"
-    _save_tl(tl_g, path, "h5")
+    oracle.save(path, "tl2_h5")
     with h5py.File(path, "r+") as f:
         for layer in f.attrs["layer_names"]:
             layer = layer.decode() if isinstance(layer, bytes) else layer
@@ -115,35 +201,22 @@ def test_old_tensorlayer_h5_with_4d_batchnorm_params(tl_g, lr_batch, tmp_path):
                     group.create_dataset(w_name, data=value.reshape(1, 1, 1, -1))
     g = build_generator()
     weights.load_weights(g, path)
-    expected = _tl_forward(tl_g, lr_batch, train=False)
+    expected = oracle.forward(lr_batch)
     assert np.abs(g(lr_batch, training=False).numpy() - expected).max() <= G_TOL
 
 
-@pytest.fixture(scope="module")
-def tl_d():
-    return tl_reference.randomize(
-        tl_reference.tl_discriminator((None, 384, 384, 3)), np.random.default_rng(3)
-    )
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "fmt,filename", [("list_npz", "d.npz"), ("h5", "d.h5"), ("npz_dict", "d2.npz")]
-)
-@pytest.mark.parametrize("train", [False, True])
-def test_discriminator_parity(tl_d, tmp_path, fmt, filename, train):
-    x = np.random.default_rng(4).uniform(-1, 1, (2, 384, 384, 3)).astype(np.float32)
-    path = tmp_path / filename
-    _save_tl(tl_d, path, fmt)
+def test_discriminator_at_the_studys_384_pixels(tmp_path):
+    """The study's patch size: a 6x6x512 map before the dense layer."""
+    oracle = _tl(lambda: tl_reference.get_D((None, 384, 384, 3), name=next(_names)), 5)
+    x = _images((2, 384, 384, 3), 6)
+    path = tmp_path / "d.h5"
+    oracle.save(path, "tl2_h5")
     d = build_discriminator("tl", input_size=384)
     weights.load_weights(d, path)
-    before = [w.numpy() for w in tl_d.all_weights]
-    expected = _tl_forward(tl_d, x, train)
-    got = d(x, training=train).numpy()
-    for w, value in zip(tl_d.all_weights, before):
-        w.assign(value)
-    assert got.shape == (2, 1)
-    np.testing.assert_allclose(got, expected, rtol=D_RTOL, atol=1e-6)
+    np.testing.assert_allclose(
+        d(x, training=False).numpy(), oracle.forward(x), rtol=D_RTOL, atol=1e-6
+    )
 
 
 def _vgg_dict(tl_vgg):
@@ -185,33 +258,31 @@ def _write_keras_legacy_h5(tl_vgg, path, name):
         legacy_h5_format.save_weights_to_hdf5_group(f, km)
 
 
+VGG_FILES = {"npy": "vgg19.npy", "npz": "vgg16_weights.npz", "keras_h5": "notop.h5",
+             "tl_h5": "vgg.h5", "tl_npz_dict": "vgg_dict.npz"}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "name,end_with", [("vgg19", "pool4"), ("vgg16", "conv3_2"), ("vgg19", "pool5")]
 )
-@pytest.mark.parametrize("fmt", ["npy", "npz", "keras_h5", "tl_h5"])
+@pytest.mark.parametrize("fmt", list(VGG_FILES))
 def test_vgg_parity_every_format(tmp_path, name, end_with, fmt):
     rng = np.random.default_rng(5)
     full = tl_reference.randomize(tl_reference.tl_vgg(name, "pool5"), rng)
     tl_v = tl_reference.tl_vgg(name, end_with)
     for w, src in zip(tl_v.all_weights, full.all_weights):
         w.assign(src)
-    path = (
-        tmp_path
-        / {
-            "npy": "vgg19.npy",
-            "npz": "vgg16_weights.npz",
-            "keras_h5": "notop.h5",
-            "tl_h5": "vgg.h5",
-        }[fmt]
-    )
+    path = tmp_path / VGG_FILES[fmt]
     if fmt == "npy":
         _write_vgg19_npy(full, path, rng)
     elif fmt == "npz":
         _write_vgg16_npz(full, path, rng)
     elif fmt == "keras_h5":
         _write_keras_legacy_h5(full, path, name)
-    else:
+    elif fmt == "tl_h5":
         full.save_weights(str(path))
+    else:
+        full.save_weights(str(path), format="npz_dict")
     v = build_vgg(name, end_with)
     weights.load_weights(v, path)
     x = rng.uniform(0, 1, (2, 37, 45, 3)).astype(np.float32)

@@ -6,8 +6,9 @@ import pickle
 import numpy as np
 import pytest
 
-from srgan_tf import safe_pickle, weights
+from srgan_tf import weights
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
+from srgan_tf.weights import official, safe_pickle
 
 
 def tiny_g(n=2):
@@ -179,7 +180,6 @@ def test_safe_pickle_reads_python2_style_latin1_pickles(tmp_path):
 
 
 def test_official_files_are_named_and_impostors_warned(tmp_path, monkeypatch):
-    from srgan_tf import official
 
     g = tiny_g()
     real = tmp_path / "release" / "g_srgan.npz"
@@ -213,7 +213,6 @@ def test_official_files_are_named_and_impostors_warned(tmp_path, monkeypatch):
 
 
 def test_official_hashes_are_the_published_ones():
-    from srgan_tf import official
 
     assert official.OFFICIAL["g_srgan.npz"]["bytes"] == 9_124_033
     assert official.OFFICIAL["g_srgan.npz"]["sha256"].startswith("3a7818ce2a30bf47")
