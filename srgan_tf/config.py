@@ -179,6 +179,20 @@ class DataConfig:
         False,
         "Random RGB channel order per patch (not in the reference; widens a small set's colours).",
     )
+    saturation_min: float = setting(
+        1.0,
+        "Colour jitter (not in the reference; off at 1): each HR patch's saturation is scaled by a factor drawn from [saturation_min, saturation_max] before its LR is made, so a model sees colours its photos lack.",
+        lower=0.0,
+    )
+    saturation_max: float = setting(
+        1.0, "Colour jitter: the largest saturation factor (see --saturation_min).", lower=0.0
+    )
+    hue_jitter: float = setting(
+        0.0,
+        "Colour jitter (not in the reference): the share of HR patches whose hue is rotated by a random angle before their LR is made (0: off).",
+        lower=0.0,
+        upper=1.0,
+    )
     rot90: bool = setting(
         False,
         "Random quarter turns of each patch (not in the reference; with --flip, all 8 symmetries).",
@@ -278,7 +292,13 @@ class TrainConfig:
         "Validate every N steps on --val_dir (PSNR-Y/SSIM-Y against bicubic, in the history CSV, TensorBoard and the log; the best step's generator goes to g_best.weights.h5). 0: off.",
         lower=0,
     )
-    val_dir: str = setting("", "Folder of validation images (never trained on).")
+    val_dir: str = setting(
+        "", "Folder of validation images (never trained on); several, comma-separated."
+    )
+    val_min_gain: float = setting(
+        0.0,
+        "The per-image bar of the best step: every validation image's PSNR-Y gain over bicubic must be above this many dB, under every validated protocol (0: above bicubic; -0.1 for hard stress images).",
+    )
     val_crop: int = setting(
         0, "HR side of the centre crop validated per image (0: whole images).", lower=0
     )

@@ -1,7 +1,7 @@
 """`tf.data` pipelines: the study's training augmentation and deterministic evaluation pairs.
 
 Training, per image and epoch: random crop -> scale to [-1, 1] -> random left-right flip
-(tensorlayer/srgan `train.py`) -> random brightness (max delta 0.4) -> random contrast (0.1 to
+(tensorlayer/srgan `train.py`) -> (optional colour jitter) -> random brightness (max delta 0.4) -> random contrast (0.1 to
 0.4) (both from the study's `utils.py`; the reference has neither) -> LR = bicubic x4 downscale
 of the augmented HR patch (`degrade`: the study's plain bicubic, the antialiased and quantised
 LR of SR papers, or a per-patch mix of both). The study applies brightness and contrast in
@@ -61,6 +61,31 @@ def degrade(hr, scale, protocol):
     raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
 
 
+def colour_jitter(hr, seed, config):
+    """Not in the reference: colours the photographs lack (saturated flowers, sunsets, other
+    hues), made from the ones they have.
+
+    A saturation factor drawn uniformly from [saturation_min, saturation_max] (HSV saturation,
+    clipped at full), then, on a `hue_jitter` share of the patches, a hue rotation drawn
+    uniformly from the whole circle. Both act on the HR patch, so the LR made from it carries
+    the same colours. Seeded by fold-in, so every other draw is unchanged; with the defaults
+    (1, 1, 0) the patch is returned untouched.
+    """
+    if config.saturation_min == config.saturation_max == 1.0 and config.hue_jitter == 0:
+        return hr
+    x = (hr + 1.0) / 2.0
+    if not config.saturation_min == config.saturation_max == 1.0:
+        key = tf.random.experimental.stateless_fold_in(seed, 5)
+        factor = tf.random.stateless_uniform([], key, config.saturation_min, config.saturation_max)
+        x = tf.image.adjust_saturation(x, factor)
+    if config.hue_jitter > 0:
+        key = tf.random.experimental.stateless_fold_in(seed, 6)
+        draw = tf.random.stateless_uniform([2], key)
+        delta = tf.where(draw[0] < config.hue_jitter, draw[1] - 0.5, 0.0)
+        x = tf.image.adjust_hue(x, delta)
+    return x * 2.0 - 1.0
+
+
 def augment(patch, seeds, config):
     """Reference augmentation of one uint8 HR patch.
 
@@ -82,6 +107,7 @@ def augment(patch, seeds, config):
         # every other draw is unchanged.
         key = tf.random.experimental.stateless_fold_in(seeds[0], 2)
         hr = tf.image.rot90(hr, tf.random.stateless_uniform([], key, 0, 4, tf.int32))
+    hr = colour_jitter(hr, seeds[0], config)
     if config.brightness_delta > 0:
         hr = tf.image.stateless_random_brightness(hr, config.brightness_delta, seeds[1])
     if config.contrast_upper > 0:

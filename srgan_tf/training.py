@@ -62,6 +62,7 @@ class Trainer:
                 train_cfg.val_protocol_list,
                 train_cfg.val_best,
                 log=log,
+                min_gain=train_cfg.val_min_gain,
             )
         self.task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
         self.snapshot = GeneratorSnapshot(self.task, split.train)

@@ -32,12 +32,13 @@ MAX_COLOUR_OFFSET = 1.0
 STATE = "validation.json"
 
 
-def passes_guards(scores):
-    """Issue 13's bar on the validation images: every image above bicubic, no colour cast."""
-    return scores["min_psnr_y_gain"] > 0 and scores["max_colour_offset"] <= MAX_COLOUR_OFFSET
+def passes_guards(scores, min_gain=0.0):
+    """The shipping bar on the validation images: every image's PSNR-Y gain over bicubic above
+    `min_gain` (0: above bicubic), and no colour cast."""
+    return scores["min_psnr_y_gain"] > min_gain and scores["max_colour_offset"] <= MAX_COLOUR_OFFSET
 
 
-def best_of(rows, since=0, key="psnr_y_gain"):
+def best_of(rows, since=0, key="psnr_y_gain", min_gain=0.0):
     """`(gain, step)` of the best validation in history rows (`val_*` columns) from step
     `since` on by `val_<key>`, among those passing the guards; None if none does."""
     found = None
@@ -46,7 +47,7 @@ def best_of(rows, since=0, key="psnr_y_gain"):
         if int(r["step"]) < since or any(r.get(c) in (None, "") for c in columns):
             continue  # not a validation, or one from before the guards were recorded
         scores = {c[4:]: float(r[c]) for c in columns}
-        if passes_guards(scores) and (found is None or scores[key] > found[0]):
+        if passes_guards(scores, min_gain) and (found is None or scores[key] > found[0]):
             found = (scores[key], int(r["step"]))
     return found
 
@@ -55,12 +56,13 @@ class Validator:
     """Scores a generator on a folder of validation images.
 
     Args:
-        val_dir: folder of images (every readable file, any layout).
+        val_dir: folder of images (every readable file, any layout), or several, comma-separated.
         data_cfg: a `DataConfig` (its `scale`, and its `protocol` unless `protocols` is given).
         crop: HR side of the centre crop scored per image (0: whole images).
         protocols: LR protocols to validate under, the first one leading (default: the run's).
         best: "first" (the first protocol's mean gain picks the best step) or "mean" (the mean
             of the protocols' gains does).
+        min_gain: the per-image bar of the guards, in dB of PSNR-Y over bicubic.
         tile: tiled-inference tile side (bounds memory on big images).
         log: where the loading line goes.
 
@@ -77,20 +79,27 @@ class Validator:
         best="first",
         tile=inference.DEFAULT_TILE,
         log=print,
+        min_gain=0.0,
     ):
-        root = Path(val_dir)
+        roots = [Path(p) for p in str(val_dir).split(",") if p]
         self.protocols = tuple(protocols) or (data_cfg.protocol,)
         if best not in ("first", "mean"):
             raise ValueError(f"best must be 'first' or 'mean', got {best!r}")
         several = len(self.protocols) > 1
         self.best_key = "mean_psnr_y_gain" if best == "mean" and several else "psnr_y_gain"
-        self.definition = {"val_dir": str(root), "crop": crop, "protocols": list(self.protocols)}
+        self.min_gain = float(min_gain)
+        self.definition = {"val_dir": str(val_dir), "crop": crop, "protocols": list(self.protocols)}
+        if self.min_gain:
+            self.definition["min_gain"] = self.min_gain
         if self.best_key != "psnr_y_gain":
             self.definition["best"] = best
         # Set by `start`: the first step that counts for the best, and the best so far.
         self.since, self.best = 0, None
-        classes, unknown = datasets.discover(root)
-        paths = sorted([*unknown, *(p for files in classes.values() for p in files)])
+        paths = []
+        for root in roots:
+            classes, unknown = datasets.discover(root)
+            paths += sorted([*unknown, *(p for files in classes.values() for p in files)])
+        where = ", ".join(map(str, roots))
         report = datasets.ScanReport()
         self.pairs = {p: [] for p in self.protocols}
         self.scale, self.tile = data_cfg.scale, tile
@@ -107,10 +116,10 @@ class Validator:
             report.used += 1
         if not report.used:
             raise datasets.DataError(
-                f"no readable validation image in {root}: {report.summary(str(root))}"
+                f"no readable validation image in {where}: {report.summary(where)}"
             )
         log(
-            f"Validation: {report.summary(str(root))}, "
+            f"Validation: {report.summary(where)}, "
             f"{'whole images' if not crop else f'{crop}-pixel centre crops'}, "
             f"protocol {' + '.join(map(repr, self.protocols))}"
         )
@@ -169,7 +178,7 @@ class Validator:
         state = json.loads(path.read_text()) if path.is_file() else None
         if state is not None and state["definition"] == self.definition:
             self.since = state["since_step"]
-            self.best = best_of(rows, self.since, self.best_key)
+            self.best = best_of(rows, self.since, self.best_key, self.min_gain)
             return False
         if state is not None:
             log(
@@ -191,7 +200,7 @@ class Validator:
 
         scores = self(generator)
         key, best = self.best_key, self.best
-        if passes_guards(scores) and (best is None or scores[key] > best[0]):
+        if passes_guards(scores, self.min_gain) and (best is None or scores[key] > best[0]):
             weights.save_weights(generator, Path(run_dir) / "g_best.weights.h5")
             best = self.best = (scores[key], step)
         which = " (mean of the protocols)" if key != "psnr_y_gain" else ""
@@ -208,8 +217,9 @@ class Validator:
             + (
                 f"best {best[0]:+.3f} dB{which} at step {best[1]} (g_best.weights.h5)"
                 if best
-                else f"no step yet beats bicubic on every image within {MAX_COLOUR_OFFSET:g} "
-                "level of colour offset (no g_best.weights.h5)"
+                else "no step yet has every image above bicubic"
+                + (f" {self.min_gain:+g} dB" if self.min_gain else "")
+                + f" within {MAX_COLOUR_OFFSET:g} level of colour offset (no g_best.weights.h5)"
             )
         )
         if tb is not None:

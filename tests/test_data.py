@@ -250,3 +250,46 @@ def test_mixed_training_lr_uses_both_degradations_per_patch():
     # --paper_share sets the proportion; at the ends every patch is one kind.
     assert set(_training_lr_kinds(paper_share=0.0)) == {"study"}
     assert set(_training_lr_kinds(paper_share=1.0)) == {"paper"}
+
+
+def _solid_patches(colours, size=40):
+    s = datasets.ImageSet()
+    for k, c in enumerate(colours):
+        s.add(f"c{k}.png", np.broadcast_to(np.uint8(c), (size, size, 3)).copy(), keep=True)
+    return s
+
+
+def test_colour_jitter_scales_saturation_rotates_hue_and_lr_follows_hr():
+    """Checked against scikit-image's HSV conversion: the saturation factor stays in its range,
+    about the asked share of patches changes hue, and the LR is made from the jittered HR."""
+    from skimage.color import rgb2hsv
+
+    colour = (200, 120, 90)  # a muted orange: saturation 0.55, room to go up and down
+    patches = _solid_patches([colour] * 64)
+    base = dataclasses.replace(
+        CFG, flip=False, brightness_delta=0.0, contrast_upper=0.0, batch_size=64
+    )
+    jitter = dataclasses.replace(base, saturation_min=0.6, saturation_max=1.6, hue_jitter=0.5)
+    lr, hr = next(iter(data.train_dataset(patches, jitter)))
+    hsv_in = rgb2hsv(np.float64([[colour]]) / 255)[0, 0]
+    hsv = rgb2hsv((hr.numpy()[:, 0, 0] + 1) / 2)
+    ratio = hsv[:, 1] / hsv_in[1]
+    unclipped = hsv[:, 1] < 0.999
+    assert ratio[unclipped].min() >= 0.6 - 1e-3 and ratio[unclipped].max() <= 1.6 + 1e-3
+    assert ratio.max() - ratio.min() > 0.5  # spread over the range
+    hue_moved = np.abs((hsv[:, 0] - hsv_in[0] + 0.5) % 1 - 0.5) > 0.01
+    assert 16 <= hue_moved.sum() <= 48  # about half of 64
+    for i in range(4):
+        np.testing.assert_allclose(lr[i].numpy(), numpy_bicubic_x4(hr[i].numpy()), atol=1e-5)
+
+
+def test_colour_jitter_off_by_default_leaves_the_batches_as_they_were():
+    plain = next(iter(data.train_dataset(image_set(), CFG)))[1].numpy()
+    explicit = dataclasses.replace(CFG, saturation_min=1.0, saturation_max=1.0, hue_jitter=0.0)
+    np.testing.assert_array_equal(
+        plain, next(iter(data.train_dataset(image_set(), explicit)))[1].numpy()
+    )
+    jittered = dataclasses.replace(CFG, saturation_min=0.5, saturation_max=2.0)
+    assert not np.array_equal(
+        plain, next(iter(data.train_dataset(image_set(), jittered)))[1].numpy()
+    )

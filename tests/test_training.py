@@ -428,7 +428,7 @@ def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path, 
     for i, line in enumerate(lines):
         best = validation.best_of(validated[: i + 1], key="mean_psnr_y_gain")
         if best is None:
-            assert "no step yet beats bicubic on every image" in line
+            assert "no step yet has every image above bicubic" in line
         else:
             assert f"best {best[0]:+.3f} dB (mean of the protocols) at step {best[1]}" in line
     found = validation.best_of(validated, key="mean_psnr_y_gain")
@@ -477,6 +477,9 @@ def test_the_best_step_passes_the_guards_and_counts_from_the_definitions_start()
     for r, mean in zip(table[1:5], (2.0, 9.0, 9.0, 0.5)):
         r["val_mean_psnr_y_gain"] = str(mean)
     assert validation.best_of(table, key="mean_psnr_y_gain") == (2.0, 1)
+    # A bar below bicubic (the stress images'): step 2's worst image (-0.1) must be above it.
+    assert validation.best_of(table, key="mean_psnr_y_gain", min_gain=-0.2) == (9.0, 2)
+    assert validation.best_of(table, key="mean_psnr_y_gain", min_gain=-0.1) == (2.0, 1)
 
 
 def test_validation_changed_on_resume_restarts_the_best(split, tmp_path):
@@ -656,3 +659,18 @@ def test_saves_follow_steps_and_time_not_epochs(split, tmp_path, monkeypatch):
     tr.saver.saved_at = 0.0
     tr.run()
     assert saves == [3, 6, 8]
+
+
+def test_validation_reads_several_folders_and_records_its_bar(tmp_path):
+    import imageio.v3 as iio
+
+    first = _val_folder(tmp_path)
+    second = tmp_path / "stress" / "dark"
+    second.mkdir(parents=True)
+    iio.imwrite(second / "d.png", np.full((40, 40, 3), 30, np.uint8))
+    logs = []
+    v = validation.Validator(f"{first},{tmp_path / 'stress'}", DataConfig(), min_gain=-0.1,
+                             log=logs.append)  # fmt: skip
+    assert [p.name for p, _, _ in v.pairs["study"]] == ["v0.png", "v1.png", "d.png"]
+    assert "3 images used" in logs[0] and "1 skipped" in logs[0]
+    assert v.definition["min_gain"] == -0.1  # a changed bar restarts the best on resume

@@ -26,6 +26,11 @@ def check_configs(cfg):
             f"--crop_size={data.crop_size} is not divisible by --scale={data.scale}; use e.g. "
             f"{data.crop_size - data.crop_size % data.scale}"
         )
+    if mode in TRAINING_MODES and data.saturation_min > data.saturation_max:
+        raise ConfigError(
+            f"--saturation_min={data.saturation_min} is above --saturation_max="
+            f"{data.saturation_max}; the factor is drawn from [min, max]"
+        )
     if mode in TRAINING_MODES:
         bad = [p for p in train.val_protocol_list if p not in PROTOCOLS]
         if bad:
