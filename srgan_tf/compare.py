@@ -2,13 +2,15 @@
 
 The HR image is degraded under an evaluation protocol, super-resolved with tiled inference
 and bicubic-upscaled; one window of each is shown at the HR scale, titled with the whole
-image's PSNR-Y. The window is the user's (`--crop_box`) or, by default, the one with the most
+image's PSNR-Y; with back-projection, the consistent SR beside the raw one. The window is the
+user's (`--window_at`) or, by default, the one with the most
 detail in the HR image (largest Laplacian energy), chosen without looking at the SR output.
 """
 
 import numpy as np
 
-from srgan_tf import data, evaluation, figures, images, inference, metrics
+from srgan_tf import data, figures, images, inference, metrics, protocols
+from srgan_tf.models.back_projection import BackProjection
 
 
 def most_detailed_window(hr_u8, size, stride=16):
@@ -30,11 +32,22 @@ def most_detailed_window(hr_u8, size, stride=16):
     return where
 
 
-def compare_figure(predict, hr_rgb, out_path, data_cfg, crop=256, box=None, name="SR", title=""):
-    """Writes the 4-panel figure for one HR image and returns the PSNR-Y of bicubic and SR.
+def compare_figure(
+    predict,
+    hr_rgb,
+    out_path,
+    data_cfg,
+    crop=256,
+    box=None,
+    name="SR",
+    title="",
+    tile=inference.DEFAULT_TILE,
+    back_projection=0,
+):
+    """Writes the panel figure for one HR image and returns the PSNR-Y of bicubic and SR.
 
     Args:
-        predict: an `inference.predictor`.
+        predict: an `inference.predictor` of the raw generator.
         hr_rgb: `(h, w, 3)` uint8 HR image.
         out_path: the PNG to write.
         data_cfg: a `DataConfig` (its protocol and scale make the LR).
@@ -42,27 +55,37 @@ def compare_figure(predict, hr_rgb, out_path, data_cfg, crop=256, box=None, name
         box: `(y, x)` of the window's top-left corner; None picks the most detailed window.
         name: the SR panel's label (the model's name).
         title: the figure's title.
+        tile: tiled-inference tile side (0: whole images).
+        back_projection: with N > 0, one more panel: the SR after N back-projection steps
+            under the protocol (labelled `<name>+bpN`).
+
+    Returns:
+        `{label: PSNR-Y of the whole image}` for bicubic, the SR and (with back-projection)
+        the consistent SR.
     """
     s = data_cfg.scale
     lr, hr = data.eval_pair(hr_rgb, data_cfg)
-    sr = inference.upscale(predict, lr, s)
-    bic = evaluation.bicubic_up(lr, s)
-    hr_u8, sr_u8, bic_u8 = images.to_uint8(hr), images.to_uint8(sr), images.to_uint8(bic)
+    outputs = {
+        "bicubic": protocols.bicubic_up(lr, s),
+        name: inference.upscale(predict, lr, s, tile),
+    }
+    if back_projection:
+        consistent = BackProjection(back_projection, data_cfg.protocol)
+        outputs[f"{name}+bp{back_projection}"] = consistent([lr[None], outputs[name][None]])[0]
+    hr_u8 = images.to_uint8(hr)
+    as_u8 = {label: images.to_uint8(np.asarray(f)) for label, f in outputs.items()}
     scores = {
-        label: metrics.all_metrics(img, hr_u8, f, hr, s)["psnr_y"]
-        for label, img, f in (("bicubic", bic_u8, bic), (name, sr_u8, sr))
+        label: metrics.all_metrics(as_u8[label], hr_u8, np.asarray(f), hr, s)["psnr_y"]
+        for label, f in outputs.items()
     }
     crop = min(crop, *hr_u8.shape[:2]) // s * s
     y, x = box if box is not None else most_detailed_window(hr_u8, crop)
     y, x = y // s * s, x // s * s
     lr_big = np.repeat(np.repeat(images.to_uint8(lr), s, axis=0), s, axis=1)
     window = (slice(y, y + crop), slice(x, x + crop))
-    panels = [
-        (lr_big[window], f"LR (x{s}, nearest)"),
-        (bic_u8[window], f"bicubic: {scores['bicubic']:.2f} dB"),
-        (sr_u8[window], f"{name}: {scores[name]:.2f} dB"),
-        (hr_u8[window], "HR"),
-    ]
+    panels = [(lr_big[window], f"LR (x{s}, nearest)")]
+    panels += [(img[window], f"{label}: {scores[label]:.2f} dB") for label, img in as_u8.items()]
+    panels.append((hr_u8[window], "HR"))
     figures.four_panels(
         panels,
         f"{title}  window ({y}, {x}) {crop}x{crop} px; PSNR-Y of the whole image, "

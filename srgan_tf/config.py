@@ -72,6 +72,12 @@ class AppConfig:
     tile: int = setting(
         256, "Tiled inference: input tile side including overlap (0: whole images)."
     )
+    back_projection: int = setting(
+        0,
+        "Consistency with the input: N steps of iterative back-projection after the generator (SR += bicubic_up(LR - down(SR)), down the LR protocol's own downscaler; upscale and export: the paper protocol's). evaluate also scores each generator without them; 0: the generator alone.",
+        lower=0,
+        upper=10,
+    )
     max_pixels: int = setting(
         16_000_000,
         "export: the largest input (height x width) the SavedModel serves; larger requests get an InvalidArgument error naming the limit.",

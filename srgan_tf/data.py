@@ -13,52 +13,7 @@ however many threads run the map.
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf.config import PROTOCOLS
-
-
-def bicubic_downscale(hr, scale, antialias=False):
-    """Bicubic downscale of `(h, w, 3)` or `(b, h, w, 3)` floats by `scale` (h, w multiples of it)."""
-    batched = hr.shape.rank == 4
-    x = hr if batched else hr[None]
-    size = tf.shape(x)[1:3] // scale
-    lr = tf.image.resize(x, size, method="bicubic", antialias=antialias)
-    return lr if batched else lr[0]
-
-
-def matlab_downscale(hr, scale):
-    """MATLAB `imresize(hr, 1/scale, 'bicubic')` of `(h, w, 3)` or `(b, h, w, 3)` floats.
-
-    The antialiased Keys cubic (a = -0.5) stretched by `scale`, as TensorFlow's antialiased
-    bicubic computes it; MATLAB mirrors the image at its borders ('symmetric') where
-    TensorFlow renormalises the truncated kernel, so the image is mirrored by two LR pixels
-    first and those are cropped after (the kernel reaches 2 * scale HR pixels out).
-    """
-    batched = hr.shape.rank == 4
-    x = hr if batched else hr[None]
-    pad = 2 * scale
-    x = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="SYMMETRIC")
-    size = tf.shape(x)[1:3] // scale
-    lr = tf.image.resize(x, size, method="bicubic", antialias=True)[:, 2:-2, 2:-2]
-    return lr if batched else lr[0]
-
-
-def quantize(x_pm1):
-    """Rounds a [-1, 1] image to the 256 levels of a uint8 image (clipping first, as saving does)."""
-    return tf.round((tf.clip_by_value(x_pm1, -1.0, 1.0) + 1.0) * 127.5) / 127.5 - 1.0
-
-
-def degrade(hr, scale, protocol):
-    """The LR of an HR image under an evaluation protocol.
-
-    study: TensorFlow's plain bicubic (no antialiasing), unquantised, as the study and the
-        tensorlayer reference make it.
-    paper: MATLAB `imresize` bicubic (antialiased), quantised to uint8, as SR papers make it.
-    """
-    if protocol == "study":
-        return bicubic_downscale(hr, scale)
-    if protocol == "paper":
-        return quantize(matlab_downscale(hr, scale))
-    raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
+from srgan_tf.protocols import degrade
 
 
 def colour_jitter(hr, seed, config):

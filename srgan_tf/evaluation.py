@@ -11,17 +11,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 from tqdm import tqdm
 
-from srgan_tf import atomic, data, figures, images, inference, weights
+from srgan_tf import atomic, data, figures, images, inference, protocols, weights
 from srgan_tf.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
 from srgan_tf.models import build_generator
-
-PROTOCOL_TEXT = {
-    "study": "LR = TensorFlow's bicubic x4 (no antialiasing), unquantised, as the study",
-    "paper": "LR = MATLAB imresize bicubic x4 (antialiased), uint8, as SR papers",
-}
+from srgan_tf.models.back_projection import BackProjection
 
 
 def find_generators(checkpoint_dir, extra=()):
@@ -57,11 +52,6 @@ def trained_on(weight_file, image_paths):
     return [str(p) for p in image_paths if Path(p).as_posix().endswith(suffixes)]
 
 
-def bicubic_up(lr, scale):
-    up = tf.image.resize(lr[None], [lr.shape[0] * scale, lr.shape[1] * scale], method="bicubic")[0]
-    return np.clip(up.numpy(), -1.0, 1.0)
-
-
 def evaluate(
     generators,
     test_sets,
@@ -71,6 +61,7 @@ def evaluate(
     tile=inference.DEFAULT_TILE,
     log=print,
     progress=True,
+    back_projection=0,
 ):
     """Runs every generator on every class's test images and writes the outputs.
 
@@ -81,6 +72,8 @@ def evaluate(
         model_cfg: a `ModelConfig` (generator size).
         out_dir: where matrices, figures and SR images go.
         tile: tiled-inference tile side (0: whole images).
+        back_projection: with N > 0, every generator is also scored after N back-projection
+            steps under the evaluation's protocol, as a column `<name>+bpN` beside its raw one.
 
     Returns:
         `{metric: {class: {model: mean}}}`, bicubic included.
@@ -99,30 +92,43 @@ def evaluate(
         )
     g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
     predict = inference.predictor(g)
+    consistent = BackProjection(back_projection, data_cfg.protocol) if back_projection else None
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
     per_image = {}  # (model, cls) -> list of metric dicts
     first_sr = {}  # (model, cls) -> uint8 output on the class's first image
-    names = [BICUBIC, *generators]
-    total = sum(len(p) for p in pairs.values()) * len(names)
+    # Each generator raw and, with back-projection, once more with it (one generator pass).
+    columns = {BICUBIC: (None, False)}
+    for name in generators:
+        columns[name] = (name, False)
+        if consistent is not None:
+            columns[f"{name}+bp{back_projection}"] = (name, True)
+    names = list(columns)
+    total = sum(len(p) for p in pairs.values()) * (1 + len(generators))
     bar = tqdm(total=total, desc="evaluate", unit="image", disable=not progress)
-    for model in names:
+
+    def record(model, cls, path, sr, hr, rows):
+        sr_u8, hr_u8 = images.to_uint8(sr), images.to_uint8(hr)
+        rows.setdefault(model, []).append(all_metrics(sr_u8, hr_u8, sr, hr, border=scale))
+        if len(rows[model]) == 1:
+            first_sr[(model, cls)] = sr_u8  # the comparison figure draws these
+        images.write_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png", sr_u8)
+
+    for model in [BICUBIC, *generators]:
         if model != BICUBIC:
             weights.load_weights(g, generators[model])
         for cls, items in pairs.items():
-            rows = []
+            rows = {}
             for path, lr, hr in items:
-                sr = (
-                    bicubic_up(lr, scale)
-                    if model == BICUBIC
-                    else inference.upscale(predict, lr, scale, tile)
-                )
-                sr_u8, hr_u8 = images.to_uint8(sr), images.to_uint8(hr)
-                rows.append(all_metrics(sr_u8, hr_u8, sr, hr, border=scale))
-                if len(rows) == 1:
-                    first_sr[(model, cls)] = sr_u8  # the comparison figure draws these
-                images.write_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png", sr_u8)
+                if model == BICUBIC:
+                    record(model, cls, path, protocols.bicubic_up(lr, scale), hr, rows)
+                else:
+                    sr = inference.upscale(predict, lr, scale, tile)
+                    record(model, cls, path, sr, hr, rows)
+                    if consistent is not None:
+                        sr = consistent([lr[None], sr[None]]).numpy()[0]
+                        record(f"{model}+bp{back_projection}", cls, path, sr, hr, rows)
                 bar.update(1)
-            per_image[(model, cls)] = rows
+            per_image.update({(m, cls): r for m, r in rows.items()})
     bar.close()
     keys = list(next(iter(per_image.values()))[0]) if per_image else []
     results = {
@@ -182,7 +188,7 @@ def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol)
         atomic.write_text(out_dir / f"matrix_{metric}.csv", "\n".join(lines) + "\n")
     detail = {
         "protocol": protocol,
-        "protocol_text": PROTOCOL_TEXT[protocol],
+        "protocol_text": protocols.DESCRIPTIONS[protocol],
         "matrices": results,
         "trained_on_test_images": leaks,
         "images": {

@@ -12,7 +12,10 @@ tile) and the output equals a whole-image pass. Signatures:
 - `predict_float`: `lr` float32 in [-1, 1] -> `sr` float32 in [-1, 1].
 
 An image larger than `max_pixels` (fixed at export) is refused with an `InvalidArgument` error
-naming the limit. The tile side and the limit are kept in the SavedModel (`tile`, `max_pixels`).
+naming the limit. With `back_projection` steps, every signature applies them after the
+generator (the paper protocol's downscaler, as `--mode=upscale`). The tile side, the limit and
+the steps are kept in the SavedModel (`tile`, `max_pixels`, `back_projection`,
+`back_projection_protocol`).
 """
 
 import os
@@ -22,6 +25,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from srgan_tf import inference
+from srgan_tf.models.back_projection import RADIUS_PER_STEP, with_back_projection
 
 DEFAULT_MAX_PIXELS = 16_000_000  # input pixels per image: a 16-megapixel photo
 
@@ -31,15 +35,22 @@ def _to_uint8(x):
 
 
 class _Serving(tf.Module):
-    def __init__(self, generator, tile, max_pixels, scale=4):
+    def __init__(self, generator, tile, max_pixels, back_projection=0, scale=4):
         super().__init__()
-        self.generator = generator
-        overlap = inference.RECEPTIVE_RADIUS + 4
+        # What --mode=upscale computes: the paper protocol's downscaler, a photo's own optics.
+        self.generator = with_back_projection(generator, back_projection, "paper")
+        overlap = inference.OVERLAP + RADIUS_PER_STEP * back_projection
         if tile - 2 * overlap <= 0:
             raise ValueError(f"tile {tile} leaves no core after an overlap of {overlap} a side")
         self.tile = tf.Variable(tile, trainable=False, dtype=tf.int32, name="tile")
         self.max_pixels = tf.Variable(
             max_pixels, trainable=False, dtype=tf.int64, name="max_pixels"
+        )
+        self.back_projection = tf.Variable(
+            back_projection, trainable=False, dtype=tf.int32, name="back_projection"
+        )
+        self.back_projection_protocol = tf.Variable(
+            "paper", trainable=False, dtype=tf.string, name="back_projection_protocol"
         )
         self._overlap, self._core, self._scale = overlap, tile - 2 * overlap, scale
 
@@ -169,7 +180,12 @@ class _Serving(tf.Module):
 
 
 def export_saved_model(
-    generator, export_dir, version=1, tile=inference.DEFAULT_TILE, max_pixels=DEFAULT_MAX_PIXELS
+    generator,
+    export_dir,
+    version=1,
+    tile=inference.DEFAULT_TILE,
+    max_pixels=DEFAULT_MAX_PIXELS,
+    back_projection=0,
 ):
     """Writes the SavedModel to `export_dir/version` atomically (TF Serving never sees half).
 
@@ -179,6 +195,8 @@ def export_saved_model(
         version: the version number.
         tile: input tile side, overlap included, fixed in the graph.
         max_pixels: the largest input (height x width) a request may send.
+        back_projection: consistency steps after the generator (paper protocol's downscaler),
+            baked into every signature and kept in the SavedModel (`back_projection`).
 
     Raises:
         FileExistsError: that version exists already.
@@ -189,7 +207,7 @@ def export_saved_model(
         raise FileExistsError(f"{target} exists; pass another --version")
     tmp = Path(export_dir) / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    module = _Serving(generator, tile, max_pixels)
+    module = _Serving(generator, tile, max_pixels, back_projection)
     signatures = {
         "serving_default": module.serve_uint8,
         "encoded": module.serve_encoded,
@@ -203,7 +221,7 @@ def export_saved_model(
     return target
 
 
-def export_tflite(generator, path, float16=False):
+def export_tflite(generator, path, float16=False, back_projection=0):
     """Writes a TFLite generator: input `(n, h, w, 3)` float32 in [-1, 1] of any size (resize
     the interpreter's input before allocating), output `(n, 4h, 4w, 3)` in [-1, 1].
 
@@ -211,7 +229,10 @@ def export_tflite(generator, path, float16=False):
         generator: the Keras generator.
         path: the `.tflite` file.
         float16: store the weights as float16 (half the file; computed in float32).
+        back_projection: consistency steps after the generator (paper protocol's downscaler),
+            built from TFLite's builtin ops.
     """
+    generator = with_back_projection(generator, back_projection, "paper")
     # from_keras_model freezes the weights into the file; converting a traced function here
     # kept them as resource variables that the interpreter reads uninitialised (NaN output).
     converter = tf.lite.TFLiteConverter.from_keras_model(generator)

@@ -2,8 +2,9 @@
 
 Whole-image float32 inference needs about 11.7 KB of RAM per input pixel (a 2040x1356 input
 would need about 32 GB). Tiles that overlap their neighbours by at least the generator's
-receptive field (about 36 input pixels) give the whole-image result, with no seams: every
-output pixel sees exactly the input it would see in one pass, and image borders stay borders.
+receptive field (about 36 input pixels, and 5 more per back-projection step) give the
+whole-image result, with no seams: every output pixel sees exactly the input it would see in
+one pass, and image borders stay borders.
 """
 
 from pathlib import Path
@@ -13,22 +14,39 @@ import tensorflow as tf
 
 from srgan_tf import images
 from srgan_tf.config import IMAGE_FORMATS
+from srgan_tf.models.back_projection import RADIUS_PER_STEP, with_back_projection
 
 RECEPTIVE_RADIUS = 36  # input pixels: 35 3x3 convs at LR, one at 2x (half an LR pixel)
 DEFAULT_TILE = 256  # input pixels per tile side, overlap included (~0.8 GB in float32)
+OVERLAP = RECEPTIVE_RADIUS + 4  # context kept around each tile's core
 
 
-def predictor(generator):
-    """A traced inference function that never retraces for new image sizes."""
-    spec = tf.TensorSpec([None, None, None, 3], tf.float32)
-    return tf.function(lambda x: generator(x, training=False), input_signature=[spec])
+class Predictor:
+    """A traced `(1, h, w, 3) -> (1, 4h, 4w, 3)` function that never retraces for new sizes: the
+    generator, followed by `back_projection` steps under `protocol` when asked; `overlap` is
+    the context its tiles need (the receptive field grows with each step)."""
+
+    def __init__(self, generator, back_projection=0, protocol="paper"):
+        self.model = with_back_projection(generator, back_projection, protocol)
+        self.back_projection, self.protocol = back_projection, protocol
+        self.overlap = OVERLAP + RADIUS_PER_STEP * back_projection
+        spec = tf.TensorSpec([None, None, None, 3], tf.float32)
+        self._fn = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])
+
+    def __call__(self, x):
+        return self._fn(x)
+
+
+def predictor(generator, back_projection: int = 0, protocol: str = "paper") -> Predictor:
+    """A `Predictor` of the generator (see there)."""
+    return Predictor(generator, back_projection, protocol)
 
 
 def _starts(length, core):
     return list(range(0, length, core))
 
 
-def upscale(predict, lr, scale=4, tile=DEFAULT_TILE, overlap=RECEPTIVE_RADIUS + 4, to_uint8=False):
+def upscale(predict, lr, scale=4, tile=DEFAULT_TILE, overlap=None, to_uint8=False):
     """Super-resolves one image.
 
     Args:
@@ -37,7 +55,7 @@ def upscale(predict, lr, scale=4, tile=DEFAULT_TILE, overlap=RECEPTIVE_RADIUS + 
         scale: the generator's factor.
         tile: input tile side including the overlap on each side; 0 for one whole pass.
         overlap: context pixels around each tile's core (at least the receptive radius for an
-            exact result).
+            exact result; default: the predictor's own, else `OVERLAP`).
         to_uint8: return uint8 pixels (a quarter of the memory of float32 for big outputs).
 
     Returns:
@@ -46,6 +64,8 @@ def upscale(predict, lr, scale=4, tile=DEFAULT_TILE, overlap=RECEPTIVE_RADIUS + 
     Raises:
         ValueError: a tile too small for its overlap.
     """
+    if overlap is None:
+        overlap = getattr(predict, "overlap", OVERLAP)
     h, w = lr.shape[:2]
     out_dtype = np.uint8 if to_uint8 else np.float32
     if not tile or (h <= tile and w <= tile):

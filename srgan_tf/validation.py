@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from srgan_tf import atomic, data, datasets, evaluation, images, inference, metrics
+from srgan_tf import atomic, data, datasets, images, inference, metrics
+from srgan_tf.protocols import bicubic_up
 
 GUARDS = ("min_psnr_y_gain", "max_colour_offset")  # the scores `passes_guards` reads
 # Bicubic stays within about 0.05 of a level; a model's colour cast shows as whole levels.
@@ -124,8 +125,7 @@ class Validator:
             f"protocol {' + '.join(map(repr, self.protocols))}"
         )
         self.bicubic = {
-            p: self._score(lambda lr: evaluation.bicubic_up(lr, self.scale), p)
-            for p in self.protocols
+            p: self._score(lambda lr: bicubic_up(lr, self.scale), p) for p in self.protocols
         }
 
     def _score(self, upscale, protocol):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from srgan_tf import data, datasets
+from srgan_tf import data, datasets, protocols
 from srgan_tf.config import DataConfig
 
 CFG = DataConfig(crop_size=32, batch_size=4, seed=3)
@@ -210,7 +210,9 @@ def test_paper_protocol_lr_is_matlab_imresize_quantised():
         # other way; nothing else may differ.
         diff = np.abs(ours - ref)
         assert diff.max() <= 1 and (diff > 0).mean() < 1e-3
-        unrounded = (data.matlab_downscale(tf.constant(hr / 127.5 - 1, tf.float32), 4) + 1) * 127.5
+        unrounded = (
+            protocols.matlab_downscale(tf.constant(hr / 127.5 - 1, tf.float32), 4) + 1
+        ) * 127.5
         np.testing.assert_allclose(unrounded.numpy(), imresize_down(hr, 4), atol=2e-3)
 
 
@@ -232,8 +234,8 @@ def _training_lr_kinds(**kw):
     kinds = []
     for lr, hr in data.train_dataset(image_set(n=12, h=64, w=64), dataclasses.replace(cfg, **kw)):
         for a, b in zip(lr.numpy(), hr.numpy()):
-            study = data.degrade(tf.constant(b), 4, "study").numpy()
-            paper = data.degrade(tf.constant(b), 4, "paper").numpy()
+            study = protocols.degrade(tf.constant(b), 4, "study").numpy()
+            paper = protocols.degrade(tf.constant(b), 4, "paper").numpy()
             if np.allclose(a, study, atol=1e-5):
                 kinds.append("study")
             elif np.allclose(a, paper, atol=1e-5):

@@ -7,7 +7,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from srgan_tf import datasets, evaluation, weights
+from srgan_tf import datasets, evaluation, protocols, weights
 from srgan_tf.config import DataConfig, ModelConfig
 from srgan_tf.models import build_generator
 
@@ -151,7 +151,7 @@ def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
     rgb = images.read_image(tmp_path / "SetA" / "0.png")[0]
     cfg = DataConfig(protocol="paper")
     lr, hr = data_lib.eval_pair(rgb, cfg)
-    bic = evaluation.bicubic_up(lr, 4)
+    bic = protocols.bicubic_up(lr, 4)
     m = metrics.all_metrics(images.to_uint8(bic), images.to_uint8(hr), bic, hr, 4)
     by_image = {Path(row["image"]).name: row for row in res["images"]["bicubic/SetA"]}
     assert by_image["0.png"]["psnr_y"] == pytest.approx(m["psnr_y"], abs=1e-6)

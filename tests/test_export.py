@@ -275,3 +275,35 @@ def test_tflite_matches_keras_within_one_level(generator, tmp_path, fp16):
     expected = generator(x, training=False).numpy()
     assert y.shape == (1, 96, 80, 3)
     assert np.abs(y - expected).max() * 127.5 <= 1.0
+
+
+def test_back_projection_is_baked_into_every_signature_and_tflite(generator, tmp_path):
+    """Exported with consistency steps, the SavedModel (each signature) and TFLite give the
+    pixels of the Python path with the same steps (the paper protocol's downscaler)."""
+    photo = skimage_data.astronaut()[100:200, 150:330]  # several tiles of 128
+    path = export.export_saved_model(generator, tmp_path / "bp", tile=128, back_projection=2)
+    m = tf.saved_model.load(str(path))
+    assert int(m.back_projection) == 2 and m.back_projection_protocol.numpy() == b"paper"
+    predict = inference.predictor(generator, back_projection=2, protocol="paper")
+    lr = photo.astype(np.float32) / 127.5 - 1.0
+    expected = inference.upscale(predict, lr, 4, 128, to_uint8=True)
+    raw = _tiled_reference(generator, photo)
+    assert np.abs(expected.astype(int) - raw.astype(int)).max() > 10  # the steps change pixels
+    got = m.signatures["serving_default"](images=tf.constant(photo[None]))["sr_images"]
+    assert np.abs(got.numpy()[0].astype(int) - expected.astype(int)).max() <= 1
+    png = m.signatures["encoded"](image_bytes=tf.constant([_png(photo)]))["png_bytes"]
+    got = np.asarray(Image.open(io.BytesIO(png.numpy()[0])))
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
+    floats = m.signatures["predict_float"](lr=tf.constant(lr[None]))["sr"].numpy()[0]
+    assert np.abs(floats - inference.upscale(predict, lr, 4, 128)).max() < 1e-4
+
+    tflite = export.export_tflite(generator, tmp_path / "bp.tflite", back_projection=2)
+    interp = tf.lite.Interpreter(model_path=str(tflite))
+    x = lr[None, :24, :20]
+    inp = interp.get_input_details()[0]
+    interp.resize_tensor_input(inp["index"], x.shape)
+    interp.allocate_tensors()
+    interp.set_tensor(inp["index"], x)
+    interp.invoke()
+    y = interp.get_tensor(interp.get_output_details()[0]["index"])
+    assert np.abs(y - predict(tf.constant(x)).numpy()).max() * 127.5 <= 1.0

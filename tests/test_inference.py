@@ -10,7 +10,7 @@ from srgan_tf.models import build_generator
 
 
 @pytest.fixture(scope="module")
-def predict():
+def generator():
     # The full 16-block generator (its receptive field is what the overlap must cover), with
     # He-scaled random kernels: a fresh model's outputs are ~1e-4 and would hide any seam.
     g = build_generator()
@@ -19,7 +19,12 @@ def predict():
         if hasattr(layer, "kernel"):
             fan_in = int(np.prod(layer.kernel.shape[:-1]))
             layer.kernel.assign(rng.normal(0, np.sqrt(1.0 / fan_in), layer.kernel.shape))
-    return inference.predictor(g)
+    return g
+
+
+@pytest.fixture(scope="module")
+def predict(generator):
+    return inference.predictor(generator)
 
 
 def test_tiled_equals_whole_image(predict):
@@ -29,6 +34,22 @@ def test_tiled_equals_whole_image(predict):
     assert tiled.shape == whole.shape == (404, 348, 3)
     assert whole.std() > 0.1  # outputs large enough for the comparison to mean something
     assert np.abs(tiled - whole).max() <= 1e-3
+
+
+@pytest.mark.parametrize("protocol", ["paper", "study"])
+def test_tiled_equals_whole_image_with_back_projection(generator, protocol):
+    """Three steps widen what each output pixel depends on; the predictor's own overlap covers
+    it (a real photograph, in tiles of 128 with cores of 18 pixels)."""
+    from skimage import data as skimage_data
+
+    lr = skimage_data.chelsea()[::4, ::4][:75, :90].astype(np.float32) / 127.5 - 1.0
+    predict = inference.predictor(generator, back_projection=3, protocol=protocol)
+    assert predict.overlap == inference.OVERLAP + 15
+    whole = inference.upscale(predict, lr, tile=0, to_uint8=True)
+    tiled = inference.upscale(predict, lr, tile=128, to_uint8=True)
+    raw = inference.upscale(inference.predictor(generator), lr, tile=0, to_uint8=True)
+    assert np.abs(whole.astype(int) - raw.astype(int)).max() > 10  # the steps change pixels
+    assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
 
 
 def test_too_little_overlap_shows_seams(predict):

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from srgan_tf import atomic, datasets, evaluation, sample_data
+from srgan_tf import atomic, datasets, evaluation, protocols, sample_data
 from srgan_tf.config import to_dict
 from srgan_tf.errors import ConfigError
 
@@ -42,9 +42,10 @@ def run(cfg):
     atomic.write_text(out / "config.json", json.dumps(described, indent=1))
     print(
         f"Evaluating {', '.join(generators)} (+ bicubic) on {', '.join(test_sets)}; protocol "
-        f"{data.protocol!r}: {evaluation.PROTOCOL_TEXT[data.protocol]}"
+        f"{data.protocol!r}: {protocols.DESCRIPTIONS[data.protocol]}"
     )
     evaluation.evaluate(
-        generators, test_sets, data, model, out, app.tile, progress=cfg.train.progress
-    )
+        generators, test_sets, data, model, out, app.tile, progress=cfg.train.progress,
+        back_projection=app.back_projection,
+    )  # fmt: skip
     print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")

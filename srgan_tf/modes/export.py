@@ -15,7 +15,9 @@ def run(cfg):
     g = load_generator(cfg)
     if fmt == "tflite":
         name = f"srgan_{'fp16' if app.tflite_fp16 else 'fp32'}.tflite"
-        target = export_lib.export_tflite(g, Path(app.export_dir) / name, app.tflite_fp16)
+        target = export_lib.export_tflite(
+            g, Path(app.export_dir) / name, app.tflite_fp16, app.back_projection
+        )
         print(
             f"TFLite model written to {target} ({target.stat().st_size / 2**20:.1f} MB): input "
             f"(1, h, w, 3) float32 in [-1, 1] of any size (resize the input, then allocate)"
@@ -23,7 +25,7 @@ def run(cfg):
         return
     try:
         target = export_lib.export_saved_model(
-            g, app.export_dir, app.version, app.tile, app.max_pixels
+            g, app.export_dir, app.version, app.tile, app.max_pixels, app.back_projection
         )
     except ValueError as e:
         raise ConfigError(f"--tile={app.tile}: {e}") from None

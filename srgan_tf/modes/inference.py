@@ -33,7 +33,8 @@ def upscale(cfg):
             f"--mode=upscale writes {'/'.join(inference.OUTPUT_FORMATS)}, not --format={fmt}"
         )
     files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
-    predict = inference.predictor(load_generator(cfg))
+    # A photograph's own optics low-pass it before its pixels are sampled: the paper protocol.
+    predict = inference.predictor(load_generator(cfg), app.back_projection, "paper")
     out = Path(app.output or "results/upscaled")
     targets = inference.output_paths(files, src, out, scale, fmt)
     done, failed = 0, []
@@ -73,6 +74,7 @@ def compare(cfg):
     out = Path(app.output or "results/compare") / f"{src.stem}_compare.png"
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"
     scores = compare_lib.compare_figure(
-        inference.predictor(g), rgb, out, cfg.data, app.window, box, name=name, title=src.name
-    )
+        inference.predictor(g), rgb, out, cfg.data, app.window, box, name=name, title=src.name,
+        tile=app.tile, back_projection=app.back_projection,
+    )  # fmt: skip
     print(", ".join(f"{k}: {v:.2f} dB PSNR-Y" for k, v in scores.items()) + f". Figure: {out}")
