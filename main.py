@@ -1,10 +1,12 @@
-"""srgan-tf command line: `python main.py --mode=init|adversarial|specialize|evaluate|upscale|compare|export`.
+"""srgan-tf command line: `python main.py --mode=MODE [flags]` (`python main.py` alone: a short help).
 
-Parses the flags once, turns them into frozen configs and dispatches on --mode through a dict;
-what each mode does is in `srgan_tf/modes/`. User mistakes (a bad path, an unknown class,
-mismatching weights) end with one clear message and exit code 1, not a traceback.
+Parses the flags once, turns them into frozen configs, passes them through the one gate
+(`srgan_tf/modes/checks.py`) and dispatches on --mode; what each mode does is in
+`srgan_tf/modes/`. User mistakes (a bad path, an unknown class, mismatching weights) end with
+one clear message and exit code 1, not a traceback.
 """
 
+import dataclasses
 import os
 import sys
 
@@ -18,30 +20,33 @@ FLAGS = absl_flags.FLAGS
 
 
 def make_configs():
-    """The frozen configs of this command, from the parsed flags."""
-    from srgan_tf import config, defaults
-    from srgan_tf.modes.checks import run_dir
+    """The frozen configs of this command, from the parsed flags, and the sentence naming the
+    generator it starts from (the default rule runs here, once)."""
+    from srgan_tf import config
+    from srgan_tf.modes import defaults
+    from srgan_tf.modes.checks import TRAINING_MODES, run_dir
 
     values = FLAGS.flag_values_dict()
     app_cfg = config.from_flags(config.AppConfig, values)
     data = config.from_flags(config.DataConfig, values)
-    g_weights, _ = defaults.default_generator(
-        app_cfg.mode, app_cfg.checkpoint_dir, app_cfg.g_weights
-    )
+    choice = defaults.default_generator(app_cfg.mode, app_cfg.checkpoint_dir, app_cfg.g_weights)
+    if app_cfg.mode != "evaluate":
+        app_cfg = dataclasses.replace(app_cfg, g_weights=choice.path)
     train = config.from_flags(
         config.TrainConfig,
         values,
         run_dir=str(run_dir(app_cfg.mode, app_cfg.checkpoint_dir, data.cls)),
-        g_weights=g_weights,
+        g_weights=choice.path if app_cfg.mode in TRAINING_MODES else "",
         n_trainable=values["n_trainable"] if app_cfg.mode == "specialize" else 0,
     )
-    return config.Configs(
+    cfg = config.Configs(
         app=app_cfg,
         model=config.from_flags(config.ModelConfig, values),
         data=data,
         loss=config.from_flags(config.LossConfig, values),
         train=train,
     )
+    return cfg, choice
 
 
 def _modes():
@@ -60,6 +65,9 @@ def _modes():
 
 def main(argv):
     del argv
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not FLAGS.verbose:
+        import_tensorflow_quietly()
     from absl import logging
 
     # TensorFlow's checkpoint INFO lines drown the progress bars.
@@ -68,8 +76,10 @@ def main(argv):
     from srgan_tf.modes.checks import check_configs
 
     try:
-        cfg = make_configs()
+        cfg, choice = make_configs()
         check_configs(cfg)
+        if choice.why and cfg.app.mode != "evaluate" and (cfg.app.mode != "init" or choice.path):
+            print(choice.why, file=sys.stderr if choice.loud else sys.stdout)
         _modes()[cfg.app.mode](cfg)
     except USER_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
@@ -96,7 +106,9 @@ def import_tensorflow_quietly():
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if not any(a in ("--verbose", "--verbose=true", "--verbose=True") for a in sys.argv):
-        import_tensorflow_quietly()
+    if len(sys.argv) == 1 or any(a in ("-h", "--help", "-help", "--helpshort") for a in sys.argv):
+        # A bare `python main.py` must not start a 100-epoch run; absl's own --help would list
+        # only this file's flags (none) and -h is not a flag to it.
+        print(srgan_flags.short_help(os.path.basename(sys.argv[0])))
+        sys.exit(0)
     app.run(main)

@@ -33,7 +33,7 @@ FLAGS = absl_flags.FLAGS
 
 
 def make_images(folder, n, rng):
-    from srgan_tf import images
+    from srgan_tf.data import images
 
     for i in range(n):
         h, w = 1400 + int(rng.integers(-60, 60)), 2040
@@ -45,8 +45,9 @@ def make_images(folder, n, rng):
 
 def main(argv):
     del argv
-    from srgan_tf import data, datasets, training
+    from srgan_tf import data, training
     from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
+    from srgan_tf.data import datasets
 
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,7 +72,7 @@ def main(argv):
                 n += int(lr.shape[0])
         pipe_rate = n / (time.perf_counter() - t0)
 
-        run = TrainConfig(run_dir=str(Path(tmp) / "run"), progress=False)
+        run = TrainConfig(run_dir=str(Path(tmp) / "run"))
         trainer = training.Trainer(
             ["init"], ModelConfig(), cfg, LossConfig(), run, split, log=lambda *_: None
         )

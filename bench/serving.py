@@ -97,7 +97,8 @@ def main():
     sys.path.insert(0, str(ROOT))
     import numpy as np
 
-    from srgan_tf import export, weights
+    from srgan_tf import weights
+    from srgan_tf.inference import export
     from srgan_tf.models import build_generator
 
     g = build_generator()

@@ -53,9 +53,10 @@ def port_step(step, precision, batch, lr_size, workdir):
     """The project's own compiled step, built by `training.Trainer` on a synthetic split."""
     import numpy as np
 
-    from srgan_tf import config, datasets, training, weights
-    from srgan_tf.distribute import set_precision
+    from srgan_tf import config, training, weights
+    from srgan_tf.data import datasets
     from srgan_tf.models import build_vgg
+    from srgan_tf.training.distribute import set_precision
 
     set_precision("float32")
     vgg_path = Path(workdir) / "vgg19_random.npz"

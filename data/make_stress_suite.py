@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-from srgan_tf import images  # noqa: E402
+from srgan_tf.data import images
 from srgan_tf.weights.official import sha256  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

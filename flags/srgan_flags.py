@@ -37,3 +37,52 @@ def modes():
     """The values --mode takes."""
     mode = next(f for f in dataclasses.fields(config.AppConfig) if f.name == "mode")
     return tuple(mode.metadata["choices"])
+
+
+# What `python main.py` (or -h, --help) prints: the modes and the flags most commands need.
+# `--helpfull` lists every flag; their help texts live beside the settings in config.py.
+MODES = {
+    "init": "train the generator alone on the pixel loss        -> checkpoints/init/",
+    "adversarial": "SRGAN training, G against D, VGG feature loss    -> checkpoints/srgan/",
+    "specialize": "the study: retrain the last layer on one --cls   -> checkpoints/<cls>/",
+    "evaluate": "every generator on every class, against bicubic  -> results/evaluate/",
+    "upscale": "super-resolve --input (a file or a folder)       -> results/upscaled/",
+    "compare": "LR | bicubic | SR | HR crops of one HR photo     -> results/compare/",
+    "export": "SavedModel for TF Serving, or --format=tflite    -> export/srgan/<version>/",
+}
+MAIN_FLAGS = {
+    "every mode": ["mode", "data_dir", "checkpoint_dir", "g_weights", "protocol", "verbose"],
+    "training": ["cls", "crop_size", "batch_size", "n_epoch_init", "n_epoch", "lr_init",
+                 "max_steps", "precision", "val_every", "val_dir", "flagfile"],
+    "evaluate, upscale, compare, export": ["input", "output", "split", "tile",
+                                           "back_projection", "export_dir", "format"],
+}  # fmt: skip
+
+
+def short_help(program="main.py"):
+    """The short help: usage, the modes, the main flags with their defaults."""
+    define_flags()
+    lines = [
+        f"usage: python {program} --mode=MODE [flags]    (python {program} --helpfull: every flag)",
+        "",
+        "modes:",
+        *(f"  {name:<12} {text}" for name, text in MODES.items()),
+    ]
+    for group, names in MAIN_FLAGS.items():
+        lines += ["", f"main flags ({group}):"]
+        for name in names:
+            if name == "flagfile":
+                lines.append(
+                    "  --flagfile=FILE".ljust(32)
+                    + " read flags from a file (flags/*.cfg: the study's runs)"
+                )
+                continue
+            flag = absl_flags.FLAGS[name]
+            default = str(flag.default).lower() if isinstance(flag.default, bool) else flag.default
+            text = flag.help.split(">: ", 1)[-1] if flag.help.startswith("<") else flag.help
+            text = text.split(". ")[0].split(" (")[0].rstrip(".")
+            if len(text) > 64:
+                text = text[:61] + "..."
+            lines.append(f"  --{name}={default}".ljust(32) + " " + text)
+    lines += ["", f"example: python {program} --mode=upscale --input=my_photo.jpg"]
+    return "\n".join(lines)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path: str | os.PathLike):
     """Yields a temporary path beside `path` with the same suffixes (writers such as Keras,
     imageio and matplotlib pick the format from them); on success it replaces `path`, on
     failure it is removed."""
@@ -17,6 +17,9 @@ def atomic_path(path):
         prefix=f".{path.name}.", suffix="".join(path.suffixes), dir=path.parent
     )
     os.close(fd)
+    # mkstemp creates the file readable by its owner only; results are meant to be shared
+    # like any file the user writes, so give it the mode the umask would.
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -24,6 +27,12 @@ def atomic_path(path):
         Path(tmp).unlink(missing_ok=True)
 
 
-def write_text(path, text):
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)

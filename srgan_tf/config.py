@@ -17,6 +17,14 @@ DISCRIMINATOR_KINDS = ("tl", "paper")  # models.discriminator
 IMAGE_FORMATS = ("png", "jpg", "webp")  # inference.write_output
 WEIGHT_LIBRARIES = ("tensorlayer", "tensorlayerx")  # weights.load_weights(library=...)
 
+# Defaults that library functions share with their settings (declared here, imported there).
+DEFAULT_TILE = 256  # input pixels per tile side, overlap included (~0.8 GB in float32)
+# Above this the memory grows with the tile's area while the share of work spent on the
+# overlap falls by less than a tenth (a 1024 tile already spends 87% on its core).
+MAX_TILE = 1024
+DEFAULT_MAX_PIXELS = 16_000_000  # input pixels per served image: a 16-megapixel photo
+CLUSTER_TIMEOUT = 300  # seconds for every worker of a TF_CONFIG cluster to come up
+
 
 def setting(default, help, flag=None, choices=None, lower=None, upper=None, **extra):
     """A config field with a command-line flag (named like the field unless `flag` is given)."""
@@ -70,7 +78,10 @@ class AppConfig:
         choices=["", *IMAGE_FORMATS, "saved_model", "tflite"],
     )
     tile: int = setting(
-        256, "Tiled inference: input tile side including overlap (0: whole images)."
+        DEFAULT_TILE,
+        f"Tiled inference (upscale, evaluate, compare, validation, export): input tile side including overlap (0: whole images; at most {MAX_TILE}).",
+        lower=0,
+        upper=MAX_TILE,
     )
     back_projection: int = setting(
         0,
@@ -79,7 +90,7 @@ class AppConfig:
         upper=10,
     )
     max_pixels: int = setting(
-        16_000_000,
+        DEFAULT_MAX_PIXELS,
         "export: the largest input (height x width) the SavedModel serves; larger requests get an InvalidArgument error naming the limit.",
         lower=1,
     )
@@ -90,17 +101,18 @@ class AppConfig:
         1, "export: the SavedModel version folder (TF Serving serves the highest)."
     )
     tflite_fp16: bool = setting(False, "export --format=tflite: float16 weights (half size).")
-    window: int = setting(256, "compare: side of the window shown, in HR pixels.")
+    window: int = setting(256, "compare: side of the window shown, in HR pixels.", lower=16)
     window_at: str = setting("", "compare: 'y,x' of the window (default: the most detailed one).")
     cpu_replicas: int = setting(
         0,
         "Split the CPU into N logical devices under MirroredStrategy (testing tf.distribute without GPUs).",
     )
     cluster_timeout: int = setting(
-        300,
+        CLUSTER_TIMEOUT,
         "Multi-worker (TF_CONFIG): seconds to wait for every worker to join; then exit with an error naming the cluster instead of waiting forever.",
         lower=1,
     )
+    progress: bool = setting(True, "Show progress bars (training, evaluate, upscale).")
     verbose: bool = setting(
         False,
         "Show TensorFlow's C++ start-up lines (hidden by default: on a machine without a GPU they are CUDA-driver notices that read as errors).",
@@ -158,12 +170,12 @@ class DataConfig:
         "",
         "Class to use (landscapes: general, mountain, desert, sea, beach, island, japan). Empty: all images.",
     )
-    crop_size: int = setting(384, "HR training patch side (pixels).")
+    crop_size: int = setting(384, "HR training patch side (pixels).", lower=16)
     scale: int = setting(4, "Upscaling factor (the models are 4x).")
     n_images: int = setting(100, "Training images per class (<= 0: all).")
-    n_test: int = setting(20, "Held-out test images per class.")
-    n_test_general: int = setting(50, "Held-out test images of the general class.")
-    batch_size: int = setting(8, "Global batch size (the study's 8).")
+    n_test: int = setting(20, "Held-out test images per class.", lower=0)
+    n_test_general: int = setting(50, "Held-out test images of the general class.", lower=0)
+    batch_size: int = setting(8, "Global batch size (the study's 8).", lower=1)
     seed: int = setting(0, "Seed of initial weights, crops, shuffling and augmentation.")
     split_seed: int = setting(
         0,
@@ -239,13 +251,17 @@ class TrainConfig:
     """One training run: phases, optimiser, schedule, checkpoints, validation and logging."""
 
     run_dir: str = "checkpoints/srgan"  # set by main.py from --checkpoint_dir and --mode
-    n_epoch_init: int = setting(100, "Generator initialisation (MSE) epochs.")
-    n_epoch: int = setting(100, "Adversarial epochs (the study: 100; the reference: 2000).")
-    lr_init: float = setting(0.0001, "Adam learning rate.")
+    n_epoch_init: int = setting(100, "Generator initialisation (MSE) epochs.", lower=0)
+    n_epoch: int = setting(
+        100, "Adversarial epochs (the study: 100; the reference: 2000).", lower=0
+    )
+    lr_init: float = setting(0.0001, "Adam learning rate.", lower=0.0)
     beta1: float = setting(0.9, "Adam beta1.")
     lr_decay: float = setting(0.1, "Learning-rate decay factor (adversarial phase).")
     decay_every: int = setting(0, "Adversarial epochs between decays (0: n_epoch // 2).")
-    g_weights: str = ""  # the generator to start from: --g_weights or srgan_tf/defaults.py's rule
+    g_weights: str = (
+        ""  # the generator to start from: --g_weights or srgan_tf/modes/defaults.py's rule
+    )
     d_weights: str = setting("", "Discriminator weights to start from.")
     d_weights_library: str = setting(
         "",
@@ -267,7 +283,9 @@ class TrainConfig:
         flag_default=1,
     )  # 0 outside --mode=specialize
     precision: str = setting("float32", "Compute precision.", choices=list(PRECISIONS))
-    max_steps: int = setting(0, "Total steps of the run, resumed runs included (0: no limit).")
+    max_steps: int = setting(
+        0, "Total steps of the run, resumed runs included (0: no limit).", lower=0
+    )
     save_every: int = setting(
         1000,
         "Save (checkpoint and g.weights.h5) every N steps; also every --save_secs, at the end and on Ctrl-C. 0: by time only.",
@@ -278,8 +296,10 @@ class TrainConfig:
         "Save at most this many seconds after the last save (one-process runs; the workers of a cluster save by steps). 0: by steps only.",
         lower=0,
     )
-    sample_every: int = setting(5, "Epochs between sample SR images.")
-    patches_per_image: int = setting(1, "Random crops per image per epoch (the reference: 1).")
+    sample_every: int = setting(5, "Epochs between sample SR images.", lower=0)
+    patches_per_image: int = setting(
+        1, "Random crops per image per epoch (the reference: 1).", lower=1
+    )
     keep_checkpoints: int = 2  # checkpoints kept in ckpt/
     precise_bn_batches: int = setting(
         0,
@@ -292,7 +312,6 @@ class TrainConfig:
         lower=0.0,
         upper=0.9999999,
     )
-    progress: bool = setting(True, "Show progress bars.")
     val_every: int = setting(
         0,
         "Validate every N steps on --val_dir (PSNR-Y/SSIM-Y against bicubic, in the history CSV, TensorBoard and the log; the best step's generator goes to g_best.weights.h5). 0: off.",

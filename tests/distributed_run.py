@@ -22,8 +22,10 @@ if kind == "mirrored":
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     devices = ["/cpu:0", "/cpu:1"]
 
-from srgan_tf import datasets, distribute, training  # noqa: E402
+from srgan_tf import training  # noqa: E402
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig  # noqa: E402
+from srgan_tf.data import datasets  # noqa: E402
+from srgan_tf.training import distribute  # noqa: E402
 
 rng = np.random.default_rng(0)
 images = datasets.ImageSet()
@@ -43,7 +45,6 @@ train = TrainConfig(
     n_epoch_init=4,  # 2 steps an epoch; max_steps stops the run
     n_epoch=4,
     use_vgg=False,
-    progress=False,
     max_steps=max_steps,
     save_every=0,
     # g.weights.h5 is written from a weight average with re-estimated BatchNorm statistics:
@@ -56,7 +57,15 @@ import keras  # noqa: E402
 keras.utils.set_random_seed(0)
 strategy = distribute.make_strategy(devices, cluster_timeout=60)
 trainer = training.Trainer(
-    [phase], model, data, LossConfig(), train, split, strategy, log=lambda *a: print(*a, flush=True)
+    [phase],
+    model,
+    data,
+    LossConfig(),
+    train,
+    split,
+    strategy,
+    log=lambda *a: print(*a, flush=True),
+    progress=False,
 )
 losses = trainer.run()
 if distribute.is_chief():

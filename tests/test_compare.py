@@ -1,11 +1,12 @@
-"""`--mode=compare` (srgan_tf/compare.py): LR | bicubic | SR | HR crops of one photograph."""
+"""`--mode=compare` (srgan_tf/evaluation/compare.py): LR | bicubic | SR | HR crops of one photograph."""
 
 import imageio.v3 as iio
 import numpy as np
 from main_cli import run_main
 from skimage import data as skdata
 
-from srgan_tf import compare, weights
+from srgan_tf import weights
+from srgan_tf.evaluation import compare
 from srgan_tf.models import build_generator
 
 

@@ -51,7 +51,7 @@ def test_every_setting_has_its_flag_and_reaches_its_config(cli):
             arrives = (not value) if field.metadata.get("invert") else value
             expected[(cls.__name__, field.name)] = arrives
     cli.FLAGS(argv)
-    cfg = cli.make_configs()
+    cfg, _ = cli.make_configs()
     by_class = {"ModelConfig": cfg.model, "DataConfig": cfg.data, "LossConfig": cfg.loss,
                 "TrainConfig": cfg.train}  # fmt: skip
     for (cls, field), value in expected.items():
@@ -59,18 +59,23 @@ def test_every_setting_has_its_flag_and_reaches_its_config(cli):
     assert len(expected) > 50
 
 
-def test_flag_defaults_and_help_are_the_fields(cli):
-    for cls in config.CONFIGS:
-        for field, name in config.flag_fields(cls):
-            flag = cli.FLAGS[name]
-            default = field.metadata.get("flag_default", field.default)
-            if field.metadata.get("invert"):
-                default = not field.default
-            assert flag.default == default, name
-            assert field.metadata["help"] in flag.help, name
+def test_flag_defaults_build_the_fields_defaults(cli):
+    """With no flags, every config main.py builds equals its dataclass built with no
+    arguments: the flags carry each field's default (inverted flags included)."""
+    cli.FLAGS(["main.py", "--mode=init"])
+    cfg, _ = cli.make_configs()
+    for part in (cfg.model, cfg.data, cfg.loss):
+        assert part == type(part)(), type(part).__name__
+    derived = {"run_dir", "g_weights", "n_trainable"}
+    for field in dataclasses.fields(config.TrainConfig):
+        if field.name not in derived:
+            assert getattr(cfg.train, field.name) == field.default, field.name
+    for field, name in config.flag_fields(config.AppConfig):
+        assert field.metadata["help"] in cli.FLAGS[name].help, name
 
 
 def test_derived_fields_have_no_flag():
     names = {f.name for f, _ in config.flag_fields(config.TrainConfig)}
     assert {"run_dir", "g_weights", "keep_checkpoints"}.isdisjoint(names)
-    assert dataclasses.fields(config.Configs)  # the bundle every mode receives
+    parts = {f.name: f.type for f in dataclasses.fields(config.Configs)}
+    assert set(parts) == {"app", "model", "data", "loss", "train"}

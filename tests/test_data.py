@@ -1,4 +1,4 @@
-"""The tf.data pipelines (srgan_tf/data.py): shapes, ranges, bicubic LR, augmentation, seeds."""
+"""The tf.data pipelines (srgan_tf/data/pipeline.py): shapes, ranges, bicubic LR, augmentation, seeds."""
 
 import dataclasses
 
@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from srgan_tf import data, datasets, protocols
+from srgan_tf import data
 from srgan_tf.config import DataConfig
+from srgan_tf.data import datasets, protocols
 
 CFG = DataConfig(crop_size=32, batch_size=4, seed=3)
 

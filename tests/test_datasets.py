@@ -1,4 +1,4 @@
-"""Data folders, classes, splits and bad input (srgan_tf/datasets.py, images.py, sample_data.py)."""
+"""Data folders, classes, splits and bad input (srgan_tf/data/datasets.py, images.py, sample_data.py)."""
 
 import dataclasses
 import json
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from oracles import require
 
-from srgan_tf import datasets, images, sample_data
 from srgan_tf.config import DataConfig
+from srgan_tf.data import datasets, images, sample_data
 
 CFG = DataConfig(crop_size=16, n_images=100, n_test=2, n_test_general=3, seed=0)
 

@@ -1,43 +1,58 @@
-"""The one rule for which generator a mode starts from (srgan_tf/defaults.py)."""
+"""The one rule for which generator a mode starts from (srgan_tf/modes/defaults.py)."""
 
-from srgan_tf.defaults import default_generator
+import json
+
+from srgan_tf.modes.defaults import SHIPPED_DEMO, default_generator
+from srgan_tf.training.loop import FINISHED
 
 
-def _touch(path):
+def _touch(path, finished=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"weights")
+    if finished:
+        (path.parent / FINISHED).write_text(json.dumps({"step": 1}))
     return str(path)
 
 
 def test_given_weights_always_win(tmp_path):
-    _touch(tmp_path / "srgan" / "g.weights.h5")
-    path, message = default_generator("specialize", tmp_path, given="mine.npz")
-    assert path == "mine.npz" and message == "Generator: mine.npz (--g_weights)"
+    _touch(tmp_path / "srgan" / "g.weights.h5", finished=True)
+    choice = default_generator("specialize", tmp_path, given="mine.npz")
+    assert choice.path == "mine.npz" and choice.why == "Generator: mine.npz (--g_weights)"
 
 
-def test_each_mode_takes_the_first_candidate_that_exists(tmp_path):
-    demo = _touch(tmp_path / "demo" / "g.weights.h5")
-    assert default_generator("upscale", tmp_path)[0] == demo
-    general = _touch(tmp_path / "general" / "g.weights.h5")
+def test_inference_modes_take_the_shipped_demo_never_a_run_of_yours(tmp_path):
+    """A run folder (even a finished one) is used only when named: a 20-step run once became
+    upscale's default and returned flat grey photos."""
+    for run in ("general", "srgan", "demo"):
+        _touch(tmp_path / run / "g.weights.h5", finished=True)
+    assert SHIPPED_DEMO.is_file()
     for mode in ("upscale", "compare", "export"):
-        path, message = default_generator(mode, tmp_path)
-        assert path == general and f"--mode={mode} takes the first of" in message
-    assert default_generator("adversarial", tmp_path)[0] == ""
+        choice = default_generator(mode, tmp_path)
+        assert choice.path == str(SHIPPED_DEMO), mode
+        assert "shipped demo" in choice.why and "--g_weights" in choice.why
+
+
+def test_the_demo_is_found_from_any_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert default_generator("upscale", "checkpoints").path == str(SHIPPED_DEMO)
+
+
+def test_adversarial_takes_the_init_run_only_once_it_has_finished(tmp_path):
     init = _touch(tmp_path / "init" / "g.weights.h5")
-    assert default_generator("adversarial", tmp_path)[0] == init
-    assert default_generator("init", tmp_path) == ("", "Generator: new, randomly initialised")
+    choice = default_generator("adversarial", tmp_path)
+    assert choice.path == "" and "has not finished" in choice.why and init in choice.why
+    (tmp_path / "init" / FINISHED).write_text("{}")
+    assert default_generator("adversarial", tmp_path).path == init
+    assert default_generator("init", tmp_path).path == ""
 
 
 def test_specialize_warns_loudly_when_it_falls_back_to_the_demo(tmp_path):
-    demo = _touch(tmp_path / "demo" / "g.weights.h5")
-    path, message = default_generator("specialize", tmp_path)
-    assert path == demo
-    assert message.startswith("WARNING") and "SHIPPED DEMO" in message and "g_srgan.npz" in message
+    _touch(tmp_path / "srgan" / "g.weights.h5")  # unfinished: not taken
+    choice = default_generator("specialize", tmp_path)
+    assert choice.path == str(SHIPPED_DEMO) and choice.loud
+    assert choice.why.startswith("WARNING") and "SHIPPED DEMO" in choice.why
     official = _touch(tmp_path / "g_srgan.npz")
-    path, message = default_generator("specialize", tmp_path)
-    assert path == official and not message.startswith("WARNING")
-
-
-def test_nothing_found_says_where_it_looked(tmp_path):
-    path, message = default_generator("specialize", tmp_path)
-    assert path == "" and str(tmp_path / "srgan" / "g.weights.h5") in message
+    choice = default_generator("specialize", tmp_path)
+    assert choice.path == official and not choice.loud
+    srgan = _touch(tmp_path / "srgan" / "g.weights.h5", finished=True)
+    assert default_generator("specialize", tmp_path).path == srgan

@@ -160,7 +160,7 @@ def test_a_missing_peer_is_a_clear_error_not_a_hang(tmp_path):
     ],
 )
 def test_exactly_one_writer_in_every_topology(monkeypatch, cluster, task, chief):
-    from srgan_tf import distribute
+    from srgan_tf.training import distribute
 
     if task is None:
         monkeypatch.delenv("TF_CONFIG", raising=False)

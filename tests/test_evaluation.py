@@ -1,4 +1,4 @@
-"""The model-by-class evaluation (srgan_tf/evaluation.py) with any generator weights."""
+"""The model-by-class evaluation (srgan_tf/evaluation/matrix.py) with any generator weights."""
 
 import json
 from pathlib import Path
@@ -7,8 +7,10 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from srgan_tf import datasets, evaluation, protocols, weights
+from srgan_tf import evaluation, weights
 from srgan_tf.config import DataConfig, ModelConfig
+from srgan_tf.data import datasets, protocols
+from srgan_tf.evaluation import metrics
 from srgan_tf.models import build_generator
 
 MODEL = ModelConfig(n_res_blocks=1, filters=8)
@@ -73,7 +75,7 @@ def test_matrix_outputs_and_bicubic_baseline(setup, tmp_path):
 
 
 def test_figures_are_drawn_from_memory_not_from_the_written_pngs(setup, tmp_path, monkeypatch):
-    from srgan_tf import images
+    from srgan_tf.data import images
 
     def no_reading(path):
         raise AssertionError(f"evaluation re-read {path}")
@@ -93,8 +95,8 @@ def test_best_model_direction():
         "mse": {"c": {"bicubic": 0.1, "m1": 0.2, "m2": 0.05}},
         "psnr_y": {"c": {"bicubic": 30.0, "m1": 31.0, "m2": 29.0}},
     }
-    assert evaluation.best_model(res, "mse", "c") == "m2"
-    assert evaluation.best_model(res, "psnr_y", "c") == "m1"
+    assert metrics.best_model(res, "mse", "c") == "m2"
+    assert metrics.best_model(res, "psnr_y", "c") == "m1"
 
 
 def test_a_model_trained_on_evaluated_images_is_named(setup, tmp_path):
@@ -146,7 +148,8 @@ def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
     assert "protocol 'paper'" in r.stdout and "SetA" in r.stdout
     # the bicubic numbers are those of the paper protocol's own LR
     from srgan_tf import data as data_lib
-    from srgan_tf import images, metrics
+    from srgan_tf.data import images
+    from srgan_tf.evaluation import metrics
 
     rgb = images.read_image(tmp_path / "SetA" / "0.png")[0]
     cfg = DataConfig(protocol="paper")

@@ -1,4 +1,4 @@
-"""Export (srgan_tf/export.py), checked the way TF Serving, its clients and TFLite see it.
+"""Export (srgan_tf/inference/export.py), checked the way TF Serving, its clients and TFLite see it.
 
 The REST bodies and the gRPC request are the ones README.md shows, taken from it; they run in a
 fresh Python process that imports only TensorFlow, as a server would.
@@ -19,7 +19,10 @@ from oracles import require
 from PIL import Image
 from skimage import data as skimage_data
 
-from srgan_tf import export, images, inference
+from srgan_tf import inference
+from srgan_tf.config import DEFAULT_MAX_PIXELS
+from srgan_tf.data import images
+from srgan_tf.inference import export
 from srgan_tf.models import build_generator
 
 ROOT = Path(__file__).parent.parent
@@ -117,7 +120,7 @@ def test_layout_and_signatures_via_saved_model_cli(exported):
     assert "dtype: DT_UINT8" in text and "shape: (-1, -1, -1, 3)" in text
     assert "dtype: DT_STRING" in text and "png_bytes" in text and "image_bytes" in text
     loaded = tf.saved_model.load(str(exported))
-    assert int(loaded.tile) == TILE and int(loaded.max_pixels) == export.DEFAULT_MAX_PIXELS
+    assert int(loaded.tile) == TILE and int(loaded.max_pixels) == DEFAULT_MAX_PIXELS
 
 
 def test_readme_requests_give_the_keras_pixels_in_a_tensorflow_only_process(

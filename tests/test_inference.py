@@ -1,4 +1,4 @@
-"""Tiled inference (srgan_tf/inference.py): equal to whole-image inference, any input kind."""
+"""Tiled inference (srgan_tf/inference/tiling.py): equal to whole-image inference, any input kind."""
 
 import imageio.v3 as iio
 import numpy as np

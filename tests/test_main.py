@@ -102,7 +102,7 @@ def test_study_flagfiles_parse_into_configs():
 def test_study_script_runs_every_stage(tmp_path):
     """flags/study.sh end to end on the sample set with a tiny model: init, adversarial,
     specialisation of the adversarial generator per class, then the model-by-class matrix."""
-    from srgan_tf import sample_data
+    from srgan_tf.data import sample_data
 
     data = sample_data.sample_dir()
     env = {

@@ -1,4 +1,4 @@
-"""Metrics (srgan_tf/metrics.py) against scikit-image on the same arrays."""
+"""Metrics (srgan_tf/evaluation/metrics.py) against scikit-image on the same arrays."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from skimage import data as skdata
 from skimage.color import rgb2ycbcr
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from srgan_tf import metrics
+from srgan_tf.evaluation import metrics
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from srgan_tf.layers import FusedBatchNormalization, PixelShuffle, VGGPreprocess
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
+from srgan_tf.models.layers import FusedBatchNormalization, PixelShuffle, VGGPreprocess
 from srgan_tf.models.vgg import layer_names
 
 

@@ -314,7 +314,7 @@ def test_vgg_bgr_option_is_the_caffe_order(tmp_path):
 
 
 def test_losses_match_tensorlayer_cost():
-    from srgan_tf import losses
+    from srgan_tf.training import losses
 
     tl = tl_reference.tl
     rng = np.random.default_rng(7)

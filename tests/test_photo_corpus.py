@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from srgan_tf import sample_data
+from srgan_tf.data import sample_data
 
 ROOT = Path(__file__).parent.parent
 MANIFEST = json.loads((ROOT / "data" / "photo_corpus.json").read_text())
@@ -68,8 +68,8 @@ def test_every_exclusion_has_a_reason():
 def test_sample_set_hold_out_never_reaches_the_corpus_train_split():
     """The 7 images `--mode=evaluate` scores on the sample set (its seeded hold-out, found by
     the split code itself) are test photos of the corpus, never train or validation."""
-    from srgan_tf import datasets
     from srgan_tf.config import DataConfig
+    from srgan_tf.data import datasets
 
     split = datasets.make_split(
         sample_data.sample_dir(), "", DataConfig(), log=lambda *_: None, with_train=False

@@ -1,4 +1,4 @@
-"""Precise BatchNorm statistics (srgan_tf/precise_bn.py) and g.weights.h5 written with them."""
+"""Precise BatchNorm statistics (srgan_tf/training/precise_bn.py) and g.weights.h5 written with them."""
 
 import dataclasses
 
@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from test_training import DATA, MODEL, split, tcfg, trainer  # noqa: F401 (split is a fixture)
 
-from srgan_tf import data, precise_bn, weights
-from srgan_tf.layers import FusedBatchNormalization
+from srgan_tf import data, weights
 from srgan_tf.models import build_generator
-from srgan_tf.training import PRECISE_BN_EPOCH
+from srgan_tf.models.layers import FusedBatchNormalization
+from srgan_tf.training import precise_bn
+from srgan_tf.training.snapshot import PRECISE_BN_EPOCH
 
 
 def one_bn(layer_cls):

@@ -1,4 +1,4 @@
-"""The training task (srgan_tf/task.py) and the snapshot (srgan_tf/snapshot.py), each on its own."""
+"""The training task (srgan_tf/training/task.py) and the snapshot (srgan_tf/training/snapshot.py), each on its own."""
 
 import random
 
@@ -6,17 +6,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf import datasets
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
-from srgan_tf.snapshot import GeneratorSnapshot
-from srgan_tf.task import SRGANTask
+from srgan_tf.data import datasets
+from srgan_tf.training.snapshot import GeneratorSnapshot
+from srgan_tf.training.task import SRGANTask
 
 MODEL = ModelConfig(n_res_blocks=1, filters=8, d_filters=8)
 DATA = DataConfig(crop_size=64, batch_size=2, seed=0)
 
 
 def _task(tmp_path, **train):
-    t = TrainConfig(run_dir=str(tmp_path), use_vgg=False, progress=False, **train)
+    t = TrainConfig(run_dir=str(tmp_path), use_vgg=False, **train)
     return SRGANTask(["init", "adversarial"], MODEL, DATA, LossConfig(), t)
 
 

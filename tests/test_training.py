@@ -1,4 +1,4 @@
-"""Training modes on tiny data (srgan_tf/training.py, transfer.py, history.py, main.py)."""
+"""Training modes on tiny data (srgan_tf/training/loop.py, transfer.py, history.py, main.py)."""
 
 import csv
 import dataclasses
@@ -11,14 +11,17 @@ import sys
 import time
 from pathlib import Path
 
+import imageio.v3 as iio
 import numpy as np
 import pytest
 from main_cli import run_main as cli
 
 from srgan_tf import data as data_lib
-from srgan_tf import datasets, task, training, transfer, validation, weights
+from srgan_tf import training, weights
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
+from srgan_tf.data import datasets
 from srgan_tf.models import build_generator, build_vgg
+from srgan_tf.training import loop, run_lock, task, transfer, validation
 
 ROOT = Path(__file__).parent.parent
 MODEL = ModelConfig(n_res_blocks=1, filters=8, d_filters=8)
@@ -41,7 +44,6 @@ def tcfg(tmp_path, **kw):
         n_epoch_init=1,
         n_epoch=1,
         use_vgg=False,
-        progress=False,
         save_every=1,
     )
     return TrainConfig(**{**base, **kw})
@@ -49,7 +51,7 @@ def tcfg(tmp_path, **kw):
 
 def trainer(phases, split, t, loss=LOSS, model=MODEL, data=DATA, logs=None):
     log = logs.append if logs is not None else (lambda *_: None)
-    return training.Trainer(phases, model, data, loss, t, split, log=log)
+    return training.Trainer(phases, model, data, loss, t, split, log=log, progress=False)
 
 
 def rows(path):
@@ -184,7 +186,7 @@ def test_a_second_process_cannot_train_into_a_busy_run_folder(split, tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from srgan_tf import run_lock; run_lock.acquire(sys.argv[1]); "
+            "import sys, time; from srgan_tf.training import run_lock; run_lock.acquire(sys.argv[1]); "
             "print('held', flush=True); time.sleep(60)",
             t.run_dir,
         ],
@@ -194,13 +196,14 @@ def test_a_second_process_cannot_train_into_a_busy_run_folder(split, tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(training.TrainingError, match=rf"in use by .* \(pid {holder.pid}\)"):
-            trainer(["init"], split, t).run()
+        with pytest.raises(run_lock.RunLocked, match=rf"in use by .* \(pid {holder.pid}\)"):
+            run_lock.acquire(t.run_dir)
         assert not (Path(t.run_dir) / "ckpt").exists()
     finally:
         holder.kill()
         holder.wait()
     # The kernel drops the lock with its holder, however it died: no stale lock.
+    run_lock.acquire(t.run_dir)
     tr = trainer(["init"], split, t)
     tr.run()
     assert int(tr.step) == 1
@@ -325,7 +328,7 @@ def test_bfloat16_init_reaches_the_float32_mse(tmp_path):
     """Same data, seed and steps: the mixed_bfloat16 run ends within a few percent of float32."""
     import keras
 
-    from srgan_tf import sample_data
+    from srgan_tf.data import sample_data
 
     root = sample_data.sample_dir(tmp_path / "sample")
     data = DataConfig(crop_size=48, batch_size=4, seed=0, brightness_delta=0, contrast_upper=0)
@@ -403,9 +406,9 @@ def _val_folder(tmp_path):
 def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path, monkeypatch):
     val = _val_folder(tmp_path)
     logs, plotted = [], []
-    draw = training.plot_validation
+    draw = loop.plot_validation
     monkeypatch.setattr(
-        training, "plot_validation", lambda rows, *a: plotted.append(rows) or draw(rows, *a)
+        loop, "plot_validation", lambda rows, *a: plotted.append(rows) or draw(rows, *a)
     )
     t = tcfg(
         tmp_path, n_epoch_init=3, val_every=2, val_dir=str(val), save_every=0,
@@ -505,22 +508,39 @@ def test_validation_changed_on_resume_restarts_the_best(split, tmp_path):
     assert ("dB at step" in best) == (validation.best_of(table, 6) is not None)
 
 
-def test_validation_needs_a_folder_and_is_off_by_default(split, tmp_path):
-    with pytest.raises(training.TrainingError, match="--val_dir"):
-        trainer(["init"], split, tcfg(tmp_path, val_every=5))
+def test_validation_is_off_by_default(split, tmp_path):
     tr = trainer(["init"], split, tcfg(tmp_path / "off", max_steps=1))
     assert tr.validator is None
     tr.run()
     assert not (Path(tr.run_dir) / "g_best.weights.h5").exists()
 
 
+def _tree(root):
+    """`{relative path: bytes}` of every file under `root` (None when it does not exist)."""
+    if not root.exists():
+        return None
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
 @pytest.mark.slow
 def test_user_mistakes_end_in_one_clear_line(tmp_path):
-    """Each mistake: exit code 1, one message naming the value, no traceback."""
+    """Each mistake: exit code 1, one message naming the value, no traceback, and the
+    checkpoint folder exactly as it was: absent for a new one, byte for byte for a run that
+    already holds a checkpoint."""
     data = landscape(tmp_path)
     base = [*TINY, f"--data_dir={data}", "--n_test=1", "--max_steps=1"]
     g = tmp_path / "g.weights.h5"
     weights.save_weights(build_generator(1, 8), g)
+    png = tmp_path / "photo.png"
+    iio.imwrite(png, np.zeros((40, 40, 3), np.uint8))
+    text_png = tmp_path / "notes.png"
+    text_png.write_text("these are my notes, not a picture\n" * 20)
+    # An existing run folder, to be left byte for byte as it is by every mistake below.
+    existing = tmp_path / "existing"
+    r = cli(*base, f"--checkpoint_dir={existing}", "--mode=init")
+    assert r.returncode == 0, r.stderr[-1500:]
     cases = [
         (["--mode=init", "--scale=2"], "only --scale=4 is supported"),
         (["--mode=init", "--crop_size=66"], "--crop_size=66 is not divisible by --scale=4"),
@@ -531,19 +551,77 @@ def test_user_mistakes_end_in_one_clear_line(tmp_path):
         (["--mode=init", "--cpu_replicas=2", "--batch_size=3"],
          "--batch_size=3 cannot be shared by the 2 replicas"),
         (["--mode=specialize", f"--g_weights={g}"], "needs --cls"),
-        (["--mode=upscale"], "--input must be an image file or a folder"),
-        (["--mode=evaluate", "--protocol=paper"], "no generators to evaluate"),
+        (["--mode=upscale", f"--g_weights={g}"], "--input must be an image file or a folder"),
+        (["--mode=evaluate", "--protocol=paper", f"--checkpoint_dir={tmp_path / 'none'}"],
+         "no generators to evaluate"),
         (["--mode=init", "--val_protocols=paper,bicubic"], "unknown protocol 'bicubic'"),
+        (["--mode=init", "--val_every=10"], "--val_every=10 needs --val_dir"),
+        (["--mode=adversarial", f"--g_weights={g}", "--crop_size=96"],
+         "--crop_size=96 does not fit --discriminator=tl"),
+        (["--mode=init", "--batch_size=-2"], "--batch_size=-2"),
+        (["--mode=init", "--batch_size=0"], "--batch_size=0"),
+        (["--mode=init", "--n_epoch_init=-3"], "--n_epoch_init=-3"),
+        (["--mode=upscale", f"--input={png}", f"--g_weights={g}", "--tile=5"],
+         "--tile=5 leaves no core"),
+        (["--mode=upscale", f"--input={png}", "--tile=100000"], "--tile=100000"),
+        (["--mode=export", f"--g_weights={g}", "--export_dir=/proc/x"],
+         "--export_dir=/proc/x: cannot write in /proc"),
+        (["--mode=evaluate", f"--g_weights={png}"], "not a weight file"),
+        (["--mode=specialize", "--cls=dessert", f"--g_weights={g}"], "class 'dessert' has no images"),
+        (["--mode=upscale", f"--input={text_png}", f"--g_weights={g}"],
+         "not an image: its first bytes match no image format"),
     ]  # fmt: skip
     for i, (args, expected) in enumerate(cases):
-        r = cli(*base, f"--checkpoint_dir={tmp_path / f'ck{i}'}", *args)
-        assert r.returncode == 1, (args, r.stderr[-1500:])
-        assert expected in r.stderr and "Traceback" not in r.stderr, (args, r.stderr[-1500:])
+        for ck in (tmp_path / f"ck{i}", existing):
+            before = _tree(ck)
+            r = cli(*base, f"--checkpoint_dir={ck}", *args)
+            assert r.returncode == 1, (args, r.stderr[-1500:])
+            assert expected in r.stderr and "Traceback" not in r.stderr, (args, r.stderr[-1500:])
+            assert _tree(ck) == before, (args, ck)
+        # One message, not a screenful: absl's refusals add one line pointing at --helpfull.
+        assert len(r.stderr.strip().splitlines()) <= 2, (args, r.stderr)
+    assert "pip install" not in r.stderr
+
+
+@pytest.mark.slow
+def test_every_problem_of_a_command_is_reported_at_once(tmp_path):
+    """specialize on a small folder, with a crop the discriminator cannot take and no VGG
+    file: all three in one message (one run, not three), each saying what to do."""
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    for i in range(3):
+        iio.imwrite(tiny / f"{i}.png", np.zeros((70, 70, 3), np.uint8))
+    g = tmp_path / "g.weights.h5"
+    weights.save_weights(build_generator(1, 8), g)
+    r = cli(
+        "--mode=specialize", "--cls=general", f"--data_dir={tiny}", "--n_res_blocks=1",
+        "--filters=8", "--crop_size=60", "--batch_size=8", f"--g_weights={g}",
+        f"--checkpoint_dir={tmp_path / 'ck'}", f"--vgg_weights={tmp_path / 'vgg19.npy'}",
+    )  # fmt: skip
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-1500:]
+    assert "3 problems" in r.stderr, r.stderr
+    assert "does not fit --discriminator=tl" in r.stderr
+    assert "no batch of 8" in r.stderr and "lower --batch_size" in r.stderr
+    assert "vgg19.npy" in r.stderr and "--no_vgg" in r.stderr and "docs/weights.md" in r.stderr
+    assert not (tmp_path / "ck").exists()
+
+
+def test_python_main_alone_prints_help_and_trains_nothing(tmp_path):
+    for args in ([], ["-h"], ["--help"]):
+        r = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+            cwd=tmp_path, timeout=120,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr[-1500:]
+        for mode in ("init", "adversarial", "specialize", "evaluate", "upscale", "export"):
+            assert f"  {mode} " in r.stdout, (args, r.stdout)
+        assert "--batch_size=8" in r.stdout and "--helpfull" in r.stdout
+        assert list(tmp_path.iterdir()) == []  # no checkpoints/, no results/
 
 
 @pytest.mark.slow
 def test_resume_with_other_batches_is_refused_and_config_waits_for_the_lock(tmp_path):
-    from srgan_tf import run_lock
+    from srgan_tf.training import run_lock
 
     data = landscape(tmp_path)
     ck = tmp_path / "ck"
@@ -655,7 +733,7 @@ def test_saves_follow_steps_and_time_not_epochs(split, tmp_path, monkeypatch):
     tr = trainer(["init"], split, tcfg(tmp_path / "b", n_epoch_init=4, save_every=0, save_secs=30))
     saves = recorded(tr)
     # A clock on which every training step takes 12 s: saves 30 s apart fall on steps 3 and 6.
-    monkeypatch.setattr(training.time, "time", lambda: 12.0 * int(tr.step))
+    monkeypatch.setattr(loop.time, "time", lambda: 12.0 * int(tr.step))
     tr.saver.saved_at = 0.0
     tr.run()
     assert saves == [3, 6, 8]

@@ -1,4 +1,4 @@
-"""The generator weight average (srgan_tf/weight_average.py) and g.weights.h5 written from it."""
+"""The generator weight average (srgan_tf/training/weight_average.py) and g.weights.h5 written from it."""
 
 import dataclasses
 
@@ -9,7 +9,7 @@ from test_training import MODEL, split, tcfg, trainer  # noqa: F401 (split is a 
 
 from srgan_tf import training, weights
 from srgan_tf.models import build_generator
-from srgan_tf.weight_average import WeightAverage
+from srgan_tf.training.weight_average import WeightAverage
 
 
 def test_average_follows_the_recursion(rng):

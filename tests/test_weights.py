@@ -1,4 +1,4 @@
-"""Weight files the loader must refuse, and Keras-native save/load (srgan_tf/weights.py)."""
+"""Weight files the loader must refuse, and Keras-native save/load (srgan_tf/weights/loading.py)."""
 
 import os
 import pickle

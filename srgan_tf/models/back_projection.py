@@ -14,11 +14,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf import protocols
+from srgan_tf.data import protocols
 
-# LR pixels one step reaches beyond the generator's receptive field: `down` reads SR pixels up
 # to 2 LR pixels away (the antialiased kernel spans 4 LR pixels), `up` residuals 2 away; one
-# more for rounding. Tiles keep this much more margin per step (srgan_tf/inference.py).
+# more for rounding. Tiles keep this much more margin per step (srgan_tf/inference/tiling.py).
 RADIUS_PER_STEP = 5
 
 

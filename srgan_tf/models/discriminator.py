@@ -47,6 +47,10 @@ def _paper_body(x, df, sync):
     return x
 
 
+# The input side must be a multiple of this: the strides of each kind's body halve it 6 or 4 times.
+SIZE_FACTOR = {"tl": 64, "paper": 16}
+
+
 def build_discriminator(
     kind="tl", input_size=384, filters=64, synchronized_bn=False, name="discriminator"
 ):
@@ -69,7 +73,7 @@ def build_discriminator(
     """
     if kind not in KINDS:
         raise ValueError(f"discriminator kind must be one of {KINDS}, got {kind!r}")
-    factor = 64 if kind == "tl" else 16
+    factor = SIZE_FACTOR[kind]
     if input_size % factor:
         raise ValueError(
             f"discriminator kind={kind!r} needs an input size divisible by {factor}, "

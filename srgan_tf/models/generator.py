@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf.layers import FusedBatchNormalization, PixelShuffle
+from srgan_tf.models.layers import FusedBatchNormalization, PixelShuffle
 
 N_RES_BLOCKS = 16
 # tensorlayer's BatchNorm defaults (decay 0.9, epsilon 1e-5); Keras' default epsilon (1e-3)

@@ -10,7 +10,7 @@ import keras
 
 from srgan_tf import weights
 from srgan_tf.errors import TrainingError
-from srgan_tf.layers import VGGPreprocess
+from srgan_tf.models.layers import VGGPreprocess
 
 # Convolutions per block.
 BLOCKS = {"vgg16": (2, 2, 3, 3, 3), "vgg19": (2, 2, 4, 4, 4)}

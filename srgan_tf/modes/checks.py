@@ -1,50 +1,230 @@
-"""Settings that cannot work, refused in one line before anything is built or written."""
+"""The one gate: every setting and input of a command checked before anything is written.
+
+`check_configs` collects every problem it finds (a bound, a combination that cannot work, a
+missing or unreadable input, an unwritable target) and refuses them together in one message,
+one line per problem, so a command fails once rather than once per mistake. Inputs are only
+read here (folders listed, weight files loaded into a throwaway model); nothing is created.
+"""
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
+from srgan_tf import config
 from srgan_tf.config import PROTOCOLS
-from srgan_tf.errors import ConfigError
+from srgan_tf.errors import USER_ERRORS, ConfigError
 
 TRAINING_MODES = ("init", "adversarial", "specialize")
+INFERENCE_MODES = ("upscale", "compare", "export")
 
 
-def check_configs(cfg):
-    """Raises `ConfigError` for a scale, crop, validation protocol or `n_trainable` that cannot
-    work."""
-    from srgan_tf import transfer
-    from srgan_tf.models import build_generator
+def check_configs(cfg: config.Configs) -> None:
+    """Raises one `ConfigError` listing every problem of the command `cfg` describes."""
+    problems = _bounds(cfg)
+    if not problems:  # the rest assumes values within their bounds
+        problems = _combinations(cfg) + _inputs(cfg)
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        raise ConfigError(f"{len(problems)} problems:\n  - " + "\n  - ".join(problems))
 
-    mode, data, train = cfg.app.mode, cfg.data, cfg.train
+
+def _bounds(cfg):
+    """Each setting within the bounds it declares (the flags enforce the same bounds; configs
+    built in code pass through here too)."""
+    problems = []
+    for part in (cfg.app, cfg.model, cfg.data, cfg.loss, cfg.train):
+        for field, name in config.flag_fields(type(part)):
+            meta, value = field.metadata, getattr(part, field.name)
+            if meta["lower"] is not None and value < meta["lower"]:
+                problems.append(f"--{name}={value}: must be at least {meta['lower']}")
+            elif meta["upper"] is not None and value > meta["upper"]:
+                problems.append(f"--{name}={value}: must be at most {meta['upper']}")
+    return problems
+
+
+def _combinations(cfg):
+    from srgan_tf.inference import OVERLAP
+    from srgan_tf.models import discriminator
+    from srgan_tf.models.back_projection import RADIUS_PER_STEP
+
+    app, data, train, mode = cfg.app, cfg.data, cfg.train, cfg.app.mode
+    problems = []
     if data.scale != 4:
-        raise ConfigError(
+        problems.append(
             f"--scale={data.scale}: the SRGAN generator is 4x (two x2 pixel shuffles); only "
             f"--scale=4 is supported"
         )
-    if mode in TRAINING_MODES and data.crop_size % data.scale:
-        raise ConfigError(
+    if app.tile:
+        margin = OVERLAP + RADIUS_PER_STEP * app.back_projection
+        if app.tile <= 2 * margin:
+            problems.append(
+                f"--tile={app.tile} leaves no core inside the {margin}-pixel context kept on each "
+                f"side; pass more than {2 * margin} (default {config.DEFAULT_TILE}), or 0 for whole "
+                f"images"
+            )
+    if mode == "specialize" and not data.cls:
+        problems.append("--mode=specialize needs --cls (e.g. --cls=desert, or --cls=general)")
+    if mode not in TRAINING_MODES:
+        return problems
+    if data.crop_size % data.scale:
+        problems.append(
             f"--crop_size={data.crop_size} is not divisible by --scale={data.scale}; use e.g. "
             f"{data.crop_size - data.crop_size % data.scale}"
         )
-    if mode in TRAINING_MODES and data.saturation_min > data.saturation_max:
-        raise ConfigError(
+    if mode != "init" and train.n_epoch > 0:  # the phases that build the discriminator
+        factor = discriminator.SIZE_FACTOR[cfg.model.discriminator]
+        if data.crop_size % factor:
+            problems.append(
+                f"--crop_size={data.crop_size} does not fit --discriminator="
+                f"{cfg.model.discriminator}, which takes multiples of {factor} (e.g. "
+                f"{max(factor, data.crop_size - data.crop_size % factor)}; --discriminator=paper "
+                f"takes multiples of 16; --n_epoch=0 trains without it)"
+            )
+    if data.saturation_min > data.saturation_max:
+        problems.append(
             f"--saturation_min={data.saturation_min} is above --saturation_max="
             f"{data.saturation_max}; the factor is drawn from [min, max]"
         )
-    if mode in TRAINING_MODES:
-        bad = [p for p in train.val_protocol_list if p not in PROTOCOLS]
-        if bad:
-            raise ConfigError(
-                f"--val_protocols={train.val_protocols}: unknown protocol {bad[0]!r}; use a "
-                f"comma-separated list of {', '.join(PROTOCOLS)}"
-            )
+    bad = [p for p in train.val_protocol_list if p not in PROTOCOLS]
+    if bad:
+        problems.append(
+            f"--val_protocols={train.val_protocols}: unknown protocol {bad[0]!r}; use a "
+            f"comma-separated list of {', '.join(PROTOCOLS)}"
+        )
+    if train.val_every > 0 and not train.val_dir:
+        problems.append(
+            f"--val_every={train.val_every} needs --val_dir, a folder of validation images"
+        )
     if mode == "specialize":
-        n = len(transfer.weighted_layers(build_generator(cfg.model.n_res_blocks, 4)))
+        n = n_weighted_layers(cfg.model)
         if not 1 <= train.n_trainable <= n:
-            raise ConfigError(
+            problems.append(
                 f"--n_trainable={train.n_trainable}: the generator has {n} layers with weights; "
                 f"pass 1 (the study: the last layer) to {n}"
             )
+    return problems
+
+
+def n_weighted_layers(model_cfg) -> int:
+    from srgan_tf.models import build_generator
+    from srgan_tf.training import transfer
+
+    return len(transfer.weighted_layers(build_generator(model_cfg.n_res_blocks, 4)))
+
+
+def _inputs(cfg):
+    """Every file and folder the command reads, read now; every target it writes, tried."""
+    app, train, mode = cfg.app, cfg.train, cfg.app.mode
+    problems = []
+    if mode in TRAINING_MODES:
+        problems += _starting_point(cfg)
+        problems += _training_data(cfg)
+        if mode != "init" and train.n_epoch > 0 and train.use_vgg:
+            problems += _vgg_file(train)
+        for folder in (p for p in train.val_dir.split(",") if p):
+            if not Path(folder).is_dir():
+                problems.append(f"--val_dir: {folder} is not a folder")
+    given = train.g_weights if mode in TRAINING_MODES else app.g_weights
+    for path in (p for p in given.split(",") if p):
+        problems += _generator_file(path, cfg.model)
+    if mode in TRAINING_MODES and train.d_weights:
+        problems += _missing(train.d_weights, "--d_weights")
+    if mode == "upscale" and (app.format or "png") not in config.IMAGE_FORMATS:
+        problems.append(
+            f"--mode=upscale writes {'/'.join(config.IMAGE_FORMATS)}, not --format={app.format}"
+        )
+    if mode == "upscale" and (not app.input or not Path(app.input).exists()):
+        problems.append(f"--input must be an image file or a folder, got {app.input!r}")
+    if mode == "compare" and (not app.input or not Path(app.input).is_file()):
+        problems.append(f"--mode=compare needs --input=HR_IMAGE (an image file), got {app.input!r}")
+    if mode == "export":
+        fmt = app.format or "saved_model"
+        if fmt not in ("saved_model", "tflite"):
+            problems.append(f"--mode=export writes saved_model or tflite, not --format={fmt}")
+        problems += _writable(app.export_dir, "--export_dir")
+    if mode in ("upscale", "compare", "evaluate") and app.output:
+        problems += _writable(app.output, "--output")
+    return problems
+
+
+def _starting_point(cfg):
+    """adversarial and specialize start from a generator: given, or found by the default rule
+    (main.py resolves it once into `train.g_weights`)."""
+    mode, train = cfg.app.mode, cfg.train
+    if mode == "init" or train.g_weights or (Path(train.run_dir) / "ckpt" / "checkpoint").exists():
+        return []
+    from srgan_tf.modes import defaults
+
+    return [defaults.default_generator(mode, cfg.app.checkpoint_dir).why]
+
+
+def _training_data(cfg):
+    from srgan_tf.data import datasets, sample_data
+
+    data, train = cfg.data, cfg.train
+    try:
+        root = sample_data.data_root(data, log=lambda *_: None)
+        most = datasets.most_training_images(root, data.cls, data)
+    except USER_ERRORS as e:
+        return [str(e)]
+    if most * train.patches_per_image < data.batch_size:
+        return [
+            f"{root}{f' class {data.cls!r}' if data.cls else ''} has at most {most} training "
+            f"images: x {train.patches_per_image} patches (--patches_per_image) they make no "
+            f"batch of {data.batch_size}; lower --batch_size or raise --patches_per_image"
+        ]
+    return []
+
+
+def _vgg_file(train):
+    source = train.vgg_weights
+    if source == "imagenet" or (source and Path(source).is_file()):
+        return []
+    return [
+        f"VGG weights not found at {source!r} (the adversarial phase's perceptual loss). Get "
+        f"vgg19.npy from the link in tensorlayer/srgan's README (see docs/weights.md), put it "
+        f"there or pass --vgg_weights=PATH; --vgg_weights=imagenet downloads Keras' copy; "
+        f"--no_vgg trains without the VGG term"
+    ]
+
+
+def _missing(path, flag):
+    return [] if Path(path).is_file() else [f"{flag}={path}: no such file"]
+
+
+def _generator_file(path, model_cfg):
+    """The file read into a throwaway generator: a PNG or another model's weights is refused
+    here, before any image is scored."""
+    from srgan_tf import weights
+    from srgan_tf.models import build_generator
+
+    if not Path(path).is_file():
+        return [f"--g_weights={path}: no such file"]
+    try:
+        weights.load_weights(
+            build_generator(model_cfg.n_res_blocks, model_cfg.filters), path, log=lambda *_: None
+        )
+    except USER_ERRORS as e:
+        return [str(e)]
+    return []
+
+
+def _writable(target, flag):
+    """Tries to create (and at once removes) a file in the nearest existing folder of `target`."""
+    parent = Path(target).absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return [f"{flag}={target}: {parent} is a file, not a folder"]
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".srgan_write_test")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        return [f"{flag}={target}: cannot write in {parent} ({e.strerror or e})"]
+    return []
 
 
 def check_resume(run, data, train):
@@ -69,7 +249,7 @@ def check_resume(run, data, train):
         )
 
 
-def run_dir(mode, checkpoint_dir, cls):
+def run_dir(mode: str, checkpoint_dir: str, cls: str) -> Path:
     """init -> checkpoints/init, adversarial -> checkpoints/srgan, specialize -> checkpoints/<cls>."""
     sub = {"init": "init", "adversarial": "srgan"}.get(mode, cls.lower() or "all")
     return Path(checkpoint_dir) / sub

@@ -3,8 +3,9 @@
 import json
 from pathlib import Path
 
-from srgan_tf import atomic, datasets, evaluation, protocols, sample_data
+from srgan_tf import atomic, evaluation
 from srgan_tf.config import to_dict
+from srgan_tf.data import datasets, protocols, sample_data
 from srgan_tf.errors import ConfigError
 
 
@@ -45,7 +46,7 @@ def run(cfg):
         f"{data.protocol!r}: {protocols.DESCRIPTIONS[data.protocol]}"
     )
     evaluation.evaluate(
-        generators, test_sets, data, model, out, app.tile, progress=cfg.train.progress,
+        generators, test_sets, data, model, out, app.tile, progress=app.progress,
         back_projection=app.back_projection,
     )  # fmt: skip
     print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")

@@ -2,16 +2,14 @@
 
 from pathlib import Path
 
-from srgan_tf import export as export_lib
 from srgan_tf.errors import ConfigError
+from srgan_tf.inference import export as export_lib
 from srgan_tf.modes.inference import load_generator
 
 
 def run(cfg):
     app = cfg.app
-    fmt = app.format or "saved_model"
-    if fmt not in ("saved_model", "tflite"):
-        raise ConfigError(f"--mode=export writes saved_model or tflite, not --format={fmt}")
+    fmt = app.format or "saved_model"  # one of saved_model, tflite (modes/checks.py)
     g = load_generator(cfg)
     if fmt == "tflite":
         name = f"srgan_{'fp16' if app.tflite_fp16 else 'fp32'}.tflite"

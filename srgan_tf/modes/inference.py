@@ -5,40 +5,32 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from srgan_tf import compare as compare_lib
-from srgan_tf import defaults, images, inference, weights
+from srgan_tf import inference, weights
+from srgan_tf.data import images
 from srgan_tf.errors import ConfigError
+from srgan_tf.evaluation import compare as compare_lib
 from srgan_tf.models import build_generator
 
 
 def load_generator(cfg):
-    """The generator of upscale/compare/export: --g_weights, else the default rule's (said)."""
-    app = cfg.app
-    path = defaults.announce(app.mode, app.checkpoint_dir, app.g_weights)
-    if not path:
-        raise ConfigError("no generator to run: pass --g_weights=FILE")
+    """The generator of upscale/compare/export: `app.g_weights`, which main.py resolved
+    (--g_weights, else the shipped demo) and the gate has read once already."""
     g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)
-    weights.load_weights(g, path)
+    weights.load_weights(g, cfg.app.g_weights)
     return g
 
 
 def upscale(cfg):
     app, scale = cfg.app, cfg.data.scale
-    src = Path(app.input)
-    if not app.input or not src.exists():
-        raise ConfigError(f"--input must be an image file or a folder, got {app.input!r}")
-    fmt = app.format or "png"
-    if fmt not in inference.OUTPUT_FORMATS:
-        raise ConfigError(
-            f"--mode=upscale writes {'/'.join(inference.OUTPUT_FORMATS)}, not --format={fmt}"
-        )
+    src = Path(app.input)  # checked by modes/checks.py
+    fmt = app.format or "png"  # one of IMAGE_FORMATS (modes/checks.py)
     files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
     # A photograph's own optics low-pass it before its pixels are sampled: the paper protocol.
     predict = inference.predictor(load_generator(cfg), app.back_projection, "paper")
     out = Path(app.output or "results/upscaled")
     targets = inference.output_paths(files, src, out, scale, fmt)
     done, failed = 0, []
-    for path in tqdm(files, desc="upscale", unit="image", disable=not cfg.train.progress):
+    for path in tqdm(files, desc="upscale", unit="image", disable=not app.progress):
         try:
             sr = inference.upscale_file(predict, path, scale, app.tile)
         except images.BadImage as e:
@@ -57,11 +49,7 @@ def upscale(cfg):
 
 def compare(cfg):
     app = cfg.app
-    src = Path(app.input)
-    if not app.input or not src.is_file():
-        raise ConfigError(
-            f"--mode=compare needs --input=HR_IMAGE (an image file), got {app.input!r}"
-        )
+    src = Path(app.input)  # checked by modes/checks.py
     box = None
     if app.window_at:
         try:

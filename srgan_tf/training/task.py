@@ -3,7 +3,7 @@
 Like Model Garden's `Task`: it builds the generator (and, for the adversarial phase, the
 discriminator and the VGG loss network) under the strategy's scope, one Adam per network, one
 `tf.function` step per phase, and the one `tf.train.Checkpoint` that holds everything a run
-needs to resume. The loop that drives it is `srgan_tf/training.py`. Building it leaves no
+needs to resume. The loop that drives it is `srgan_tf/training/loop.py`. Building it leaves no
 process-wide state changed: the Keras dtype policy and the random seeds (which fix the initial
 weights) are set for the build and put back after (`precision_policy`, `models.seeded`).
 """
@@ -14,11 +14,12 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from srgan_tf import distribute, losses, transfer, weights
+from srgan_tf import weights
 from srgan_tf.errors import TrainingError
 from srgan_tf.models import build_discriminator, build_generator, seeded
 from srgan_tf.models.vgg import load_vgg
-from srgan_tf.weight_average import WeightAverage
+from srgan_tf.training import distribute, losses, transfer
+from srgan_tf.training.weight_average import WeightAverage
 
 PHASES = ("init", "adversarial")
 

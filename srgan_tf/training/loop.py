@@ -1,13 +1,15 @@
 """The training loop (Ledig et al. 2017, Sec. 3; the study's DIV2K and specialisation runs).
 
 Like orbit's `Controller` driving a Model Garden `Task`: `Trainer` runs the phases of an
-`SRGANTask` (`srgan_tf/task.py`) epoch by epoch, writes the history, TensorBoard, sample grids
+`SRGANTask` (`srgan_tf/training/task.py`) epoch by epoch, writes the history, TensorBoard, sample grids
 and validation scores, and saves the task's checkpoint every `save_every` steps or `save_secs`
-seconds, at the end and on Ctrl-C (`srgan_tf/saver.py`), with `g.weights.h5` from a
-`GeneratorSnapshot` (`srgan_tf/snapshot.py`). Rerunning the same command resumes where the last save left off,
-mid-epoch included.
+seconds, at the end and on Ctrl-C (`srgan_tf/training/saver.py`), with `g.weights.h5` from a
+`GeneratorSnapshot` (`srgan_tf/training/snapshot.py`). Rerunning the same command resumes where the last save left off,
+mid-epoch included. The caller holds the run folder's lock (`modes/train.py` takes it before
+anything is written there).
 """
 
+import json
 import math
 import time
 from pathlib import Path
@@ -15,14 +17,20 @@ from pathlib import Path
 import tensorflow as tf
 from tqdm import tqdm
 
-from srgan_tf import data, distribute, figures, images, run_lock, validation
+from srgan_tf import atomic, data
+from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.data import images
 from srgan_tf.errors import TrainingError
-from srgan_tf.figures import plot_validation
-from srgan_tf.history import History
-from srgan_tf.interrupt import StopRequest
-from srgan_tf.saver import RunSaver
-from srgan_tf.snapshot import PRECISE_BN_EPOCH, GeneratorSnapshot  # noqa: F401  (re-exported)
-from srgan_tf.task import PHASES, SRGANTask, load_vgg  # noqa: F401  (re-exported)
+from srgan_tf.evaluation import figures
+from srgan_tf.evaluation.figures import plot_validation
+from srgan_tf.training import distribute, validation
+from srgan_tf.training.history import History
+from srgan_tf.training.interrupt import StopRequest
+from srgan_tf.training.saver import RunSaver
+from srgan_tf.training.snapshot import GeneratorSnapshot
+from srgan_tf.training.task import SRGANTask
+
+FINISHED = "finished.json"  # in the run folder once a run has ended as asked (not Ctrl-C)
 
 
 class Trainer:
@@ -34,12 +42,25 @@ class Trainer:
         split: a `datasets.Split` (its `train` images are used).
         strategy: a tf.distribute strategy (default: the current one).
         log: where progress lines go.
+        progress: show a progress bar per epoch.
+        tile: tiled-inference tile side of validation (`--tile`).
     """
 
     def __init__(
-        self, phases, model_cfg, data_cfg, loss_cfg, train_cfg, split, strategy=None, log=print
+        self,
+        phases,
+        model_cfg,
+        data_cfg,
+        loss_cfg,
+        train_cfg,
+        split,
+        strategy=None,
+        log=print,
+        progress=True,
+        tile=DEFAULT_TILE,
     ):
         self.dcfg, self.tcfg, self.split, self.log = data_cfg, train_cfg, split, log
+        self.progress = progress
         self.run_dir = Path(train_cfg.run_dir)
         self.chief = distribute.is_chief()
         self.steps_per_epoch = data.steps_per_epoch(
@@ -52,9 +73,7 @@ class Trainer:
                 f"--patches_per_image"
             )
         self.validator = None
-        if train_cfg.val_every > 0 and self.chief:
-            if not train_cfg.val_dir:
-                raise TrainingError("--val_every needs --val_dir, a folder of validation images")
+        if train_cfg.val_every > 0 and self.chief:  # a folder is required (modes/checks.py)
             self.validator = validation.Validator(
                 train_cfg.val_dir,
                 data_cfg,
@@ -63,6 +82,7 @@ class Trainer:
                 train_cfg.val_best,
                 log=log,
                 min_gain=train_cfg.val_min_gain,
+                tile=tile,
             )
         self.task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
         self.snapshot = GeneratorSnapshot(self.task, split.train)
@@ -102,12 +122,9 @@ class Trainer:
 
     def run(self):
         """Trains until every phase is done or `max_steps` is reached; returns the final losses."""
-        if self.chief:
-            try:
-                run_lock.acquire(self.run_dir)
-            except run_lock.RunLocked as e:
-                raise TrainingError(str(e)) from None
         resumed = self.restore_or_warm_start()
+        if self.chief:  # training on: g.weights.h5 is no longer the finished run's
+            (self.run_dir / FINISHED).unlink(missing_ok=True)
         val_fields = self.validator.fields if self.validator else ()
         history = History(self.run_dir, int(self.task.step), self.chief, val_fields)
         tb = tf.summary.create_file_writer(str(self.run_dir / "tb")) if self.chief else None
@@ -152,8 +169,15 @@ class Trainer:
                 f"Interrupted at step {int(self.task.step)}: saved {where}. Rerun the same command "
                 f"to resume."
             )
-        elif int(self.task.step) >= max_steps:
-            self.log(f"Stopped at step {int(self.task.step)} (--max_steps={self.tcfg.max_steps})")
+        else:
+            if int(self.task.step) >= max_steps:
+                self.log(
+                    f"Stopped at step {int(self.task.step)} (--max_steps={self.tcfg.max_steps})"
+                )
+            if self.chief:  # other modes start from a finished run only (modes/defaults.py)
+                atomic.write_text(
+                    self.run_dir / FINISHED, json.dumps({"step": int(self.task.step)})
+                )
         return last
 
     def _run_epoch(self, phase, epoch, n_epochs, history, tb, max_steps):
@@ -174,7 +198,7 @@ class Trainer:
             total=self.steps_per_epoch,
             initial=skip,
             desc=f"{phase} epoch {epoch + 1}/{n_epochs}",
-            disable=not (self.tcfg.progress and self.chief),
+            disable=not (self.progress and self.chief),
             unit="step",
             dynamic_ncols=True,
         )

@@ -24,8 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from srgan_tf import atomic, data, datasets, images, inference, metrics
-from srgan_tf.protocols import bicubic_up
+from srgan_tf import atomic, data, inference
+from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.data import datasets, images
+from srgan_tf.data.protocols import bicubic_up
+from srgan_tf.evaluation import metrics
 
 GUARDS = ("min_psnr_y_gain", "max_colour_offset")  # the scores `passes_guards` reads
 # Bicubic stays within about 0.05 of a level; a model's colour cast shows as whole levels.
@@ -78,7 +81,7 @@ class Validator:
         crop=0,
         protocols=(),
         best="first",
-        tile=inference.DEFAULT_TILE,
+        tile=DEFAULT_TILE,
         log=print,
         min_gain=0.0,
     ):

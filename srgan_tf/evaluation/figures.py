@@ -14,8 +14,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from srgan_tf import atomic, images, metrics  # noqa: E402
-from srgan_tf.metrics import BICUBIC, best_model  # noqa: E402
+from srgan_tf import atomic
+from srgan_tf.data import images
+from srgan_tf.evaluation import metrics
+from srgan_tf.evaluation.metrics import BICUBIC, best_model  # noqa: E402
 
 
 def read_csv(path):

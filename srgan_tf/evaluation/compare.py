@@ -9,7 +9,10 @@ detail in the HR image (largest Laplacian energy), chosen without looking at the
 
 import numpy as np
 
-from srgan_tf import data, figures, images, inference, metrics, protocols
+from srgan_tf import data, inference
+from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.data import images, protocols
+from srgan_tf.evaluation import figures, metrics
 from srgan_tf.models.back_projection import BackProjection
 
 
@@ -41,7 +44,7 @@ def compare_figure(
     box=None,
     name="SR",
     title="",
-    tile=inference.DEFAULT_TILE,
+    tile=DEFAULT_TILE,
     back_projection=0,
 ):
     """Writes the panel figure for one HR image and returns the PSNR-Y of bicubic and SR.

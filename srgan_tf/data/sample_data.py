@@ -27,7 +27,7 @@ def sample_dir(root=None):
     """Writes the sample set once (PNG, one folder per class) and returns its folder."""
     from skimage import data
 
-    from srgan_tf import images
+    from srgan_tf.data import images
 
     root = Path(root) if root else default_root()
     stamp = root / ".complete"

@@ -77,6 +77,17 @@ def _exif_rotated(path):
         return np.asarray(ImageOps.exif_transpose(im))
 
 
+# The leading bytes of every format the readers here take (PNG, JPEG, GIF, BMP, TIFF, WebP).
+_SIGNATURES = (_PNG_SIGNATURE, b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00",
+               b"MM\x00*")  # fmt: skip
+
+
+def _looks_like_an_image(head: bytes) -> bool:
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return True
+    return any(head.startswith(sig) for sig in _SIGNATURES)
+
+
 def _decode(path):
     with open(path, "rb") as f:
         head = f.read(25)
@@ -105,10 +116,17 @@ def read_image(path):
     path = Path(path)
     if not is_image_name(path):
         raise BadImage(path, "not_image", f"not an image file (extension {path.suffix!r})")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if not _looks_like_an_image(head):
+        # Checked before decoding: imageio's message for a text file named .png is several
+        # lines of plugin advice that has nothing to do with the file.
+        raise BadImage(path, "corrupt", "not an image: its first bytes match no image format")
     try:
         array = _decode(path)
     except Exception as e:  # the decoders raise many types for truncated data
-        raise BadImage(path, "corrupt", f"cannot decode ({type(e).__name__}: {e})") from None
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise BadImage(path, "corrupt", f"cannot decode ({type(e).__name__}: {first})") from None
     if array.ndim == 4:  # multi-frame (GIF-like TIFF): the first frame
         array = array[0]
     try:

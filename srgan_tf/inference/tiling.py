@@ -12,12 +12,11 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf import images
-from srgan_tf.config import IMAGE_FORMATS
+from srgan_tf.config import DEFAULT_TILE, IMAGE_FORMATS
+from srgan_tf.data import images
 from srgan_tf.models.back_projection import RADIUS_PER_STEP, with_back_projection
 
 RECEPTIVE_RADIUS = 36  # input pixels: 35 3x3 convs at LR, one at 2x (half an LR pixel)
-DEFAULT_TILE = 256  # input pixels per tile side, overlap included (~0.8 GB in float32)
 OVERLAP = RECEPTIVE_RADIUS + 4  # context kept around each tile's core
 
 

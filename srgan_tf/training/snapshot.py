@@ -7,8 +7,9 @@ training are unaffected; layers frozen for transfer learning keep their statisti
 copy is also what validation scores, since the training model may be distributed.
 """
 
-from srgan_tf import data, precise_bn
+from srgan_tf import data
 from srgan_tf.models import build_generator
+from srgan_tf.training import precise_bn
 
 # The data epoch whose batches re-estimate BatchNorm statistics: fixed, so every save of a run
 # uses the same batches, and far from the epochs training draws.

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from srgan_tf import atomic, images
+from srgan_tf import atomic
+from srgan_tf.data import images
 from srgan_tf.errors import DataError  # noqa: F401  (re-exported)
 
 # Kaggle landscape-pictures: the "(n)" suffix of a file name is its class.
@@ -179,6 +180,19 @@ def _order(files, seed, cls):
     """A permutation of `files` fixed by the seed and class name (and the sorted file list)."""
     rng = np.random.default_rng([seed, zlib.crc32((cls or "all").encode())])
     return [files[i] for i in rng.permutation(len(files))]
+
+
+def most_training_images(root, cls, config) -> int:
+    """The most images a split of `cls` can train on, from the file names alone (no decoding):
+    a quick upper bound, so a folder too small for one batch is refused before any work."""
+    classes, _ = discover(root)
+    total = 0
+    for name in select_classes(classes, cls, root):
+        files = [p for p in classes[name] if images.is_image_name(p)]
+        held = 0 if config.split == "none" else min(_n_test(name, config), len(files) // 2)
+        n = len(files) - held
+        total += min(n, config.n_images) if config.n_images > 0 else n
+    return total
 
 
 def _n_test(cls, config):

@@ -13,7 +13,7 @@ however many threads run the map.
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf.protocols import degrade
+from srgan_tf.data.protocols import degrade
 
 
 def colour_jitter(hr, seed, config):

@@ -13,8 +13,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from srgan_tf import atomic, data, figures, images, inference, protocols, weights
-from srgan_tf.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
+from srgan_tf import atomic, data, inference, weights
+from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.data import images, protocols
+from srgan_tf.evaluation import figures
+from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
 from srgan_tf.models import build_generator
 from srgan_tf.models.back_projection import BackProjection
 
@@ -58,7 +61,7 @@ def evaluate(
     data_cfg,
     model_cfg,
     out_dir,
-    tile=inference.DEFAULT_TILE,
+    tile=DEFAULT_TILE,
     log=print,
     progress=True,
     back_projection=0,

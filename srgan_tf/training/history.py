@@ -9,7 +9,8 @@ import math
 import time
 from pathlib import Path
 
-from srgan_tf import atomic, figures
+from srgan_tf import atomic
+from srgan_tf.evaluation import figures
 
 STEP_FIELDS = ["step", "phase", "epoch", "lr", "patches_per_s"]
 # Filled on the steps that validate (--val_every), empty on the others; a run validating under

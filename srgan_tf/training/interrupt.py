@@ -26,12 +26,18 @@ class StopRequest:
 
         def request_stop(signum, frame):
             self.requested = True
-            signal.signal(signal.SIGINT, previous)
-            self.log("\nCtrl-C: stopping after this step and saving (Ctrl-C again to abort)")
+            # Python runs handlers only between bytecodes, so inside a long TensorFlow step
+            # a Python handler would wait for the step to end. The default action ends the
+            # process at once; every file a run writes is atomic, so the last save stays.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            self.log(
+                "\nCtrl-C: stopping after this step and saving (Ctrl-C again aborts at once; "
+                "the last save stays)"
+            )
 
         previous = signal.signal(signal.SIGINT, request_stop)
         try:
             yield self
         finally:
-            if signal.getsignal(signal.SIGINT) is request_stop:
+            if signal.getsignal(signal.SIGINT) in (request_stop, signal.SIG_DFL):
                 signal.signal(signal.SIGINT, previous)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from srgan_tf import distribute, weights
+from srgan_tf import weights
+from srgan_tf.training import distribute
 
 
 class RunSaver:

@@ -14,9 +14,7 @@ import sys
 import keras
 import tensorflow as tf
 
-from srgan_tf.config import PRECISIONS
-
-CLUSTER_TIMEOUT = 300  # seconds for every worker of a TF_CONFIG cluster to come up
+from srgan_tf.config import CLUSTER_TIMEOUT, PRECISIONS
 
 
 def tf_config():

@@ -1,7 +1,7 @@
 """Exports a trained generator for serving: a SavedModel for TF Serving, or a TFLite file.
 
 The SavedModel tiles every request inside its graph, with the overlap rule of
-`srgan_tf/inference.py`, so a photo of any size is served in bounded memory (about that of one
+`srgan_tf/inference/tiling.py`, so a photo of any size is served in bounded memory (about that of one
 tile) and the output equals a whole-image pass. Signatures:
 
 - `serving_default`: `images` uint8 `(batch, h, w, 3)` -> `sr_images` uint8 `(batch, 4h, 4w, 3)`.
@@ -25,9 +25,8 @@ from pathlib import Path
 import tensorflow as tf
 
 from srgan_tf import inference
+from srgan_tf.config import DEFAULT_MAX_PIXELS, DEFAULT_TILE
 from srgan_tf.models.back_projection import RADIUS_PER_STEP, with_back_projection
-
-DEFAULT_MAX_PIXELS = 16_000_000  # input pixels per image: a 16-megapixel photo
 
 
 def _to_uint8(x):
@@ -183,7 +182,7 @@ def export_saved_model(
     generator,
     export_dir,
     version=1,
-    tile=inference.DEFAULT_TILE,
+    tile=DEFAULT_TILE,
     max_pixels=DEFAULT_MAX_PIXELS,
     back_projection=0,
 ):

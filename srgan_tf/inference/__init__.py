@@ -1,0 +1,29 @@
+"""Running a trained generator on images of any size, and exporting it for serving.
+
+- `tiling.py`: tiled inference in bounded memory, equal to a whole-image pass; image files.
+- `export.py`: a SavedModel for TF Serving (tiled in its graph), or a TFLite file.
+"""
+
+from srgan_tf.inference.tiling import (
+    DEFAULT_TILE,
+    OUTPUT_FORMATS,
+    OVERLAP,
+    RECEPTIVE_RADIUS,
+    Predictor,
+    output_paths,
+    predictor,
+    upscale,
+    upscale_file,
+)
+
+__all__ = [
+    "DEFAULT_TILE",
+    "OUTPUT_FORMATS",
+    "OVERLAP",
+    "RECEPTIVE_RADIUS",
+    "Predictor",
+    "output_paths",
+    "predictor",
+    "upscale",
+    "upscale_file",
+]

@@ -1,0 +1,92 @@
+"""Which generator a mode starts from when `--g_weights` is not given: one rule for every mode.
+
+- `upscale`, `compare`, `export`: the shipped demo generator, found beside the package (so it
+  is found from any working directory). A run folder of yours is used only when you name it:
+  a half-trained run must never become the default behind your back.
+- `adversarial`: `checkpoints/init/g.weights.h5`, once that run has finished.
+- `specialize`: the finished `checkpoints/srgan/`, else the official `checkpoints/g_srgan.npz`,
+  else the shipped demo, said loudly (it is a small model, not the DIV2K SRGAN).
+- `init` trains from scratch; `evaluate` scores every run folder plus `--g_weights`.
+
+main.py resolves the rule once per command; the line that names the generator says why.
+"""
+
+import dataclasses
+from pathlib import Path
+
+import srgan_tf
+from srgan_tf.training.loop import FINISHED
+
+SHIPPED_DEMO = (
+    Path(srgan_tf.__file__).resolve().parent.parent / "checkpoints" / "demo" / "g.weights.h5"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """The generator a mode uses (`path`, "" for none) and the sentence that says why."""
+
+    path: str
+    why: str
+    loud: bool = False  # a warning the user must see (goes to stderr)
+
+
+def finished(run_dir: str | Path) -> bool:
+    """Whether the run in `run_dir` ended as asked (all its epochs, or its --max_steps)."""
+    return (Path(run_dir) / FINISHED).is_file()
+
+
+def default_generator(mode: str, checkpoint_dir: str, given: str = "") -> Choice:
+    """The generator `mode` starts from; see the module docstring for the rule."""
+    if given:
+        return Choice(given, f"Generator: {given} (--g_weights)")
+    root = Path(checkpoint_dir)
+    if mode == "init":
+        return Choice("", "Generator: new, randomly initialised")
+    if mode in ("upscale", "compare", "export"):
+        if SHIPPED_DEMO.is_file():
+            return Choice(
+                str(SHIPPED_DEMO),
+                f"Generator: the shipped demo {SHIPPED_DEMO} (no --g_weights; pass "
+                f"--g_weights=FILE to use one of your runs)",
+            )
+        return Choice("", f"no generator: {SHIPPED_DEMO} is not here; pass --g_weights=FILE")
+    if mode == "adversarial":
+        run = root / "init"
+        if (run / "g.weights.h5").is_file() and finished(run):
+            return Choice(
+                str(run / "g.weights.h5"),
+                f"Generator: {run / 'g.weights.h5'} (no --g_weights; the finished init run)",
+            )
+        state = "has not finished" if (run / "g.weights.h5").is_file() else "does not exist"
+        return Choice(
+            "",
+            f"--mode=adversarial warm-starts the generator, and {run} {state}: run (or resume) "
+            f"--mode=init first, or pass --g_weights=FILE (e.g. --g_weights="
+            f"{run / 'g.weights.h5'} to take it as it is)",
+        )
+    if mode == "specialize":
+        srgan, official = root / "srgan", root / "g_srgan.npz"
+        if (srgan / "g.weights.h5").is_file() and finished(srgan):
+            path = srgan / "g.weights.h5"
+            return Choice(str(path), f"Generator: {path} (no --g_weights; the finished SRGAN run)")
+        if official.is_file():
+            return Choice(
+                str(official), f"Generator: {official} (no --g_weights; the official release)"
+            )
+        if SHIPPED_DEMO.is_file():
+            return Choice(
+                str(SHIPPED_DEMO),
+                f"WARNING: no --g_weights, no finished {srgan} and no {official}: specialising "
+                f"the SHIPPED DEMO generator {SHIPPED_DEMO}, a small model trained on the photo "
+                f"corpus, not the DIV2K SRGAN the study specialised. Pass "
+                f"--g_weights=checkpoints/g_srgan.npz (the official release) or train one with "
+                f"--mode=init/adversarial.",
+                loud=True,
+            )
+        return Choice(
+            "",
+            f"--mode=specialize needs a pretrained generator: pass --g_weights=FILE (e.g. the "
+            f"official {official}) or train one with --mode=init/adversarial first",
+        )
+    return Choice("", "")
