@@ -1,4 +1,5 @@
-"""Installs srgan-tf: `pip install -e ".[test]"` for development."""
+"""Installs srgan-tf: `pip install -e .` to use it, `pip install -e ".[test]"` to develop
+(the test extra adds the reference libraries used as oracles, about 2.8 GB in all)."""
 
 from setuptools import find_packages, setup
 
@@ -9,8 +10,9 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=find_packages(include=["srgan_tf", "srgan_tf.*", "flags"]),
-    package_data={"flags": ["*.cfg"]},
+    # flags/ (main.py's flag definitions and the study's flagfiles) stays in the checkout: a
+    # top-level package named `flags` would shadow other packages' modules of that name.
+    packages=find_packages(include=["srgan_tf", "srgan_tf.*"]),
     install_requires=[
         # `tensorflow`, not `tensorflow-cpu`: tensorflow-serving-api depends on it by name.
         "tensorflow>=2.21,<2.22",

@@ -146,7 +146,7 @@ def main():
             )
     if len(tiles) > 1:
         # The rule, fixed before measuring: the fastest float32 tile whose peak RSS stays
-        # under 3 GB (issue 15's serving budget).
+        # under 3 GB (the serving memory budget).
         fits = [r for r in results if r["precision"] == "float32" and r["peak_rss_gb"] < 3.0]
         if fits:
             best = max(fits, key=lambda r: r["output_mp_per_s"])

@@ -11,11 +11,11 @@ tensorlayer reference's `config.py` values and the study's choices.
 import dataclasses
 
 # Choices that library modules check too (they import them from here, the one place).
-PROTOCOLS = ("study", "paper")  # LR protocols: data.degrade
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # distribute.precision_policy
+PROTOCOLS = ("study", "paper")  # LR protocols: data/protocols.py
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # training/distribute.py
 DISCRIMINATOR_KINDS = ("tl", "paper")  # models.discriminator
-IMAGE_FORMATS = ("png", "jpg", "webp")  # inference.write_output
-WEIGHT_LIBRARIES = ("tensorlayer", "tensorlayerx")  # weights.load_weights(library=...)
+IMAGE_FORMATS = ("png", "jpg", "webp")  # what upscale writes (inference/tiling.py)
+WEIGHT_LIBRARIES = ("tensorlayer", "tensorlayerx")  # weights/loading.py load_weights(library=...)
 
 # Defaults that library functions share with their settings (declared here, imported there).
 DEFAULT_TILE = 256  # input pixels per tile side, overlap included (~0.8 GB in float32)

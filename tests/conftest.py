@@ -1,4 +1,5 @@
-"""Shared pytest setup: quiet TensorFlow logs, deterministic seeds, a `slow` marker."""
+"""Shared pytest setup: quiet TensorFlow logs, deterministic seeds (markers and warning
+filters are in pytest.ini)."""
 
 import os
 
@@ -10,10 +11,6 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than a few seconds")
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The shipped demo generator (checkpoints/demo/), evaluated as README's first command does, and
-the README's results table checked against that evaluation."""
+the tables of docs/demo.md and README's summary checked against that evaluation."""
 
 import json
 import re
@@ -15,17 +15,24 @@ ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "checkpoints" / "demo" / "g.weights.h5"
 
 
+README_EVALUATE = "python main.py --mode=evaluate"  # README's first command, after the install
+
+
 @pytest.fixture(scope="module")
 def demo_eval(tmp_path_factory):
-    """`results.json` of `main.py --mode=evaluate` with the demo generator."""
+    """`results.json` of README's first command, run as written in a folder that holds the
+    checkout's `checkpoints/demo/` (and no other run)."""
     assert DEMO.is_file(), f"{DEMO} is missing"
     out = tmp_path_factory.mktemp("demo")
-    r = run_main(
-        "--mode=evaluate", "--progress=false", f"--checkpoint_dir={out / 'none'}",
-        f"--g_weights={DEMO}", f"--output={out / 'ev'}", timeout=600,
+    (out / "checkpoints").mkdir()
+    (out / "checkpoints" / "demo").symlink_to(DEMO.parent)
+    args = README_EVALUATE.split()[2:]
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args, "--progress=false"],
+        cwd=out, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
-    return json.loads((out / "ev" / "results.json").read_text())
+    return json.loads((out / "results" / "evaluate" / "results.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +69,30 @@ def test_demo_never_trained_on_a_held_out_image(demo_eval, per_image):
     assert demo_eval["trained_on_test_images"] == {}
 
 
-def test_readme_results_table_is_what_evaluate_prints(demo_eval, per_image, gains):
-    """Every number of README's sample-set tables matches this evaluation: per image the
-    PSNR-Y and SSIM-Y of bicubic and demo and the gain, the mean gain, and the class means."""
+DEMO_PAGE = ROOT / "docs" / "demo.md"
+
+
+def _summary_row(name):
+    """README's summary row for a test set: (bicubic, demo, gain)."""
     text = (ROOT / "README.md").read_text()
+    m = re.search(
+        rf"^\| {name}[^|]*\| [^|]+ \| ([\d.]+) dB \| ([\d.]+) dB \| \*\*([+-][\d.]+) dB\*\*",
+        text,
+        re.M,
+    )
+    assert m, f"README.md has no summary row for {name}"
+    return tuple(float(v) for v in m.groups())
+
+
+def test_readme_results_table_is_what_evaluate_prints(demo_eval, per_image, gains):
+    """Every number of the sample-set tables matches this evaluation: per image the
+    PSNR-Y and SSIM-Y of bicubic and demo and the gain, the mean gain, and the class means;
+    and README's summary row (the means over the images)."""
+    bicubic, demo, gain = _summary_row("sample set")
+    assert abs(bicubic - np.mean([b for b, *_ in per_image.values()])) < 0.006
+    assert abs(demo - np.mean([d for _, d, *_ in per_image.values()])) < 0.006
+    assert abs(gain - np.mean(list(gains.values()))) < 0.006
+    text = DEMO_PAGE.read_text()
     rows = re.findall(
         r"^\| (\w+) \| (\w+) \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \| ([\d.]+) \| ([\d.]+) \|",
         text,
@@ -87,7 +114,7 @@ def test_readme_results_table_is_what_evaluate_prints(demo_eval, per_image, gain
         assert abs(float(demo) - matrix[cls]["demo"]) < 0.006, cls
 
 
-# Issue 7's bar for the demo generator, in its two parts.
+# The sample-set bar for the demo generator, in its two parts.
 def test_demo_beats_bicubic_on_every_held_out_image(gains):
     assert min(gains.values()) > 0, gains
 
@@ -97,7 +124,7 @@ def test_demo_beats_bicubic_by_half_a_db_on_average(gains):
 
 
 # The demo on real photographs: the photo corpus' test split under the paper protocol, as
-# README's table reports it (the corpus is built first when missing; `python data/make_photo_corpus.py`, cached in ~/.cache/srgan_tf).
+# docs/demo.md's table reports it (the corpus is built first when missing; `python data/make_photo_corpus.py`, cached in ~/.cache/srgan_tf).
 CORPUS_TEST = ROOT / "data" / "photo_corpus" / "test"
 
 
@@ -125,9 +152,10 @@ def corpus_eval(tmp_path_factory):
 
 
 def test_readme_test_photo_table_is_what_evaluate_prints(corpus_eval):
-    """README's table of the 14 test photos: bicubic and demo PSNR-Y, gain and colour offset
-    per photo, the means, and issue 13's bar: every photo above bicubic, no colour cast."""
-    text = (ROOT / "README.md").read_text()
+    """The table of the 14 test photos: bicubic and demo PSNR-Y, gain and colour offset per
+    photo, the means (README's summary row too), and the bar: every photo above bicubic, no
+    colour cast."""
+    text = DEMO_PAGE.read_text()
     rows = re.findall(
         r"^\| (\w+) \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \| ([\d.]+) \| ([+-][\d.]+) \|$",
         text,
@@ -153,5 +181,9 @@ def test_readme_test_photo_table_is_what_evaluate_prints(corpus_eval):
     assert abs(float(mean.group(1)) - np.mean([r["psnr_y"] for r in bicubic.values()])) < 0.006
     assert abs(float(mean.group(2)) - np.mean([r["psnr_y"] for r in demo.values()])) < 0.006
     assert abs(float(mean.group(4)) - max(r["colour_offset"] for r in demo.values())) < 0.006
+    summary = _summary_row("photo corpus test split")
+    assert abs(summary[0] - float(mean.group(1))) < 0.006
+    assert abs(summary[1] - float(mean.group(2))) < 0.006
+    assert abs(summary[2] - float(mean.group(3))) < 0.006
     assert min(gains) > 0, gains
     assert max(r["colour_offset"] for r in demo.values()) <= 1.0

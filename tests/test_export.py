@@ -1,6 +1,6 @@
 """Export (srgan_tf/inference/export.py), checked the way TF Serving, its clients and TFLite see it.
 
-The REST bodies and the gRPC request are the ones README.md shows, taken from it; they run in a
+The REST bodies and the gRPC request are the ones docs/serving.md shows, taken from it; they run in a
 fresh Python process that imports only TensorFlow, as a server would.
 """
 
@@ -63,9 +63,10 @@ def _jpeg(array, quality, subsampling=-1):
 
 
 def _readme_block(marker):
-    text = (ROOT / "README.md").read_text()
+    """The request block after `<!-- marker -->` in the serving page."""
+    text = (ROOT / "docs" / "serving.md").read_text()
     m = re.search(rf"<!-- {marker} -->\n```\w+\n(.*?)```", text, re.S)
-    assert m, f"README.md has no block after <!-- {marker} -->"
+    assert m, f"docs/serving.md has no block after <!-- {marker} -->"
     return m.group(1)
 
 
@@ -126,23 +127,23 @@ def test_layout_and_signatures_via_saved_model_cli(exported):
 def test_readme_requests_give_the_keras_pixels_in_a_tensorflow_only_process(
     generator, exported, tmp_path
 ):
-    # README's photo.jpg: a real JPEG (a crop of scikit-image's chelsea, several tiles of 96).
+    # the serving page's photo.jpg: a real JPEG (a crop of scikit-image's chelsea, several tiles of 96).
     (tmp_path / "photo.jpg").write_bytes(_jpeg(skimage_data.chelsea()[60:130, 100:230], 92))
     photo = images.read_image(tmp_path / "photo.jpg")[0]  # what --mode=upscale decodes
     photo_b64 = base64.b64encode((tmp_path / "photo.jpg").read_bytes()).decode()
 
-    # REST, encoded: README's curl body with $(base64 -w0 photo.jpg) substituted.
+    # REST, encoded: the serving page's curl body with $(base64 -w0 photo.jpg) substituted.
     curl = _readme_block("rest-encoded")
     # The shell closes the quote, substitutes the file's base64 and reopens it.
     shell = curl.replace("'\"$(base64 -w0 photo.jpg)\"'", photo_b64)
     body = re.search(r"-d '(.*?)'", shell).group(1)
     encoded = np.array(_rest_instances(body, "encoded"), dtype=object)
-    # REST, pixels: README's literal body.
+    # REST, pixels: the serving page's literal body.
     pixels_body = re.search(r"-d '(.*?)'", _readme_block("rest-pixels")).group(1)
     pixels = np.array(_rest_instances(pixels_body, "serving_default"), dtype=np.uint8)
     float_body = re.search(r"-d '(.*?)'", _readme_block("rest-float")).group(1)
     floats = np.array(_rest_instances(float_body, "predict_float"), dtype=np.float32)
-    # gRPC: README's PredictRequest, built by running README's code.
+    # gRPC: the serving page's PredictRequest, built by running the serving page's code.
     require("tensorflow_serving")
     namespace = {}
     cwd = Path.cwd()

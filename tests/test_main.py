@@ -28,7 +28,7 @@ def test_upscale_evaluate_export(tmp_path):
         "--mode=upscale",
         f"--input={photos}",
         f"--output={tmp_path / 'up'}",
-        f"--checkpoint_dir={tmp_path / 'ck'}",
+        f"--g_weights={g}",
         *TINY,
     )
     assert r.returncode == 0, r.stderr[-2000:]
@@ -79,7 +79,7 @@ def test_study_flagfiles_parse_into_configs():
     code = (
         "import sys; sys.argv = ['main.py', '--flagfile=flags/{f}', '--cls=desert', '--n_epoch=7']\n"
         "import main; main.FLAGS(sys.argv)\n"
-        "c = main.make_configs(); m, d, l, t = c.model, c.data, c.loss, c.train\n"
+        "c, _ = main.make_configs(); m, d, l, t = c.model, c.data, c.loss, c.train\n"
         "print(main.FLAGS.mode, d.batch_size, d.crop_size, t.n_epoch, t.lr_init, d.cls)\n"
     )
     seen = {}
@@ -155,7 +155,7 @@ def test_specialize_flagfile_is_the_studys_setup():
     code = (
         "import sys; sys.argv = ['main.py', '--flagfile=flags/specialize.cfg', '--cls=desert']\n"
         "import main; main.FLAGS(sys.argv)\n"
-        "c = main.make_configs(); m, d, l, t = c.model, c.data, c.loss, c.train\n"
+        "c, _ = main.make_configs(); m, d, l, t = c.model, c.data, c.loss, c.train\n"
         "print(m.vgg_name, m.vgg_end_with, t.vgg_weights, main.FLAGS.g_weights, t.n_trainable)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -182,7 +182,7 @@ def test_upscale_mirrors_the_tree_never_collides_and_honours_exif(tmp_path):
     exif[0x0112] = 6
     Image.fromarray(pixels).save(photos / "trip" / "phone.jpg", exif=exif, quality=95)
     r = cli("--mode=upscale", f"--input={photos}", f"--output={tmp_path / 'up'}",
-            f"--checkpoint_dir={tmp_path / 'ck'}", "--format=webp", *TINY)  # fmt: skip
+            f"--g_weights={g}", "--format=webp", *TINY)  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
     up = tmp_path / "up"
     written = sorted(str(p.relative_to(up)) for p in up.rglob("*") if p.is_file())

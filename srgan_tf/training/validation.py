@@ -7,7 +7,7 @@ super-resolved and scored with `srgan_tf.metrics` (the metric code `evaluate` us
 
 The best step is the one with the highest mean PSNR-Y gain over bicubic under the first
 protocol (or, with `--val_best=mean`, the mean of the protocols' gains) among the validations
-that pass two guards, issue 13's shipping bar applied to the
+that pass two guards, the demo's shipping bar applied to the
 validation images: every image beats bicubic under every validated protocol, and no image's
 channel means move more than `MAX_COLOUR_OFFSET` levels from the HR image's (a colour cast).
 Its generator is written to `g_best.weights.h5` beside `g.weights.h5`, so the snapshot to ship

@@ -1,0 +1,100 @@
+"""Every `python main.py` command of README.md, run as written, in a fresh folder laid out as
+the README assumes (the demo in `checkpoints/demo/`, a photo, a folder of photos, the official
+generator's file name). Training commands get `--max_steps=2` appended (a later flag wins), so
+they prove the command works without training for an hour.
+
+The first command (`python main.py --mode=evaluate`) is run by `test_demo.py`, which also
+checks its numbers; here it is only matched against the command that test runs.
+"""
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from skimage import data as skdata
+
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(Path(__file__).parent))
+from test_demo import README_EVALUATE  # noqa: E402
+
+# Each README command -> the flags this test appends (for speed only), and a file it must write.
+COMMANDS = {
+    "python main.py --mode=upscale --input=my_photo.jpg": ([], "results/upscaled/my_photo_x4.png"),
+    "python main.py --mode=upscale --input=my_photo.jpg --g_weights=checkpoints/g_srgan.npz": (
+        [],
+        "results/upscaled/my_photo_x4.png",
+    ),
+    "python main.py --mode=init --data_dir=my_photos --split=none --crop_size=96 --batch_size=16 "
+    "--init_loss=l1 --checkpoint_dir=runs/mine": (["--max_steps=2"], "runs/mine/init/g.weights.h5"),
+    "python main.py --mode=specialize --cls=texture --g_weights=checkpoints/demo/g.weights.h5 "
+    "--crop_size=96 --patches_per_image=16 --n_epoch=0": (
+        ["--max_steps=2"],
+        "checkpoints/texture/g.weights.h5",
+    ),
+    "python main.py --mode=export --version=1": ([], "export/srgan/1/saved_model.pb"),
+}
+
+
+def readme_commands():
+    """The `python main.py ...` lines of README's bash blocks, comments stripped."""
+    text = (ROOT / "README.md").read_text()
+    found = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            line = line.split("#")[0].strip()
+            for part in line.split("&&"):
+                part = part.strip()
+                if part.startswith("python main.py"):
+                    found.append(part)
+    return found
+
+
+def test_every_readme_command_is_run_by_a_test():
+    commands = readme_commands()
+    assert commands[0] == README_EVALUATE  # test_demo.py runs it and checks its numbers
+    assert set(commands[1:]) == set(COMMANDS), set(commands[1:]) ^ set(COMMANDS)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    """A working folder as README's reader has it after the install."""
+    from srgan_tf import weights
+    from srgan_tf.models import build_generator
+
+    root = tmp_path_factory.mktemp("readme")
+    (root / "checkpoints").mkdir()
+    (root / "checkpoints" / "demo").symlink_to(ROOT / "checkpoints" / "demo")
+    iio.imwrite(root / "my_photo.jpg", skdata.chelsea()[100:164, 150:230], quality=92)
+    photos = root / "my_photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(16):
+        y, x = rng.integers(0, 150, 2)
+        iio.imwrite(photos / f"photo_{i}.png", skdata.astronaut()[y : y + 110, x : x + 110])
+    g = build_generator()
+    weights.load_weights(g, ROOT / "checkpoints" / "demo" / "g.weights.h5")
+    weights.save_tensorlayer_npz(g, root / "checkpoints" / "g_srgan.npz")
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_readme_command_runs_as_written(command, sandbox):
+    extra, writes = COMMANDS[command]
+    argv = shlex.split(command)
+    assert argv[:2] == ["python", "main.py"]
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *argv[2:], *extra, "--progress=false"],
+        cwd=sandbox,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (sandbox / writes).is_file(), (writes, r.stdout[-1500:])
+    assert "Traceback" not in r.stderr
