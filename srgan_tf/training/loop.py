@@ -22,12 +22,12 @@ from srgan_tf.config import DEFAULT_TILE
 from srgan_tf.data import images
 from srgan_tf.errors import TrainingError
 from srgan_tf.evaluation import figures
-from srgan_tf.evaluation.figures import plot_validation
 from srgan_tf.training import distribute, validation
 from srgan_tf.training.history import History
 from srgan_tf.training.interrupt import StopRequest
+from srgan_tf.training.progress import Progress
 from srgan_tf.training.saver import RunSaver
-from srgan_tf.training.snapshot import GeneratorSnapshot
+from srgan_tf.training.snapshot import GeneratorSnapshot, training_lr_batches
 from srgan_tf.training.task import SRGANTask
 
 FINISHED = "finished.json"  # in the run folder once a run has ended as asked (not Ctrl-C)
@@ -60,7 +60,7 @@ class Trainer:
         tile=DEFAULT_TILE,
     ):
         self.dcfg, self.tcfg, self.split, self.log = data_cfg, train_cfg, split, log
-        self.progress = progress
+        self.show_progress = progress
         self.run_dir = Path(train_cfg.run_dir)
         self.chief = distribute.is_chief()
         self.steps_per_epoch = data.steps_per_epoch(
@@ -74,20 +74,25 @@ class Trainer:
             )
         self.validator = None
         if train_cfg.val_every > 0 and self.chief:  # a folder is required (modes/checks.py)
+            t = train_cfg
             self.validator = validation.Validator(
-                train_cfg.val_dir,
-                data_cfg,
-                train_cfg.val_crop,
-                train_cfg.val_protocol_list,
-                train_cfg.val_best,
-                log=log,
-                min_gain=train_cfg.val_min_gain,
-                tile=tile,
-            )
-        self.task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
-        self.snapshot = GeneratorSnapshot(self.task, split.train)
-        self.phases = self.task.phases
-        self.saver = RunSaver(self.task, self.snapshot, self.run_dir, train_cfg)
+                t.val_dir, data_cfg, t.val_crop, t.val_protocol_list, t.val_best, log=log,
+                min_gain=t.val_min_gain, tile=tile,
+            )  # fmt: skip
+        self.task = task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
+        self.phases = task.phases
+        self.progress = Progress()
+        with task.strategy.scope():
+            checkpoint = tf.train.Checkpoint(**self.progress.variables, **task.checkpointables())
+        self.snapshot = GeneratorSnapshot(
+            task.g, model_cfg.n_res_blocks, model_cfg.filters, task.ema,
+            train_cfg.precise_bn_batches,
+            training_lr_batches(split.train, data_cfg, train_cfg.patches_per_image),
+        )  # fmt: skip
+        self.saver = RunSaver(
+            self.run_dir, checkpoint, self.progress, self._weight_files,
+            train_cfg.save_every, train_cfg.save_secs, train_cfg.keep_checkpoints,
+        )  # fmt: skip
         self.ckpt_dir, self.manager = self.saver.ckpt_dir, self.saver.manager
         self._stop = StopRequest(log)  # Ctrl-C: finish the step, save, return
 
@@ -95,30 +100,40 @@ class Trainer:
     g = property(lambda self: self.task.g)
     d = property(lambda self: self.task.d)
     opt = property(lambda self: self.task.opt)
-    step = property(lambda self: self.task.step)
+    step = property(lambda self: self.progress.step)
 
     def step_function(self, phase):
         return self.task.step_function(phase)
 
+    def _weight_files(self):
+        files = {"g.weights.h5": self.snapshot.to_write()}
+        if self.task.d is not None:
+            files["d.weights.h5"] = self.task.d
+        return files
+
     def restore_or_warm_start(self):
-        return self.task.restore_or_warm_start(self.ckpt_dir, self.log)
+        """Resumes from the run folder's latest checkpoint, or warm-starts the task; returns
+        True when it resumed."""
+        latest = self.saver.restore(
+            f" warm-started with --g_weights={self.run_dir / 'g.weights.h5'}"
+        )
+        if not latest:
+            self.task.warm_start(self.log)
+            return False
+        self.log(f"Resuming from step {self.progress.step} ({latest})")
+        if self.tcfg.g_weights or self.tcfg.d_weights:
+            self.log(
+                "(the checkpoint wins over --g_weights/--d_weights; use a new --checkpoint_dir "
+                "to start over)"
+            )
+        return True
 
     def _validate(self, tb):
         """Scores the snapshot on the validation images (validation.py records it); returns
         the history columns."""
         return self.validator.record(
-            self.snapshot.to_validate(), int(self.task.step), tb, self.run_dir, self.log
+            self.snapshot.to_validate(), self.progress.step, tb, self.run_dir, self.log
         )
-
-    def _plot_validation(self, history):
-        """Redraws the validation curve from the history (once the new row is written)."""
-        v = self.validator
-        plot_validation(
-            history.step_rows(), self.run_dir / "plots" / "validation.png", v.since, v.best
-        )
-
-    def _epochs_for(self, phase):
-        return self.tcfg.n_epoch_init if phase == "init" else self.tcfg.n_epoch
 
     def run(self):
         """Trains until every phase is done or `max_steps` is reached; returns the final losses."""
@@ -126,58 +141,43 @@ class Trainer:
         if self.chief:  # training on: g.weights.h5 is no longer the finished run's
             (self.run_dir / FINISHED).unlink(missing_ok=True)
         val_fields = self.validator.fields if self.validator else ()
-        history = History(self.run_dir, int(self.task.step), self.chief, val_fields)
+        progress = self.progress
+        history = History(self.run_dir, progress.step, self.chief, val_fields)
         tb = tf.summary.create_file_writer(str(self.run_dir / "tb")) if self.chief else None
         if self.validator is not None:
-            step = int(self.task.step)
+            step = progress.step
             new = self.validator.start(self.run_dir, step, history.step_rows(), self.log)
             if new or not resumed:  # the starting point of the curve
                 history.log_validation({"step": step, **self._validate(tb)})
-                self._plot_validation(history)
+                self.validator.plot(history.step_rows(), self.run_dir)
         last = {}
         max_steps = self.tcfg.max_steps or math.inf
         with self._stop.armed():
             while (
-                int(self.task.phase) < len(self.phases)
-                and int(self.task.step) < max_steps
-                and not self._stop
+                progress.phase < len(self.phases) and progress.step < max_steps and not self._stop
             ):
-                phase = self.phases[int(self.task.phase)]
-                n_epochs = self._epochs_for(phase)
-                while (
-                    int(self.task.epoch) < n_epochs
-                    and int(self.task.step) < max_steps
-                    and not self._stop
-                ):
-                    last = (
-                        self._run_epoch(
-                            phase, int(self.task.epoch), n_epochs, history, tb, max_steps
-                        )
-                        or last
-                    )
-                if int(self.task.epoch) >= n_epochs:
-                    self.task.phase.assign_add(1)
-                    self.task.epoch.assign(0)
+                phase = self.phases[progress.phase]
+                n_epochs = self.tcfg.n_epoch_init if phase == "init" else self.tcfg.n_epoch
+                while progress.epoch < n_epochs and progress.step < max_steps and not self._stop:
+                    epoch = progress.epoch
+                    last = self._run_epoch(phase, epoch, n_epochs, history, tb, max_steps) or last
+                if progress.epoch >= n_epochs:
+                    progress.end_phase()
                     self.saver.save()
         self.saver.save()  # the end of training, --max_steps or Ctrl-C: always saved
         history.plot(force=True)
-        where = f"{self.saver.latest()}"
-        if self.chief:
-            where += f" and {self.run_dir / 'g.weights.h5'}"
         if self._stop:
-            self.log(
-                f"Interrupted at step {int(self.task.step)}: saved {where}. Rerun the same command "
-                f"to resume."
+            where = self.saver.latest() + (
+                f" and {self.run_dir / 'g.weights.h5'}" if self.chief else ""
             )
-        else:
-            if int(self.task.step) >= max_steps:
-                self.log(
-                    f"Stopped at step {int(self.task.step)} (--max_steps={self.tcfg.max_steps})"
-                )
-            if self.chief:  # other modes start from a finished run only (modes/defaults.py)
-                atomic.write_text(
-                    self.run_dir / FINISHED, json.dumps({"step": int(self.task.step)})
-                )
+            self.log(
+                f"Interrupted at step {progress.step}: saved {where}. Rerun the same command to resume."
+            )
+            return last
+        if progress.step >= max_steps:
+            self.log(f"Stopped at step {progress.step} (--max_steps={self.tcfg.max_steps})")
+        if self.chief:  # other modes start from a finished run only (modes/defaults.py)
+            atomic.write_text(self.run_dir / FINISHED, json.dumps({"step": progress.step}))
         return last
 
     def _run_epoch(self, phase, epoch, n_epochs, history, tb, max_steps):
@@ -190,18 +190,13 @@ class Trainer:
             epoch + 1000 * self.phases.index(phase),
             self.tcfg.patches_per_image,
         )
-        skip = int(self.task.epoch_step)
+        progress = self.progress
+        skip = progress.epoch_step
         if skip:
             ds = ds.skip(skip)
         step_fn = self.step_function(phase)
-        bar = tqdm(
-            total=self.steps_per_epoch,
-            initial=skip,
-            desc=f"{phase} epoch {epoch + 1}/{n_epochs}",
-            disable=not (self.progress and self.chief),
-            unit="step",
-            dynamic_ncols=True,
-        )
+        show = self.show_progress and self.chief
+        bar = _bar(self.steps_per_epoch, skip, f"{phase} epoch {epoch + 1}/{n_epochs}", show)
         start = time.time()
         t_last = time.time()
         sample_batch = None
@@ -211,21 +206,16 @@ class Trainer:
                 sample_batch = (lr[:4], hr[:4])
             out = step_fn(distribute.split_batch(self.task.strategy, (lr, hr)))
             values = {k: float(v) for k, v in out.items()}
-            bad = [k for k, v in values.items() if not math.isfinite(v)]
-            if bad:
+            if not all(map(math.isfinite, values.values())):
                 bar.close()
-                raise TrainingError(
-                    f"{phase} step {int(self.task.step) + 1}: loss {', '.join(bad)} is not finite "
-                    f"({values}). Stopped; the last good checkpoint is {self.saver.latest()}."
-                )
+                _refuse_non_finite(values, f"{phase} step {progress.step + 1}", self.saver.latest())
             if self.task.ema is not None:
                 self.task.ema.update()
-            self.task.step.assign_add(1)
-            self.task.epoch_step.assign_add(1)
+            progress.count_step()
             now = time.time()
             rate = self.dcfg.batch_size / max(now - t_last, 1e-9)
             t_last = now
-            step = int(self.task.step)
+            step = progress.step
             validated = {}
             if self.validator is not None and step % self.tcfg.val_every == 0:
                 validated = self._validate(tb)
@@ -233,24 +223,21 @@ class Trainer:
                    "patches_per_s": round(rate, 2)}  # fmt: skip
             history.log_step({**row, **values, **validated}, tb, scalars=values)
             if validated:
-                self._plot_validation(history)
+                self.validator.plot(history.step_rows(), self.run_dir)
             bar.set_postfix(
                 {k: f"{v:.4g}" for k, v in values.items() if k in ("mse", "g_loss", "d_loss")}
                 | {"patch/s": f"{rate:.1f}"}
             )
             bar.update(1)
             last = values
-            if (step >= max_steps or self._stop) and int(
-                self.task.epoch_step
-            ) < self.steps_per_epoch:
+            if (step >= max_steps or self._stop) and progress.epoch_step < self.steps_per_epoch:
                 bar.close()
                 return last  # mid-epoch: the epoch's end (means, samples) comes on resume
             if self.saver.due(step):
                 self.saver.save()
         bar.close()
-        self.task.epoch.assign_add(1)
-        self.task.epoch_step.assign(0)
-        means = history.end_epoch(phase, epoch, int(self.task.step), time.time() - start)
+        progress.end_epoch()
+        means = history.end_epoch(phase, epoch, progress.step, time.time() - start)
         if means:
             self.log(
                 f"{phase} epoch {epoch + 1}/{n_epochs}: "
@@ -261,14 +248,29 @@ class Trainer:
             and self.chief
             and ((epoch + 1) % max(1, self.tcfg.sample_every) == 0 or epoch + 1 == n_epochs)
         ):
-            self._write_samples(phase, epoch, sample_batch, tb)
+            path = self.run_dir / "samples" / f"{phase}_epoch{epoch + 1:04d}.png"
+            write_samples(self.g, sample_batch, path, tb, progress.step, f"{phase}/bicubic_sr_hr")
         return last
 
-    def _write_samples(self, phase, epoch, batch, tb):
-        """A grid of [bicubic | SR | HR] rows for a fixed batch, as PNG and in TensorBoard."""
-        lr, hr = batch
-        grid = figures.sample_grid(lr.numpy(), self.g(lr, training=False).numpy(), hr.numpy())
-        images.write_image(self.run_dir / "samples" / f"{phase}_epoch{epoch + 1:04d}.png", grid)
-        if tb is not None:
-            with tb.as_default(step=int(self.task.step)):
-                tf.summary.image(f"{phase}/bicubic_sr_hr", grid[None], max_outputs=1)
+
+def write_samples(g, batch, path, tb=None, step=0, tag="bicubic_sr_hr"):
+    """A grid of [bicubic | SR | HR] rows for a fixed batch, as PNG and in TensorBoard."""
+    lr, hr = batch
+    grid = figures.sample_grid(lr.numpy(), g(lr, training=False).numpy(), hr.numpy())
+    images.write_image(path, grid)
+    if tb is not None:
+        with tb.as_default(step=step):
+            tf.summary.image(tag, grid[None], max_outputs=1)
+
+
+def _bar(total, initial, desc, show):
+    return tqdm(total=total, initial=initial, desc=desc, disable=not show, unit="step",
+                dynamic_ncols=True)  # fmt: skip
+
+
+def _refuse_non_finite(values, where, latest):
+    bad = [k for k, v in values.items() if not math.isfinite(v)]
+    raise TrainingError(
+        f"{where}: loss {', '.join(bad)} is not finite ({values}). Stopped; the last good "
+        f"checkpoint is {latest}."
+    )

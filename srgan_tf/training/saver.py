@@ -1,4 +1,4 @@
-"""When and where a training run saves: the checkpoint, `g.weights.h5` and `d.weights.h5`.
+"""When and where a training run saves and resumes: the checkpoint and the weight files.
 
 Every `save_every` steps or `save_secs` seconds after the last save (one-process runs; the
 workers of a cluster must all save at the same step), and whenever the loop asks (the end of a
@@ -10,52 +10,84 @@ chief's `ckpt/`.
 
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import tensorflow as tf
 
 from srgan_tf import weights
+from srgan_tf.errors import TrainingError
 from srgan_tf.training import distribute
+from srgan_tf.training.progress import Progress
 
 
 class RunSaver:
-    """Saves an `SRGANTask` into its run folder.
+    """The one checkpoint manager of a run folder.
 
     Args:
-        task: the task (its checkpoint object, state and discriminator).
-        snapshot: the `GeneratorSnapshot` that `g.weights.h5` is written from.
-        run_dir: the run folder.
-        train_cfg: a `TrainConfig` (save_every, save_secs, keep_checkpoints).
+        run_dir: the run folder (`ckpt/` and the weight files go there).
+        checkpoint: the `tf.train.Checkpoint` of the run (the loop's counters and the task's
+            models, optimisers and weight average).
+        progress: the loop's counters (a save is named after the step; a state is saved once).
+        weight_files: returns `{file name: Keras model}`, the weights written beside `ckpt/` at
+            each save (the chief's only).
+        save_every, save_secs: the cadence (0: off).
+        keep: how many checkpoints to keep.
     """
 
-    def __init__(self, task, snapshot, run_dir, train_cfg):
-        self.task, self.snapshot, self.tcfg = task, snapshot, train_cfg
-        self.run_dir = Path(run_dir)
+    def __init__(
+        self,
+        run_dir: Path,
+        checkpoint: tf.train.Checkpoint,
+        progress: Progress,
+        weight_files: Callable[[], dict],
+        save_every: int = 0,
+        save_secs: float = 0,
+        keep: int = 3,
+    ):
+        self.run_dir, self.checkpoint, self.progress = Path(run_dir), checkpoint, progress
+        self.weight_files, self.save_every, self.save_secs = weight_files, save_every, save_secs
         self.chief = distribute.is_chief()
         self.ckpt_dir = self.run_dir / "ckpt"
         self._write_dir = (
             self.ckpt_dir if self.chief else self.run_dir / ".worker_tmp" / distribute.task_name()
         )
         self.manager = tf.train.CheckpointManager(
-            task.ckpt, str(self._write_dir), max_to_keep=train_cfg.keep_checkpoints
+            checkpoint, str(self._write_dir), max_to_keep=keep
         )
         self.single = not distribute.tf_config()[0]  # time-based saves only without a cluster
-        self.saved_state = None  # the task's state at the last save
+        self.saved_state = None  # the counters at the last save
         self.saved_at = time.time()
 
-    def latest(self):
+    def latest(self) -> str | None:
         """The chief's latest checkpoint, or None."""
         return tf.train.latest_checkpoint(str(self.ckpt_dir))
 
-    def due(self, step):
-        t = self.tcfg
-        if t.save_every and step % t.save_every == 0:
-            return True
-        return bool(t.save_secs) and self.single and time.time() - self.saved_at >= t.save_secs
+    def restore(self, hint: str = "") -> str | None:
+        """Restores the latest checkpoint, if any, and returns its path; refuses one written by
+        a run with other models, phases or weight average (`hint`: how to start over)."""
+        latest = self.latest()
+        if latest:
+            try:
+                self.checkpoint.restore(latest).assert_existing_objects_matched()
+            except AssertionError as e:
+                raise TrainingError(
+                    f"{latest} was written by a run with other settings (models, phases or "
+                    f"--ema_decay) than this one: {str(e).splitlines()[0][:300]}. Resume with the "
+                    f"same flags, or start a new --checkpoint_dir{hint}"
+                ) from None
+        return latest
 
-    def save(self):
+    def due(self, step: int) -> bool:
+        if self.save_every and step % self.save_every == 0:
+            return True
+        return (
+            bool(self.save_secs) and self.single and time.time() - self.saved_at >= self.save_secs
+        )
+
+    def save(self) -> None:
         # Phase ends, --max_steps and interruptions can coincide; write each state once.
-        state = self.task.state()
+        state = self.progress.state()
         if state == self.saved_state:
             return
         self.saved_state, self.saved_at = state, time.time()
@@ -67,6 +99,5 @@ class RunSaver:
             except OSError:
                 pass
             return
-        weights.save_weights(self.snapshot.to_write(), self.run_dir / "g.weights.h5")
-        if self.task.d is not None:
-            weights.save_weights(self.task.d, self.run_dir / "d.weights.h5")
+        for name, model in self.weight_files().items():
+            weights.save_weights(model, self.run_dir / name)

@@ -2,14 +2,13 @@
 
 Like Model Garden's `Task`: it builds the generator (and, for the adversarial phase, the
 discriminator and the VGG loss network) under the strategy's scope, one Adam per network, one
-`tf.function` step per phase, and the one `tf.train.Checkpoint` that holds everything a run
-needs to resume. The loop that drives it is `srgan_tf/training/loop.py`. Building it leaves no
+`tf.function` step per phase, and what of it a checkpoint holds. The loop that drives it
+(`srgan_tf/training/loop.py`) owns the counters, the checkpoint and when it is saved. Building it leaves no
 process-wide state changed: the Keras dtype policy and the random seeds (which fix the initial
 weights) are set for the build and put back after (`precision_policy`, `models.seeded`).
 """
 
 import contextlib
-from pathlib import Path
 
 import keras
 import tensorflow as tf
@@ -46,7 +45,7 @@ def precision_policy(precision):
 
 
 class SRGANTask:
-    """Models, optimisers, compiled steps and the checkpoint object of one training run.
+    """Models, optimisers and compiled steps of one training run.
 
     Args:
         phases: the phases trained, in order ("init", "adversarial" or both).
@@ -65,7 +64,9 @@ class SRGANTask:
         self.adversarial = "adversarial" in self.phases and train_cfg.n_epoch > 0
         with precision_policy(train_cfg.precision), seeded(data_cfg.seed):
             self._build_models()
-        self._build_checkpoint()
+        self.ema = (
+            WeightAverage(self.g.weights, train_cfg.ema_decay) if train_cfg.ema_decay else None
+        )
         self._init_step = self._make_step(self._init_fn) if "init" in self.phases else None
         self._adv_step = self._make_step(self._adv_fn) if self.adversarial else None
 
@@ -100,51 +101,20 @@ class SRGANTask:
             for name, opt in self.opt.items():
                 opt.build(self.d.trainable_variables if name == "d" else self.g_vars)
 
-    def _build_checkpoint(self):
-        # Host-side counters, updated between steps: plain variables, not mirrored ones.
-        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self.phase = tf.Variable(0, dtype=tf.int64, trainable=False, name="phase")
-        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        self.epoch_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_step")
-        t = self.tcfg
-        self.ema = WeightAverage(self.g.weights, t.ema_decay) if t.ema_decay else None
-        with self.strategy.scope():
-            tracked = {"generator": self.g, **{f"{k}_optimizer": v for k, v in self.opt.items()}}
-            if self.d is not None:
-                tracked["discriminator"] = self.d
-            if self.ema is not None:
-                tracked["generator_average"] = self.ema.trackable
-            # These names are the checkpoint's format: runs resume by them.
-            self.ckpt = tf.train.Checkpoint(
-                step=self.step, phase=self.phase, epoch=self.epoch, epoch_step=self.epoch_step,
-                **tracked,
-            )  # fmt: skip
+    def checkpointables(self) -> dict:
+        """What of the task a checkpoint holds, by name. These names (with the loop's counters,
+        `progress.py`) are the checkpoint's format: runs resume by them."""
+        tracked = {"generator": self.g, **{f"{k}_optimizer": v for k, v in self.opt.items()}}
+        if self.d is not None:
+            tracked["discriminator"] = self.d
+        if self.ema is not None:
+            tracked["generator_average"] = self.ema.trackable
+        return tracked
 
-    def state(self):
-        """`(step, phase, epoch, epoch_step)` as Python ints."""
-        return int(self.step), int(self.phase), int(self.epoch), int(self.epoch_step)
-
-    def restore_or_warm_start(self, ckpt_dir, log=print):
-        """Resumes from the latest checkpoint in `ckpt_dir`, or warm-starts a fresh run from
-        weight files. Returns True when it resumed."""
-        latest = tf.train.latest_checkpoint(str(ckpt_dir))
+    def warm_start(self, log=print) -> None:
+        """A fresh run's starting point: the weight files asked for, the re-initialised tail
+        of a transfer, the weight average reset to the starting weights."""
         t = self.tcfg
-        if latest:
-            try:
-                self.ckpt.restore(latest).assert_existing_objects_matched()
-            except AssertionError as e:
-                raise TrainingError(
-                    f"{latest} was written by a run with other settings (models, phases or "
-                    f"--ema_decay) than this one: {str(e).splitlines()[0][:300]}. Resume with the "
-                    f"same flags, or start a new --checkpoint_dir warm-started with "
-                    f"--g_weights={Path(ckpt_dir).parent / 'g.weights.h5'}"
-                ) from None
-            log(f"Resuming from step {int(self.step)} ({latest})")
-            if t.g_weights or t.d_weights:
-                log(
-                    "(the checkpoint wins over --g_weights/--d_weights; use a new --checkpoint_dir to start over)"
-                )
-            return True
         if t.g_weights:
             weights.load_weights(self.g, t.g_weights, log=log)
             log(f"Generator warm-started from {t.g_weights}")
@@ -159,7 +129,6 @@ class SRGANTask:
             self.ema.reset()
         if self.adversarial and self.vgg is None:
             log("VGG term disabled (--no_vgg): generator loss = MSE + 1e-3 adversarial only")
-        return False
 
     def step_function(self, phase):
         """The compiled training step of `phase`: `step((lr, hr))` -> dict of reduced losses.

@@ -193,6 +193,12 @@ class Validator:
         self.since, self.best = step, None
         return True
 
+    def plot(self, rows, run_dir):
+        """Redraws the validation curve from the history rows (once the new row is written)."""
+        from srgan_tf.evaluation.figures import plot_validation
+
+        plot_validation(rows, Path(run_dir) / "plots" / "validation.png", self.since, self.best)
+
     def record(self, generator, step, tb, run_dir, log=print):
         """Scores `generator` at `step`; a new best (the rule of `best_of`) goes to
         `run_dir/g_best.weights.h5`, the scores to TensorBoard and the log line (with the best
