@@ -1,0 +1,75 @@
+"""Ctrl-C (srgan_tf/training/interrupt.py) and the files a run writes (srgan_tf/atomic.py)."""
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+from srgan_tf import atomic
+from srgan_tf.training.interrupt import ABORT_STATUS
+
+# A step that stays inside TensorFlow's C++ runtime for minutes: no Python bytecode runs in the
+# main thread until it returns, which is what a real training step looks like to a signal.
+BUSY_STEP = """
+import tensorflow as tf
+from srgan_tf.training.interrupt import StopRequest
+
+@tf.function
+def step():
+    x = tf.random.uniform((256, 256))
+    body = lambda i, x: (i + 1, tf.tanh(tf.matmul(x, x)))
+    return tf.while_loop(lambda i, x: i < 10**6, body, (0, x))[1]  # x: not pruned
+
+with StopRequest().armed():
+    step.get_concrete_function()
+    print("armed", flush=True)
+    step()
+    print("the step ended", flush=True)
+"""
+
+
+def _wait_for(proc, text, timeout):
+    """Reads the child's stdout (raw, so nothing waits in a buffer select cannot see) until
+    `text` appears; returns what was read, or fails after `timeout` seconds."""
+    fd, seen, deadline = proc.stdout.fileno(), b"", time.monotonic() + timeout
+    while text.encode() not in seen:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([fd], [], [], max(left, 0))
+        chunk = os.read(fd, 65536) if ready else b""
+        assert chunk, f"no {text!r} within {timeout} s; the child said {seen.decode()!r}"
+        seen += chunk
+    return seen.decode()
+
+
+def test_a_second_ctrl_c_inside_a_long_step_aborts_at_once():
+    proc = subprocess.Popen([sys.executable, "-u", "-c", BUSY_STEP], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        said = _wait_for(proc, "armed", 120)
+        time.sleep(1.0)  # inside the step now
+        proc.send_signal(signal.SIGINT)
+        said += _wait_for(proc, "stopping after this step", 10)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        assert time.monotonic() - t0 < 10
+    finally:
+        proc.kill()
+    said += out.decode()
+    assert proc.returncode == ABORT_STATUS, err.decode()[-2000:]
+    assert "aborted" in said and "the step ended" not in said
+
+
+def test_written_files_get_the_mode_the_umask_gives(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        atomic.write_text(tmp_path / "a.txt", "x")
+        with atomic.atomic_path(tmp_path / "b.json") as tmp:
+            tmp.write_text("{}")
+    finally:
+        os.umask(previous)
+    for name in ("a.txt", "b.json"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.json"]  # no temporaries
