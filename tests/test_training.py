@@ -15,11 +15,13 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 from main_cli import run_main as cli
+from main_cli import run_main_many
 
 from srgan_tf import data as data_lib
 from srgan_tf import training, weights
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
 from srgan_tf.data import datasets
+from srgan_tf.evaluation import figures
 from srgan_tf.models import build_generator, build_vgg
 from srgan_tf.training import loop, run_lock, task, transfer, validation
 
@@ -275,15 +277,15 @@ def test_cli_modes_and_clear_errors(tmp_path):
     assert (ck / "desert" / "g.weights.h5").is_file() and (
         ck / "desert" / "manifest.json"
     ).is_file()
-    r = cli("--mode=specialize", "--cls=tundra", *common)
-    assert r.returncode == 1 and "Valid names" in r.stderr and "Traceback" not in r.stderr
-    r = cli("--mode=init", *TINY, f"--data_dir={tmp_path / 'missing'}", f"--checkpoint_dir={ck}")
-    assert r.returncode == 1 and "missing" in r.stderr and "Traceback" not in r.stderr
     fresh = [*TINY, f"--data_dir={data}", f"--checkpoint_dir={tmp_path / 'ck2'}", "--n_test=1"]
-    r = cli("--mode=specialize", "--cls=desert", f"--g_weights={data / '00000000.png'}", *fresh)
-    assert r.returncode == 1 and "00000000.png" in r.stderr and "Traceback" not in r.stderr
-    r = cli("--mode=adversarial", *common, "--crop_size=48")  # tl's D needs multiples of 64
-    assert r.returncode == 1 and "--crop_size=48" in r.stderr and "Traceback" not in r.stderr
+    refused = run_main_many([
+        ["--mode=specialize", "--cls=tundra", *common],
+        ["--mode=init", *TINY, f"--data_dir={tmp_path / 'missing'}", f"--checkpoint_dir={ck}"],
+        ["--mode=specialize", "--cls=desert", f"--g_weights={data / '00000000.png'}", *fresh],
+        ["--mode=adversarial", *common, "--crop_size=48"],  # tl's D needs multiples of 64
+    ])  # fmt: skip
+    for r, said in zip(refused, ("Valid names", "missing", "00000000.png", "--crop_size=48")):
+        assert r.returncode == 1 and said in r.stderr and "Traceback" not in r.stderr, r.stderr
     # specialize --n_epoch=0: the MSE phase only, so no discriminator and any crop size
     r = cli("--mode=specialize", "--cls=desert", "--n_epoch=0", *fresh, "--crop_size=48",
             f"--g_weights={ck / 'srgan' / 'g.weights.h5'}", "--max_steps=2")  # fmt: skip
@@ -406,9 +408,9 @@ def _val_folder(tmp_path):
 def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path, monkeypatch):
     val = _val_folder(tmp_path)
     logs, plotted = [], []
-    draw = loop.plot_validation
+    draw = figures.plot_validation
     monkeypatch.setattr(
-        loop, "plot_validation", lambda rows, *a: plotted.append(rows) or draw(rows, *a)
+        figures, "plot_validation", lambda rows, *a: plotted.append(rows) or draw(rows, *a)
     )
     t = tcfg(
         tmp_path, n_epoch_init=3, val_every=2, val_dir=str(val), save_every=0,
@@ -571,16 +573,20 @@ def test_user_mistakes_end_in_one_clear_line(tmp_path):
         (["--mode=upscale", f"--input={text_png}", f"--g_weights={g}"],
          "not an image: its first bytes match no image format"),
     ]  # fmt: skip
-    for i, (args, expected) in enumerate(cases):
-        for ck in (tmp_path / f"ck{i}", existing):
-            before = _tree(ck)
-            r = cli(*base, f"--checkpoint_dir={ck}", *args)
+    before = _tree(existing)
+    commands = [[*base, f"--checkpoint_dir={ck}", *args]
+                for i, (args, _) in enumerate(cases) for ck in (tmp_path / f"ck{i}", existing)]  # fmt: skip
+    results = run_main_many(commands)
+    for (args, expected), pair in zip(cases, zip(results[::2], results[1::2])):
+        for r in pair:
             assert r.returncode == 1, (args, r.stderr[-1500:])
             assert expected in r.stderr and "Traceback" not in r.stderr, (args, r.stderr[-1500:])
-            assert _tree(ck) == before, (args, ck)
-        # One message, not a screenful: absl's refusals add one line pointing at --helpfull.
-        assert len(r.stderr.strip().splitlines()) <= 2, (args, r.stderr)
-    assert "pip install" not in r.stderr
+            # One message, not a screenful: absl's refusals add one line pointing at --helpfull.
+            assert len(r.stderr.strip().splitlines()) <= 2, (args, r.stderr)
+            assert "pip install" not in r.stderr
+    for i, (args, _) in enumerate(cases):
+        assert not (tmp_path / f"ck{i}").exists(), args
+    assert _tree(existing) == before
 
 
 @pytest.mark.slow
@@ -628,15 +634,12 @@ def test_resume_with_other_batches_is_refused_and_config_waits_for_the_lock(tmp_
     base = [*TINY, f"--data_dir={data}", "--n_test=1", f"--checkpoint_dir={ck}", "--mode=init"]
     assert cli(*base, "--max_steps=1").returncode == 0
     config = (ck / "init" / "config.json").read_text()
-    for change, used in (
-        ("--batch_size=4", "2"),
-        ("--patches_per_image=2", "1"),
-        ("--seed=5", "0"),
-    ):
-        r = cli(*base, "--max_steps=2", change)
+    changes = (("--batch_size=4", "2"), ("--patches_per_image=2", "1"), ("--seed=5", "0"))
+    refused = run_main_many([[*base, "--max_steps=2", change] for change, _ in changes])
+    for r, (change, used) in zip(refused, changes):
         assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-1500:]
         assert f"{change} (the checkpoint's run used {used})" in r.stderr
-        assert (ck / "init" / "config.json").read_text() == config  # untouched
+    assert (ck / "init" / "config.json").read_text() == config  # untouched
     # A run folder locked by another process: refused before config.json is rewritten.
     run_lock.acquire(ck / "init")
     try:

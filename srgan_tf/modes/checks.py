@@ -68,6 +68,12 @@ def _combinations(cfg):
         problems.append("--mode=specialize needs --cls (e.g. --cls=desert, or --cls=general)")
     if mode not in TRAINING_MODES:
         return problems
+    if app.cpu_replicas > 1 and data.batch_size % app.cpu_replicas:
+        # GPU and cluster replica counts are known only once the strategy exists (modes/train.py).
+        problems.append(
+            f"--batch_size={data.batch_size} cannot be shared by the {app.cpu_replicas} replicas "
+            f"of this run; pass a multiple of {app.cpu_replicas}"
+        )
     if data.crop_size % data.scale:
         problems.append(
             f"--crop_size={data.crop_size} is not divisible by --scale={data.scale}; use e.g. "
