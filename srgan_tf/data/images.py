@@ -4,6 +4,7 @@ Grayscale becomes RGB, alpha is dropped, 16-bit is scaled to 8-bit. A file that 
 or a truncated or corrupt one, raises `BadImage` with the reason so callers can skip and count it.
 """
 
+import os
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -104,7 +105,7 @@ def _decode(path):
     return iio.imread(path)
 
 
-def read_image(path):
+def read_image(path: str | os.PathLike) -> np.ndarray:
     """Reads an image file as `(h, w, 3)` uint8 RGB.
 
     Returns:
@@ -135,12 +136,18 @@ def read_image(path):
         raise BadImage(path, "corrupt", str(e)) from None
 
 
-def write_image(path, rgb):
-    """Writes an RGB uint8 image (format from the suffix) atomically: no half-written file."""
+def write_image(path: str | os.PathLike, rgb: np.ndarray, fast: bool = False) -> None:
+    """Writes an RGB uint8 image (format from the suffix) atomically: no half-written file.
+
+    `fast`: PNG at zlib level 1 instead of Pillow's 6, the same pixels about four times sooner
+    in somewhat larger files (for the many images evaluate writes).
+    """
     ext = Path(path).suffix.lower()
-    lossy = {"quality": 95} if ext in (".jpg", ".jpeg", ".webp") else {}
+    options = {"quality": 95} if ext in (".jpg", ".jpeg", ".webp") else {}
+    if fast and ext == ".png":
+        options["compress_level"] = 1
     with atomic.atomic_path(path) as tmp:
-        iio.imwrite(tmp, np.asarray(rgb, dtype=np.uint8), extension=ext, **lossy)
+        iio.imwrite(tmp, np.asarray(rgb, dtype=np.uint8), extension=ext, **options)
 
 
 def to_uint8(image_pm1):

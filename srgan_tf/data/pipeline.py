@@ -13,6 +13,8 @@ however many threads run the map.
 import numpy as np
 import tensorflow as tf
 
+from srgan_tf.config import DataConfig
+from srgan_tf.data.datasets import ImageSet
 from srgan_tf.data.protocols import degrade
 
 
@@ -93,11 +95,13 @@ def augment(patch, seeds, config):
     return lr, hr
 
 
-def steps_per_epoch(image_set, config, patches_per_image=1):
+def steps_per_epoch(image_set: ImageSet, config: DataConfig, patches_per_image: int = 1) -> int:
     return (len(image_set) * patches_per_image) // config.batch_size
 
 
-def train_dataset(image_set, config, epoch=0, patches_per_image=1):
+def train_dataset(
+    image_set: ImageSet, config: DataConfig, epoch: int = 0, patches_per_image: int = 1
+) -> tf.data.Dataset:
     """One epoch of shuffled, augmented `(lr, hr)` batches (drop_remainder, prefetched).
 
     Args:

@@ -61,14 +61,14 @@ def quantize(x_pm1):
     return tf.round((tf.clip_by_value(x_pm1, -1.0, 1.0) + 1.0) * 127.5) / 127.5 - 1.0
 
 
-def downscale(hr, scale: int, protocol: str):
+def downscale(hr: tf.Tensor, scale: int, protocol: str) -> tf.Tensor:
     """The protocol's downscaler, unquantised (what back-projection compares with the LR)."""
     if check(protocol) == "study":
         return bicubic_downscale(hr, scale)
     return matlab_downscale(hr, scale)
 
 
-def degrade(hr, scale: int, protocol: str):
+def degrade(hr: tf.Tensor, scale: int, protocol: str) -> tf.Tensor:
     """The LR of an HR image under a protocol (see the module docstring)."""
     lr = downscale(hr, scale, protocol)
     return quantize(lr) if protocol == "paper" else lr

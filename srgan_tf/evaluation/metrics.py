@@ -19,13 +19,13 @@ def crop_border(x, border):
     return x[border:-border, border:-border] if border else x
 
 
-def psnr(a, b, data_range=255.0):
+def psnr(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
     """Peak signal-to-noise ratio in dB (inf for identical images)."""
     mse = np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)
     return float("inf") if mse == 0 else float(10 * np.log10(data_range**2 / mse))
 
 
-def ssim(a, b, data_range=255.0):
+def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
     """Mean SSIM of `(h, w)` or `(h, w, c)` images (channels averaged)."""
     a = np.asarray(a, np.float32)
     b = np.asarray(b, np.float32)

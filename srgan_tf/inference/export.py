@@ -22,6 +22,7 @@ import os
 import shutil
 from pathlib import Path
 
+import keras
 import tensorflow as tf
 
 from srgan_tf import inference
@@ -179,13 +180,13 @@ class _Serving(tf.Module):
 
 
 def export_saved_model(
-    generator,
-    export_dir,
-    version=1,
-    tile=DEFAULT_TILE,
-    max_pixels=DEFAULT_MAX_PIXELS,
-    back_projection=0,
-):
+    generator: keras.Model,
+    export_dir: str | os.PathLike,
+    version: int = 1,
+    tile: int = DEFAULT_TILE,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    back_projection: int = 0,
+) -> Path:
     """Writes the SavedModel to `export_dir/version` atomically (TF Serving never sees half).
 
     Args:
@@ -220,7 +221,9 @@ def export_saved_model(
     return target
 
 
-def export_tflite(generator, path, float16=False, back_projection=0):
+def export_tflite(
+    generator: keras.Model, path: str | os.PathLike, float16: bool = False, back_projection: int = 0
+) -> Path:
     """Writes a TFLite generator: input `(n, h, w, 3)` float32 in [-1, 1] of any size (resize
     the interpreter's input before allocating), output `(n, 4h, 4w, 3)` in [-1, 1].
 

@@ -7,8 +7,10 @@ whole-image result, with no seams: every output pixel sees exactly the input it 
 one pass, and image borders stay borders.
 """
 
+import os
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -36,7 +38,9 @@ class Predictor:
         return self._fn(x)
 
 
-def predictor(generator, back_projection: int = 0, protocol: str = "paper") -> Predictor:
+def predictor(
+    generator: keras.Model, back_projection: int = 0, protocol: str = "paper"
+) -> Predictor:
     """A `Predictor` of the generator (see there)."""
     return Predictor(generator, back_projection, protocol)
 
@@ -45,7 +49,14 @@ def _starts(length, core):
     return list(range(0, length, core))
 
 
-def upscale(predict, lr, scale=4, tile=DEFAULT_TILE, overlap=None, to_uint8=False):
+def upscale(
+    predict: Predictor,
+    lr: np.ndarray,
+    scale: int = 4,
+    tile: int = DEFAULT_TILE,
+    overlap: int | None = None,
+    to_uint8: bool = False,
+) -> np.ndarray:
     """Super-resolves one image.
 
     Args:
@@ -88,7 +99,9 @@ def upscale(predict, lr, scale=4, tile=DEFAULT_TILE, overlap=None, to_uint8=Fals
     return out
 
 
-def upscale_file(predict, path, scale=4, tile=DEFAULT_TILE):
+def upscale_file(
+    predict: Predictor, path: str | os.PathLike, scale: int = 4, tile: int = DEFAULT_TILE
+) -> np.ndarray:
     """Super-resolves an image file, keeping what the user gave: grayscale stays grayscale and
     alpha is upscaled (bicubic) and kept. 16-bit inputs come out 8-bit.
 

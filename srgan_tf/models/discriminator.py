@@ -52,8 +52,12 @@ SIZE_FACTOR = {"tl": 64, "paper": 16}
 
 
 def build_discriminator(
-    kind="tl", input_size=384, filters=64, synchronized_bn=False, name="discriminator"
-):
+    kind: str = "tl",
+    input_size: int = 384,
+    filters: int = 64,
+    synchronized_bn: bool = False,
+    name: str = "discriminator",
+) -> keras.Model:
     """Builds an SRGAN discriminator.
 
     Args:

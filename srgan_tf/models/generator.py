@@ -88,7 +88,12 @@ def batch_norm(name, synchronized=False):
     )
 
 
-def build_generator(n_res_blocks=N_RES_BLOCKS, filters=64, synchronized_bn=False, name="generator"):
+def build_generator(
+    n_res_blocks: int = N_RES_BLOCKS,
+    filters: int = 64,
+    synchronized_bn: bool = False,
+    name: str = "generator",
+) -> keras.Model:
     """Builds the reference SRGAN generator.
 
     Args:

@@ -25,7 +25,9 @@ def layer_names(name="vgg19"):
     return names
 
 
-def build_vgg(name="vgg19", end_with="pool4", channel_order="rgb"):
+def build_vgg(
+    name: str = "vgg19", end_with: str = "pool4", channel_order: str = "rgb"
+) -> keras.Model:
     """Builds a frozen VGG feature extractor ending at `end_with`.
 
     Args:

@@ -7,6 +7,8 @@ files are matched by layer name. Every array is checked against the model before
 assigned, so a refused file leaves the model exactly as it was.
 """
 
+import os
+
 import keras
 import numpy as np
 
@@ -203,7 +205,9 @@ def _from_channels_first(model, arrays, path):
     return arrays
 
 
-def load_weights(model: keras.Model, path, log=print, library: str | None = None) -> None:
+def load_weights(
+    model: keras.Model, path: str | os.PathLike, log=print, library: str | None = None
+) -> None:
     """Loads any supported weight file into `model` (formats: `srgan_tf.weights.formats`).
 
     Args:

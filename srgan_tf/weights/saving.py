@@ -1,5 +1,7 @@
 """Writes weights: Keras-native files, and the tensorlayer list format, both atomically."""
 
+import os
+
 import keras
 import numpy as np
 
@@ -7,7 +9,7 @@ from srgan_tf import atomic
 from srgan_tf.weights.loading import reference_variables
 
 
-def save_weights(model: keras.Model, path) -> None:
+def save_weights(model: keras.Model, path: str | os.PathLike) -> None:
     """Writes Keras-native weights atomically (a reader never sees a half-written file).
 
     Args:
@@ -23,7 +25,7 @@ def save_weights(model: keras.Model, path) -> None:
         model.save_weights(str(tmp), overwrite=True)
 
 
-def save_tensorlayer_npz(model: keras.Model, path) -> None:
+def save_tensorlayer_npz(model: keras.Model, path: str | os.PathLike) -> None:
     """Writes weights in tensorlayer's list format, loadable by `tl.files.load_and_assign_npz`.
 
     Written the way tensorlayer did (`np.savez(path, params=<object array>)`), which its own
