@@ -32,6 +32,9 @@ setup(
     extras_require={
         "test": [
             "pytest>=8",
+            # Two test processes: most tests wait on process start-up and TensorFlow imports,
+            # so two workers on two cores halve the suite's time (CI's budget is 20 minutes).
+            "pytest-xdist>=3.5",
             # The reference implementation, used only as the oracle in tests and benchmarks.
             "tensorlayer==2.2.5",
             # The second oracle: tensorlayer/srgan's current code is written for TensorLayerX.
