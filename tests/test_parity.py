@@ -327,7 +327,7 @@ def test_losses_match_tensorlayer_cost():
     for label in (0.0, 1.0):
         target = tf.fill(logits.shape, label)
         np.testing.assert_allclose(
-            losses.sigmoid_ce(logits, label).numpy(),
+            tf.reduce_mean(losses.per_example_sigmoid_ce(logits, label)).numpy(),
             tl.cost.sigmoid_cross_entropy(logits, target).numpy(),
             rtol=1e-6,
         )

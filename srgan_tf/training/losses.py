@@ -27,7 +27,8 @@ def per_example_l1(output, target):
 
 
 def per_example_sigmoid_ce(logits, label):
-    """Sigmoid cross-entropy per example against a constant label (1 = real, 0 = fake)."""
+    """Sigmoid cross-entropy per example against a constant label (1 = real, 0 = fake); its
+    batch mean is tensorlayer's `cost.sigmoid_cross_entropy(logits, label_tensor)`."""
     logits = tf.cast(logits, tf.float32)
     labels = tf.fill(tf.shape(logits), tf.constant(float(label)))
     return _per_example_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
@@ -36,11 +37,6 @@ def per_example_sigmoid_ce(logits, label):
 def mse(output, target):
     """tensorlayer's `cost.mean_squared_error(output, target, is_mean=True)`."""
     return tf.reduce_mean(per_example_mse(output, target))
-
-
-def sigmoid_ce(logits, label):
-    """tensorlayer's `cost.sigmoid_cross_entropy(logits, label_tensor)` for a constant label."""
-    return tf.reduce_mean(per_example_sigmoid_ce(logits, label))
 
 
 def generator_terms(sr, hr, fake_logits, sr_features, hr_features, config):
