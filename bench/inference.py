@@ -13,25 +13,22 @@ reference's `evaluate()` does; medians over `--rounds`, and the ratio.
     python bench/inference.py --tiles=192,256,384,512,768     # the tile-size table
 
 With `--tiles`, each tile size runs in its own process per precision, and the fastest float32
-tile under 3 GB of peak RSS is named (the rule that picks `inference.DEFAULT_TILE`).
+tile under 3 GB of peak RSS is named (the rule that picks `srgan_tf.config.DEFAULT_TILE`).
 
 The last line is one JSON object.
 """
 
+import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import common
 
 
 def child(precision, width, height, tile):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.path.insert(0, str(ROOT))
     import keras
     import numpy as np
 
@@ -65,16 +62,13 @@ def compare(precision, size, rounds, tile=0):
     its evaluate() runs) alternating on one image; prints one JSON line."""
     import statistics
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
     import keras
     import numpy as np
-    from tl_reference import tl_generator
 
     from srgan_tf import inference
     from srgan_tf.models import build_generator
 
-    ref = tl_generator((1, None, None, 3))
+    ref = common.reference("tl_reference").get_G((1, None, None, 3))
     ref.eval()
     keras.mixed_precision.set_global_policy(precision)
     predict = inference.predictor(build_generator())
@@ -117,18 +111,31 @@ def _child_json(cmd):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main():
-    args = dict(a.lstrip("-").split("=", 1) for a in sys.argv[1:] if "=" in a)
-    width, height = int(args.get("width", 2040)), int(args.get("height", 1356))
-    tile = int(args.get("tile", 256))
-    size, rounds = int(args.get("compare_size", 256)), int(args.get("rounds", 3))
-    if "child" in args:
-        return child(args["child"], width, height, tile)
-    if "compare_child" in args:
-        return compare(args["compare_child"], size, rounds, int(args.get("compare_tile", 0)))
+def main(argv=None):
+    ap = common.parser(__doc__)
+    ap.add_argument("--width", type=int, default=2040, help="LR width of the tiled run")
+    ap.add_argument("--height", type=int, default=1356, help="LR height of the tiled run")
+    ap.add_argument("--tile", type=int, default=256, help="tile of the tiled run")
+    ap.add_argument("--tiles", default="", help="comma-separated tiles: the tile-size table")
+    ap.add_argument("--precisions", default="float32,mixed_bfloat16")
+    ap.add_argument("--compare_size", type=int, default=256, help="side-by-side LR square side")
+    ap.add_argument(
+        "--compare_tile", type=int, default=0, help="port's tile side by side (0: whole)"
+    )
+    ap.add_argument("--rounds", type=int, default=3, help="side-by-side alternating rounds")
+    ap.add_argument("--child", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--compare_child", default="", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    width, height, tile = args.width, args.height, args.tile
+    size, rounds = args.compare_size, args.rounds
+    if args.child:
+        return child(args.child, width, height, tile)
+    if args.compare_child:
+        return compare(args.compare_child, size, rounds, args.compare_tile)
     results = []
-    tiles = [int(t) for t in args.get("tiles", str(tile)).split(",")]
-    for precision in args.get("precisions", "float32,mixed_bfloat16").split(","):
+    tiles = [int(t) for t in (args.tiles or str(tile)).split(",")]
+    precisions = args.precisions.split(",")
+    for precision in precisions:
         for t in tiles:
             cmd = [
                 sys.executable,
@@ -152,8 +159,8 @@ def main():
             best = max(fits, key=lambda r: r["output_mp_per_s"])
             print(f"fastest float32 tile under 3 GB peak RSS: {best['tile']}")
     side_by_side = []
-    for precision in args.get("precisions", "float32,mixed_bfloat16").split(","):
-        if "compare_size" not in args and len(tiles) > 1:
+    for precision in precisions:
+        if len(tiles) > 1:
             break  # the table only
         r = _child_json(
             [
@@ -162,7 +169,7 @@ def main():
                 f"--compare_child={precision}",
                 f"--compare_size={size}",
                 f"--rounds={rounds}",
-                f"--compare_tile={args.get('compare_tile', 0)}",
+                f"--compare_tile={args.compare_tile}",
             ]
         )
         side_by_side.append(r)
@@ -171,16 +178,8 @@ def main():
             f"{r['port_output_mp_per_s']:.3f} MP/s, reference (float32, eager) "
             f"{r['reference_output_mp_per_s']:.3f} MP/s, ratio {r['ratio']:.2f}x"
         )
-    print(
-        json.dumps(
-            {
-                "input": [height, width],
-                "tile": tile,
-                "results": results,
-                "side_by_side": side_by_side,
-            }
-        )
-    )
+    result = {"input": [height, width], "tile": tile, "results": results}
+    common.report({**result, "side_by_side": side_by_side}, args.save)
 
 
 if __name__ == "__main__":

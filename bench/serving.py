@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import common
 
 _SERVE = """
 import json, resource, sys, time
@@ -66,7 +66,6 @@ print(json.dumps({"seconds": min(times[1:])}))
 _PYTHON_TILED = """
 import sys
 import numpy as np
-sys.path.insert(0, sys.argv[4])
 from srgan_tf import inference, weights
 from srgan_tf.models import build_generator
 g = build_generator()
@@ -74,7 +73,7 @@ if sys.argv[1]:
     weights.load_weights(g, sys.argv[1], log=lambda *_: None)
 x = np.load(sys.argv[2])[0]
 y = inference.upscale(inference.predictor(g), x.astype(np.float32) / 127.5 - 1.0,
-                      tile=int(sys.argv[5]), to_uint8=True)
+                      tile=int(sys.argv[4]), to_uint8=True)
 np.save(sys.argv[3], y)
 """
 
@@ -88,13 +87,19 @@ def _run(code, *args):
     return json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}
 
 
-def main():
-    args = dict(a.lstrip("-").split("=", 1) for a in sys.argv[1:] if "=" in a)
-    width, height = int(args.get("width", 2040)), int(args.get("height", 1356))
-    uw, uh = int(args.get("untiled_width", 512)), int(args.get("untiled_height", 340))
-    tile = int(args.get("tile", 256))
-    g_weights = args.get("g_weights", str(ROOT / "checkpoints" / "demo" / "g.weights.h5"))
-    sys.path.insert(0, str(ROOT))
+def main(argv=None):
+    ap = common.parser(__doc__)
+    ap.add_argument("--width", type=int, default=2040, help="width of the served image")
+    ap.add_argument("--height", type=int, default=1356, help="height of the served image")
+    ap.add_argument("--untiled_width", type=int, default=512, help="width of the untiled run")
+    ap.add_argument("--untiled_height", type=int, default=340, help="height of the untiled run")
+    ap.add_argument("--tile", type=int, default=256, help="tile baked into the export")
+    ap.add_argument(
+        "--g_weights", default=str(common.ROOT / "checkpoints" / "demo" / "g.weights.h5")
+    )
+    args = ap.parse_args(argv)
+    width, height, uw, uh = args.width, args.height, args.untiled_width, args.untiled_height
+    tile, g_weights = args.tile, args.g_weights
     import numpy as np
 
     from srgan_tf import weights
@@ -111,7 +116,7 @@ def main():
     np.save(work / "big.npy", big)
 
     served = _run(_SERVE, tiled, work / "big.npy", work / "served.npy", 1)
-    _run(_PYTHON_TILED, g_weights, work / "big.npy", work / "python.npy", ROOT, tile)
+    _run(_PYTHON_TILED, g_weights, work / "big.npy", work / "python.npy", tile)
     diff = int(
         np.abs(np.load(work / "served.npy")[0].astype(int) - np.load(work / "python.npy")).max()
     )
@@ -154,7 +159,7 @@ def main():
         print(f"{key}: {tfl[key]['mb']} MB, one 128x128 input {timing['seconds'] * 1000:.0f} ms "
               f"(SavedModel {tfl['saved_model_128_seconds'] * 1000:.0f} ms)")  # fmt: skip
     result["tflite"] = tfl
-    print(json.dumps(result))
+    common.report(result, args.save)
 
 
 if __name__ == "__main__":

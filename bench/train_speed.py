@@ -18,7 +18,6 @@ The last line is one JSON object.
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -27,14 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _setup():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    for p in (ROOT, ROOT / "tests"):
-        if str(p) not in sys.path:
-            sys.path.insert(0, str(p))
+import common
 
 
 def _batch(batch, lr_size, scale=4, seed=0):
@@ -79,10 +71,10 @@ def port_step(step, precision, batch, lr_size, workdir):
             use_vgg=step == "adversarial",
             vgg_weights=str(vgg_path),
             patches_per_image=1,
-            progress=False,
         ),
         split,
         log=lambda *a: None,
+        progress=False,
     )
     fn = trainer.step_function(step)
 
@@ -100,7 +92,10 @@ def reference_step(step, batch, lr_size):
     """tensorlayer/srgan train.py's loop body (TL2), eager, float32."""
     import tensorflow as tf
     import tensorlayer as tl
-    from tl_reference import tl_discriminator, tl_generator, tl_vgg
+
+    ref = common.reference("tl_reference")
+    # tensorlayer/srgan's own model builders (get_G, get_D), as tests/tl_reference.py mirrors them
+    tl_discriminator, tl_generator, tl_vgg = ref.get_D, ref.get_G, ref.tl_vgg
 
     hr_size = lr_size * 4
     G = tl_generator((batch, lr_size, lr_size, 3))
@@ -253,8 +248,7 @@ def _time(run, lr, hr, steps):
 
 
 def main(argv=None):
-    _setup()
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = common.parser(__doc__)
     ap.add_argument("--step", choices=("init", "adversarial"), default="init")
     ap.add_argument("--precision", default="mixed_bfloat16")
     ap.add_argument("--batch", type=int, default=4)
@@ -340,7 +334,7 @@ def main(argv=None):
                 f"{s} {result[f'{s}_peak_rss_gb_batch{args.rss_batch}']:.2f} GB" for s in sides
             )
         )
-    print(json.dumps(result))
+    common.report(result, args.save)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,67 @@
+"""What every benchmark script shares: one argument parser, the reference oracles, the results.
+
+Benchmarks run as scripts (`python bench/<name>.py`), against the installed `srgan_tf`
+(`pip install -e .`). The tensorlayer reference models live in `tests/` beside the parity tests
+that prove them; they are loaded from there by file path, so no script edits `sys.path`.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    """The argument parser of a benchmark: its docstring as help, and `--save NAME` to keep the
+    final JSON object as `bench/results/NAME.json` (what docs/performance.md's table is made of)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    ap = argparse.ArgumentParser(
+        description=doc.split("\n\n")[0], epilog=doc, formatter_class=argparse.RawTextHelpFormatter
+    )
+    ap.add_argument("--save", default="", help="also write the result to bench/results/SAVE.json")
+    return ap
+
+
+def machine() -> dict:
+    """The CPU the figures were measured on: speed only means something beside it."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((ln.split(":", 1)[1].strip() for ln in info.splitlines()
+                  if ln.startswith("model name")), "unknown")  # fmt: skip
+    flags = set(next((ln.split(":", 1)[1].split() for ln in info.splitlines()
+                      if ln.startswith("flags")), []))  # fmt: skip
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "avx512_bf16": "avx512_bf16" in flags,
+        "amx": any(f.startswith("amx") for f in flags),
+    }
+
+
+def report(result: dict, save: str = "") -> None:
+    """Print the result as the last line (one JSON object), and keep it, with the machine it
+    was measured on, if asked."""
+    if save:
+        result = {**result, "machine": machine()}
+        from srgan_tf.atomic import write_text
+
+        text = json.dumps(result, indent=1, sort_keys=True) + "\n"
+        write_text(RESULTS / f"{save}.json", text)
+    print(json.dumps(result))
+
+
+def reference(name: str):
+    """tests/<name>.py (`tl_reference`, `tlx_reference`), imported by path with the helper
+    module it imports."""
+    for module in ("random_weights", name):
+        if module not in sys.modules:
+            spec = importlib.util.spec_from_file_location(module, TESTS / f"{module}.py")
+            loaded = importlib.util.module_from_spec(spec)
+            sys.modules[module] = loaded
+            spec.loader.exec_module(loaded)
+    return sys.modules[name]

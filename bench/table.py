@@ -1,0 +1,176 @@
+"""docs/performance.md's benchmark table, rendered from the results the benchmarks saved.
+
+Each benchmark run with `--save NAME` keeps its final JSON object as `bench/results/NAME.json`,
+with the machine it ran on. This script turns those files into the table between the
+`<!-- bench table -->` markers of docs/performance.md, so no figure there is typed by hand:
+
+    python bench/train_speed.py --step=init --precision=mixed_bfloat16 --save=init_bf16
+    python bench/train_speed.py --step=init --precision=float32 --rss_batch=0 --save=init_fp32
+    python bench/train_speed.py --step=adversarial --precision=mixed_bfloat16 --rounds=2 --steps=1 --save=adversarial_bf16
+    python bench/inference.py --save=inference
+    python bench/data_throughput.py --save=data_throughput
+    python bench/table.py            # rewrite the table; --check: exit 1 if it differs
+
+It also writes README's sentence on speed (between `<!-- bench summary -->` markers).
+tests/test_docs.py checks that both are this rendering of the committed results.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import common
+
+DOC = common.ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- bench table -->", "<!-- end bench table -->"
+README = common.ROOT / "README.md"
+SUMMARY = "<!-- bench summary -->", "<!-- end bench summary -->"
+
+# name of the results file -> the command that writes it (shown in the table)
+COMMANDS = {
+    "init_bf16": "python bench/train_speed.py --step=init --precision=mixed_bfloat16 --save=init_bf16",
+    "init_fp32": "python bench/train_speed.py --step=init --precision=float32 --rss_batch=0 --save=init_fp32",
+    "adversarial_bf16": "python bench/train_speed.py --step=adversarial --precision=mixed_bfloat16 --rounds=2 --steps=1 --save=adversarial_bf16",
+    "inference": "python bench/inference.py --save=inference",
+    "data_throughput": "python bench/data_throughput.py --save=data_throughput",
+}
+
+
+def load(results: Path = common.RESULTS) -> dict:
+    found = {}
+    for name in COMMANDS:
+        path = results / f"{name}.json"
+        if path.is_file():
+            found[name] = json.loads(path.read_text())
+    return found
+
+
+def _speed_row(what, name, r, unit, target=""):
+    ratio = f"**{r['ratio']:.2f}x**"
+    if r.get("ceiling_ratio"):
+        ratio += (f" (ceiling {r['ceiling_ratio']:.2f}x; the port at "
+                  f"{100 * r['port_fraction_of_peak']:.0f}% of the conv peak)")  # fmt: skip
+    return (what, name, f"{r['port_patches_per_s']:.2f} {unit}",
+            f"{r['reference_patches_per_s']:.2f} {unit}", ratio, target)  # fmt: skip
+
+
+def rows(res: dict) -> list[tuple]:
+    out = []
+    if "init_bf16" in res:
+        out.append(_speed_row("init step, batch 4, 96->384, bf16", "init_bf16",
+                              res["init_bf16"], "patches/s", "3.5x"))  # fmt: skip
+    if "init_fp32" in res:
+        out.append(_speed_row("init step, float32", "init_fp32", res["init_fp32"], "patches/s",
+                              "1.5x"))  # fmt: skip
+    if "adversarial_bf16" in res:
+        out.append(_speed_row("adversarial step (G, D, VGG19 pool4), bf16", "adversarial_bf16",
+                              res["adversarial_bf16"], "patches/s", "3x"))  # fmt: skip
+    if "inference" in res:
+        inf = res["inference"]
+        for s in inf["side_by_side"]:
+            size = s["lr_size"]
+            out.append((f"inference, {size}x{size} -> {4 * size}x{4 * size} whole image, "
+                        f"{_precision(s['precision'])}", "inference",
+                        f"{s['port_output_mp_per_s']:.2f} MP/s",
+                        f"{s['reference_output_mp_per_s']:.2f} MP/s", f"**{s['ratio']:.2f}x**",
+                        "4x" if s["precision"] != "float32" else ""))  # fmt: skip
+    for name, step in (("init_bf16", "init"), ("adversarial_bf16", "adversarial")):
+        r = res.get(name, {})
+        keys = sorted(k for k in r if k.startswith("port_peak_rss_gb_batch"))
+        for key in keys:
+            batch = key.rsplit("batch", 1)[1]
+            port, ref = r[key], r.get(f"reference_peak_rss_gb_batch{batch}")
+            out.append((f"peak RSS, {step} step at batch {batch} (bf16 port)", name,
+                        f"{port:.2f} GB", f"{ref:.2f} GB" if ref else "",
+                        f"{port / ref:.2f}x" if ref else "", ""))  # fmt: skip
+    if "data_throughput" in res:
+        d = res["data_throughput"]
+        out.append((f"input pipeline vs. init step ({d['crop_size']} px, batch {d['batch_size']})",
+                    "data_throughput", f"{d['pipeline_patches_per_s']:.0f} patch pairs/s", "",
+                    f"{d['ratio']:.0f}x the step", "10x"))  # fmt: skip
+    if "inference" in res:
+        inf = res["inference"]
+        h, w = inf["input"]
+        tiled = {r["precision"]: r for r in inf["results"] if r["tile"] == inf["tile"]}
+        if tiled:
+            names = " / ".join(_precision(p) for p in tiled)
+            speed = " / ".join(f"{r['output_mp_per_s']:.2f}" for r in tiled.values())
+            rss = " / ".join(f"{r['peak_rss_gb']:.2f}" for r in tiled.values())
+            out.append((f"tiled upscale {w}x{h} -> {4 * w}x{4 * h}, {names}", "inference",
+                        f"{speed} MP/s, peak RSS {rss} GB", "", "", ""))  # fmt: skip
+    return out
+
+
+def _precision(policy: str) -> str:
+    return {"mixed_bfloat16": "bf16", "mixed_float16": "fp16"}.get(policy, policy)
+
+
+def _cpu(machine: dict) -> str:
+    extras = [f for f in ("avx512_bf16", "amx") if machine.get(f)]
+    missing = [f for f in ("avx512_bf16", "amx") if not machine.get(f)]
+    return (f"{machine['cpu']}, {machine['cores']} cores"
+            + (f", with {' and '.join(extras)}" if extras else "")
+            + (f", no {' or '.join(missing)}" if missing else ""))  # fmt: skip
+
+
+def render(res: dict) -> str:
+    lines = ["| what | command | port | reference | ratio | target |", "|---|---|---|---|---|---|"]
+    for what, name, port, ref, ratio, target in rows(res):
+        lines.append(f"| {what} | `{COMMANDS[name]}` | {port} | {ref} | {ratio} | {target} |")
+    cpus = sorted({_cpu(r["machine"]) for r in res.values() if "machine" in r})
+    lines.append("")
+    lines.append("Measured on: " + ("; ".join(cpus) if cpus else "unknown") + ".")
+    return "\n".join(lines)
+
+
+def summary(res: dict) -> str:
+    """README's sentence on speed, from the same results."""
+    train = [res[k] for k in ("init_fp32", "init_bf16", "adversarial_bf16") if k in res]
+    if not train:
+        return "No benchmark results saved yet."
+    fp32 = [r["ratio"] for r in train if r["precision"] == "float32"]
+    bf16 = [r["ratio"] for r in train if r["precision"] == "mixed_bfloat16"]
+    memory = [r[k] / r[k.replace("port_", "reference_")] for r in train for k in r
+              if k.startswith("port_peak_rss_gb")]  # fmt: skip
+    cpus = sorted({_cpu(r["machine"]) for r in res.values() if "machine" in r})
+    parts = []
+    if fp32:
+        parts.append(f"{min(fp32):.2f}x (float32)")
+    if bf16:
+        parts.append(f"{min(bf16):.2f}x to {max(bf16):.2f}x (bfloat16)")
+    text = (f"Measured side by side with the tensorlayer reference in one process ({'; '.join(cpus)}), "
+            f"the port's training steps run {' and '.join(parts)} the reference's speed")  # fmt: skip
+    if memory:
+        text += f", with {min(memory):.2f}x to {max(memory):.2f}x its peak memory"
+    return text + "."
+
+
+def replace(doc: str, table: str, markers: tuple = (BEGIN, END)) -> str:
+    begin, end = markers
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{table}\n{end}{tail}"
+
+
+def main(argv=None):
+    ap = common.parser(__doc__)
+    ap.add_argument("--check", action="store_true", help="exit 1 if the committed table differs")
+    args = ap.parse_args(argv)
+    from srgan_tf.atomic import write_text
+
+    results = load()
+    for path, markers, text in ((DOC, (BEGIN, END), render(results)),
+                                (README, SUMMARY, summary(results))):  # fmt: skip
+        doc = path.read_text()
+        new = replace(doc, text, markers)
+        if new == doc:
+            continue
+        if args.check:
+            print(f"{path} is not the rendering of {common.RESULTS}: run python bench/table.py")
+            sys.exit(1)
+        write_text(path, new)
+    print(f"{DOC}: table of {len(rows(results))} rows; {README}: the speed summary")
+
+
+if __name__ == "__main__":
+    main()
