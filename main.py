@@ -32,6 +32,8 @@ def make_configs():
     choice = defaults.default_generator(app_cfg.mode, app_cfg.checkpoint_dir, app_cfg.g_weights)
     if app_cfg.mode != "evaluate":
         app_cfg = dataclasses.replace(app_cfg, g_weights=choice.path)
+    steps = defaults.back_projection(app_cfg.mode, app_cfg.back_projection)
+    app_cfg = dataclasses.replace(app_cfg, back_projection=steps)
     train = config.from_flags(
         config.TrainConfig,
         values,

@@ -82,3 +82,33 @@ def test_the_consistent_model_shares_the_generators_weights_and_serialises(tmp_p
     model.save(path)
     again = keras.saving.load_model(path)
     np.testing.assert_allclose(again(lr).numpy(), expected, atol=1e-6)
+
+
+def test_upscale_and_export_default_to_the_chosen_steps_evaluate_to_none(tmp_path):
+    """Unset, --back_projection is the mode's default: upscale gives the pixels of
+    --back_projection=UPSCALE_BACK_PROJECTION, not the generator's own."""
+    import imageio.v3 as iio
+    from main_cli import run_main_many
+
+    from srgan_tf import weights
+    from srgan_tf.models import build_generator
+    from srgan_tf.modes import defaults
+
+    assert defaults.UPSCALE_BACK_PROJECTION >= 1
+    assert [defaults.back_projection(m, -1) for m in ("upscale", "export", "evaluate", "compare")
+            ] == [defaults.UPSCALE_BACK_PROJECTION] * 2 + [0, 0]  # fmt: skip
+    assert defaults.back_projection("upscale", 0) == 0
+    g = tmp_path / "g.weights.h5"
+    weights.save_weights(build_generator(1, 8), g)
+    photo = tmp_path / "photo.png"
+    iio.imwrite(photo, np.random.default_rng(3).integers(0, 256, (30, 26, 3), dtype=np.uint8))
+    common = [f"--input={photo}", f"--g_weights={g}", "--n_res_blocks=1", "--filters=8",
+              "--progress=false", "--mode=upscale"]  # fmt: skip
+    runs = {"default": [], "chosen": [f"--back_projection={defaults.UPSCALE_BACK_PROJECTION}"],
+            "off": ["--back_projection=0"]}  # fmt: skip
+    results = run_main_many([[*common, f"--output={tmp_path / k}", *v] for k, v in runs.items()])
+    assert all(r.returncode == 0 for r in results), [r.stderr[-1000:] for r in results]
+    assert f"Back-projection: {defaults.UPSCALE_BACK_PROJECTION} step" in results[0].stdout
+    out = {k: iio.imread(tmp_path / k / "photo_x4.png") for k in runs}
+    np.testing.assert_array_equal(out["default"], out["chosen"])
+    assert np.abs(out["default"].astype(int) - out["off"]).max() > 0

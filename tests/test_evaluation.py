@@ -158,3 +158,17 @@ def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
     m = metrics.all_metrics(images.to_uint8(bic), images.to_uint8(hr), bic, hr, 4)
     by_image = {Path(row["image"]).name: row for row in res["images"]["bicubic/SetA"]}
     assert by_image["0.png"]["psnr_y"] == pytest.approx(m["psnr_y"], abs=1e-6)
+
+    # With back-projection the raw rows stay as they were and `+bpN` rows come beside them.
+    r = run_main(
+        "--mode=evaluate", "--split=none", "--protocol=paper", "--n_res_blocks=1", "--filters=8",
+        f"--data_dir={tmp_path / 'SetA'},{tmp_path / 'SetB'}", f"--g_weights={g}",
+        f"--checkpoint_dir={tmp_path / 'none'}", f"--output={tmp_path / 'bp'}", "--progress=false",
+        "--back_projection=2",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    with_bp = (tmp_path / "bp" / "table.csv").read_text().splitlines()
+    assert with_bp[0] == table[0] + ",mine+bp2_psnr_y,mine+bp2_ssim_y"
+    for raw, both in zip(table[1:], with_bp[1:]):
+        assert both.startswith(raw + ",")
+    assert "mine+bp2" in r.stdout

@@ -114,7 +114,9 @@ def evaluate(
         rows.setdefault(model, []).append(all_metrics(sr_u8, hr_u8, sr, hr, border=scale))
         if len(rows[model]) == 1:
             first_sr[(model, cls)] = sr_u8  # the comparison figure draws these
-        images.write_image(out_dir / "sr" / model / cls / f"{Path(path).stem}.png", sr_u8, fast=True)
+        images.write_image(
+            out_dir / "sr" / model / cls / f"{Path(path).stem}.png", sr_u8, fast=True
+        )
 
     for model in [BICUBIC, *generators]:
         if model != BICUBIC:

@@ -4,13 +4,14 @@ from pathlib import Path
 
 from srgan_tf.errors import ConfigError
 from srgan_tf.inference import export as export_lib
-from srgan_tf.modes.inference import load_generator
+from srgan_tf.modes.inference import consistency_note, load_generator
 
 
 def run(cfg):
     app = cfg.app
     fmt = app.format or "saved_model"  # one of saved_model, tflite (modes/checks.py)
     g = load_generator(cfg)
+    print(consistency_note(app.back_projection))
     if fmt == "tflite":
         name = f"srgan_{'fp16' if app.tflite_fp16 else 'fp32'}.tflite"
         target = export_lib.export_tflite(

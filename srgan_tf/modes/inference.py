@@ -20,6 +20,14 @@ def load_generator(cfg):
     return g
 
 
+def consistency_note(steps: int) -> str:
+    """The line that says what follows the generator (upscale and export)."""
+    if not steps:
+        return "Back-projection: off (--back_projection=0): the generator's pixels as they are"
+    return (f"Back-projection: {steps} step{'s' if steps > 1 else ''} after the generator, so the "
+            f"output downscaled agrees with the input (--back_projection=0: the generator alone)")  # fmt: skip
+
+
 def upscale(cfg):
     app, scale = cfg.app, cfg.data.scale
     src = Path(app.input)  # checked by modes/checks.py
@@ -27,6 +35,7 @@ def upscale(cfg):
     files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
     # A photograph's own optics low-pass it before its pixels are sampled: the paper protocol.
     predict = inference.predictor(load_generator(cfg), app.back_projection, "paper")
+    print(consistency_note(app.back_projection))
     out = Path(app.output or "results/upscaled")
     targets = inference.output_paths(files, src, out, scale, fmt)
     done, failed = 0, []
