@@ -85,7 +85,7 @@ class AppConfig:
     )
     back_projection: int = setting(
         -1,
-        "Consistency with the input: N steps of iterative back-projection after the generator (SR += bicubic_up(LR - down(SR)), down the LR protocol's own downscaler; upscale and export: the paper protocol's). evaluate also scores each generator without them. -1: the mode's default (upscale and export: 1, chosen on validation photos; evaluate, compare: 0); 0: the generator alone.",
+        "Consistency with the input: N steps of iterative back-projection after the generator (SR += bicubic_up(LR - down(SR)), down the LR protocol's own downscaler; upscale and export: the paper protocol's). evaluate also scores each generator without them. -1: the mode's default (upscale and export: the steps chosen on validation photos, UPSCALE_BACK_PROJECTION in srgan_tf/modes/defaults.py; evaluate, compare: 0); 0: the generator alone.",
         lower=-1,
         upper=10,
     )

@@ -31,7 +31,7 @@ SHIPPED_DEMO = (
 # with which every validation photo and validation-derived stress image beats bicubic by more
 # than -0.1 dB with no channel mean more than 1 level off, when one more step adds less than
 # 0.05 dB on average.
-UPSCALE_BACK_PROJECTION = 1
+UPSCALE_BACK_PROJECTION = 2
 
 
 def back_projection(mode: str, asked: int) -> int:
