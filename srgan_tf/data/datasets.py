@@ -14,6 +14,7 @@ training with another seed never moves a held-out image into training).
 
 import dataclasses
 import json
+import os
 import re
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from srgan_tf import atomic
+from srgan_tf.config import DataConfig
 from srgan_tf.data import images
 from srgan_tf.errors import DataError  # noqa: F401  (re-exported)
 
@@ -53,7 +55,7 @@ def class_of(path, root):
     return LANDSCAPE_SUFFIXES.get(m.group(1) if m else "")
 
 
-def discover(root):
+def discover(root: str | os.PathLike) -> tuple[dict, list]:
     """Every non-hidden file under `root`, grouped by class.
 
     Returns:
@@ -239,7 +241,9 @@ def _split_one(files, cls, config, report, with_train=True):
     return test, train, n_test
 
 
-def make_split(root, cls, config, log=print, with_train=True):
+def make_split(
+    root: str | os.PathLike, cls: str, config: DataConfig, log=print, with_train: bool = True
+) -> "Split":
     """Decodes and splits images: per class, `n_test` held out first, then `n_images` to train.
 
     Every class is split on its own with a seed derived from its name, and a selection of

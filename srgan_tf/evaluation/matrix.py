@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from srgan_tf import atomic, data, inference, weights
-from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.config import DEFAULT_TILE, DataConfig, ModelConfig
 from srgan_tf.data import images, protocols
 from srgan_tf.evaluation import figures
 from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
@@ -22,7 +22,7 @@ from srgan_tf.models import build_generator
 from srgan_tf.models.back_projection import BackProjection
 
 
-def find_generators(checkpoint_dir, extra=()):
+def find_generators(checkpoint_dir: str | Path, extra: tuple = ()) -> dict[str, Path]:
     """`{name: weight file}`: every `<checkpoint_dir>/<run>/g.weights.h5`, plus `extra` files.
 
     A run folder's name is its model's name (`general`, `desert`, `srgan`, `demo`, ...).
@@ -56,16 +56,16 @@ def trained_on(weight_file, image_paths):
 
 
 def evaluate(
-    generators,
-    test_sets,
-    data_cfg,
-    model_cfg,
-    out_dir,
-    tile=DEFAULT_TILE,
+    generators: dict,
+    test_sets: dict,
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    out_dir: str | Path,
+    tile: int = DEFAULT_TILE,
     log=print,
-    progress=True,
-    back_projection=0,
-):
+    progress: bool = True,
+    back_projection: int = 0,
+) -> dict:
     """Runs every generator on every class's test images and writes the outputs.
 
     Args:

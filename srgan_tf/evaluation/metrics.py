@@ -9,13 +9,13 @@ import numpy as np
 import tensorflow as tf
 
 
-def rgb_to_y(rgb_u8):
+def rgb_to_y(rgb_u8: np.ndarray) -> np.ndarray:
     """BT.601 luma in [16, 235] of a uint8 RGB image (MATLAB's `rgb2ycbcr` Y), as float64."""
     x = np.asarray(rgb_u8, np.float64)
     return 16.0 + (65.481 * x[..., 0] + 128.553 * x[..., 1] + 24.966 * x[..., 2]) / 255.0
 
 
-def crop_border(x, border):
+def crop_border(x: np.ndarray, border: int) -> np.ndarray:
     return x[border:-border, border:-border] if border else x
 
 
@@ -64,7 +64,7 @@ def all_metrics(sr_u8, hr_u8, sr_pm1, hr_pm1, border):
     }
 
 
-def colour_offset(a_u8, b_u8):
+def colour_offset(a_u8: np.ndarray, b_u8: np.ndarray) -> float:
     """Largest |mean(a_c) - mean(b_c)| over the RGB channels, in levels of 255."""
     a = np.asarray(a_u8, np.float64).reshape(-1, 3).mean(axis=0)
     b = np.asarray(b_u8, np.float64).reshape(-1, 3).mean(axis=0)

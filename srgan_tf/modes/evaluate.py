@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from srgan_tf import atomic, evaluation
-from srgan_tf.config import to_dict
+from srgan_tf.config import Configs, to_dict
 from srgan_tf.data import datasets, protocols, sample_data
 from srgan_tf.errors import ConfigError
 
@@ -26,7 +26,7 @@ def evaluation_sets(data):
     return sets
 
 
-def run(cfg):
+def run(cfg: Configs) -> None:
     app, data, model = cfg.app, cfg.data, cfg.model
     extra = [p for p in app.g_weights.split(",") if p]
     generators = evaluation.find_generators(app.checkpoint_dir, extra)

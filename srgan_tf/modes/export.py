@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
+from srgan_tf.config import Configs
 from srgan_tf.errors import ConfigError
 from srgan_tf.inference import export as export_lib
 from srgan_tf.modes.inference import consistency_note, load_generator
 
 
-def run(cfg):
+def run(cfg: Configs) -> None:
     app = cfg.app
     fmt = app.format or "saved_model"  # one of saved_model, tflite (modes/checks.py)
     g = load_generator(cfg)

@@ -3,16 +3,18 @@
 import sys
 from pathlib import Path
 
+import keras
 from tqdm import tqdm
 
 from srgan_tf import inference, weights
+from srgan_tf.config import Configs
 from srgan_tf.data import images
 from srgan_tf.errors import ConfigError
 from srgan_tf.evaluation import compare as compare_lib
 from srgan_tf.models import build_generator
 
 
-def load_generator(cfg):
+def load_generator(cfg: Configs) -> keras.Model:
     """The generator of upscale/compare/export: `app.g_weights`, which main.py resolved
     (--g_weights, else the shipped demo) and the gate has read once already."""
     g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)
@@ -28,7 +30,7 @@ def consistency_note(steps: int) -> str:
             f"output downscaled agrees with the input (--back_projection=0: the generator alone)")  # fmt: skip
 
 
-def upscale(cfg):
+def upscale(cfg: Configs) -> None:
     app, scale = cfg.app, cfg.data.scale
     src = Path(app.input)  # checked by modes/checks.py
     fmt = app.format or "png"  # one of IMAGE_FORMATS (modes/checks.py)
@@ -56,7 +58,7 @@ def upscale(cfg):
         raise ConfigError(f"no readable image in {src}")
 
 
-def compare(cfg):
+def compare(cfg: Configs) -> None:
     app = cfg.app
     src = Path(app.input)  # checked by modes/checks.py
     box = None

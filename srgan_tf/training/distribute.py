@@ -17,7 +17,7 @@ import tensorflow as tf
 from srgan_tf.config import CLUSTER_TIMEOUT, PRECISIONS
 
 
-def tf_config():
+def tf_config() -> tuple[dict, str, int]:
     """`(cluster, task type, task index)` of this process from `TF_CONFIG` (`{}`, "worker", 0
     without one)."""
     config = json.loads(os.environ.get("TF_CONFIG") or "{}")
@@ -25,13 +25,15 @@ def tf_config():
     return config.get("cluster") or {}, task.get("type", "worker"), int(task.get("index", 0))
 
 
-def task_name():
+def task_name() -> str:
     """`worker_1`, `chief_0`, ...: this process's name in its cluster."""
     _, kind, index = tf_config()
     return f"{kind}_{index}"
 
 
-def make_strategy(devices=None, cluster_timeout=CLUSTER_TIMEOUT):
+def make_strategy(
+    devices: list[str] | None = None, cluster_timeout: float = CLUSTER_TIMEOUT
+) -> tf.distribute.Strategy:
     """The strategy for this process.
 
     Args:
@@ -91,7 +93,7 @@ def _multi_worker(timeout):
     return strategy
 
 
-def set_precision(precision):
+def set_precision(precision: str) -> None:
     """Sets the global Keras dtype policy; call before building models.
 
     Raises:
@@ -102,7 +104,7 @@ def set_precision(precision):
     keras.mixed_precision.set_global_policy(precision)
 
 
-def is_chief():
+def is_chief() -> bool:
     """True on the one process that writes files: the `chief` task in a cluster that has one,
     else worker 0 (and a process without TF_CONFIG)."""
     cluster, kind, index = tf_config()
@@ -111,7 +113,7 @@ def is_chief():
     return kind == "worker" and index == 0
 
 
-def split_batch(strategy, batch):
+def split_batch(strategy: tf.distribute.Strategy, batch: tuple):
     """Distributes a global batch (a tuple of tensors) as per-replica slices.
 
     Raises:

@@ -7,26 +7,28 @@ batch with `tf.nn.compute_average_loss`; on one device their mean equals tensorl
 
 import tensorflow as tf
 
+from srgan_tf.config import LossConfig
+
 
 def _per_example_mean(x):
     return tf.reduce_mean(tf.reshape(x, [tf.shape(x)[0], -1]), axis=1)
 
 
-def per_example_mse(output, target):
+def per_example_mse(output: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     """Mean squared error per example, over all pixels and channels."""
     output = tf.cast(output, tf.float32)
     target = tf.cast(target, tf.float32)
     return _per_example_mean(tf.math.squared_difference(output, target))
 
 
-def per_example_l1(output, target):
+def per_example_l1(output: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     """Mean absolute error per example (EDSR's pixel loss; not in the reference)."""
     output = tf.cast(output, tf.float32)
     target = tf.cast(target, tf.float32)
     return _per_example_mean(tf.abs(output - target))
 
 
-def per_example_sigmoid_ce(logits, label):
+def per_example_sigmoid_ce(logits: tf.Tensor, label: float) -> tf.Tensor:
     """Sigmoid cross-entropy per example against a constant label (1 = real, 0 = fake); its
     batch mean is tensorlayer's `cost.sigmoid_cross_entropy(logits, label_tensor)`."""
     logits = tf.cast(logits, tf.float32)
@@ -34,12 +36,19 @@ def per_example_sigmoid_ce(logits, label):
     return _per_example_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
-def mse(output, target):
+def mse(output: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     """tensorlayer's `cost.mean_squared_error(output, target, is_mean=True)`."""
     return tf.reduce_mean(per_example_mse(output, target))
 
 
-def generator_terms(sr, hr, fake_logits, sr_features, hr_features, config):
+def generator_terms(
+    sr: tf.Tensor,
+    hr: tf.Tensor,
+    fake_logits: tf.Tensor,
+    sr_features: tf.Tensor | None,
+    hr_features: tf.Tensor | None,
+    config: LossConfig,
+) -> dict[str, tf.Tensor]:
     """The generator's adversarial-phase loss terms, per example, already weighted.
 
     Args:
@@ -64,7 +73,7 @@ def generator_terms(sr, hr, fake_logits, sr_features, hr_features, config):
     return terms
 
 
-def discriminator_terms(real_logits, fake_logits):
+def discriminator_terms(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> dict[str, tf.Tensor]:
     """The discriminator's loss terms per example: CE(real, 1) + CE(fake, 0)."""
     real = per_example_sigmoid_ce(real_logits, 1.0)
     fake = per_example_sigmoid_ce(fake_logits, 0.0)

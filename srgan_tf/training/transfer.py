@@ -10,11 +10,11 @@ import keras
 import numpy as np
 
 
-def weighted_layers(model):
+def weighted_layers(model: keras.Model) -> list:
     return [layer for layer in model.layers if layer.weights]
 
 
-def tail_layers(model, n):
+def tail_layers(model: keras.Model, n: int) -> list:
     """The last `n` layers that carry weights (1: `generator_conv_out`).
 
     Raises:
@@ -26,7 +26,7 @@ def tail_layers(model, n):
     return layers[-n:]
 
 
-def freeze_all_but_tail(model, n):
+def freeze_all_but_tail(model: keras.Model, n: int) -> list:
     """Makes only the last `n` weighted layers trainable; returns them."""
     tail = tail_layers(model, n)
     for layer in model.layers:
@@ -34,7 +34,7 @@ def freeze_all_but_tail(model, n):
     return tail
 
 
-def reinitialize(layers, seed=0):
+def reinitialize(layers: list, seed: int = 0) -> None:
     """Draws the layers' weights again with the reference initialisers (seeded)."""
     for k, layer in enumerate(layers):
         for i, var in enumerate(layer.weights):
