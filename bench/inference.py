@@ -178,8 +178,13 @@ def main(argv=None):
             f"{r['port_output_mp_per_s']:.3f} MP/s, reference (float32, eager) "
             f"{r['reference_output_mp_per_s']:.3f} MP/s, ratio {r['ratio']:.2f}x"
         )
-    result = {"input": [height, width], "tile": tile, "results": results}
-    common.report({**result, "side_by_side": side_by_side}, args.save)
+    result = {
+        "input": [height, width],
+        "tile": tile,
+        "results": results,
+        "side_by_side": side_by_side,
+    }
+    common.report(result, args.save)
 
 
 if __name__ == "__main__":

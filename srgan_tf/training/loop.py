@@ -114,9 +114,7 @@ class Trainer:
     def restore_or_warm_start(self):
         """Resumes from the run folder's latest checkpoint, or warm-starts the task; returns
         True when it resumed."""
-        latest = self.saver.restore(
-            f" warm-started with --g_weights={self.run_dir / 'g.weights.h5'}"
-        )
+        latest = self.saver.restore()
         if not latest:
             self.task.warm_start(self.log)
             return False
@@ -206,9 +204,11 @@ class Trainer:
                 sample_batch = (lr[:4], hr[:4])
             out = step_fn(distribute.split_batch(self.task.strategy, (lr, hr)))
             values = {k: float(v) for k, v in out.items()}
-            if not all(map(math.isfinite, values.values())):
+            bad = [k for k, v in values.items() if not math.isfinite(v)]
+            if bad:
                 bar.close()
-                _refuse_non_finite(values, f"{phase} step {progress.step + 1}", self.saver.latest())
+                where = f"{phase} step {progress.step + 1}"
+                raise _non_finite(bad, values, where, self.saver.latest())
             if self.task.ema is not None:
                 self.task.ema.update()
             progress.count_step()
@@ -268,9 +268,8 @@ def _bar(total, initial, desc, show):
                 dynamic_ncols=True)  # fmt: skip
 
 
-def _refuse_non_finite(values, where, latest):
-    bad = [k for k, v in values.items() if not math.isfinite(v)]
-    raise TrainingError(
+def _non_finite(bad, values, where, latest):
+    return TrainingError(
         f"{where}: loss {', '.join(bad)} is not finite ({values}). Stopped; the last good "
         f"checkpoint is {latest}."
     )

@@ -63,9 +63,9 @@ class RunSaver:
         """The chief's latest checkpoint, or None."""
         return tf.train.latest_checkpoint(str(self.ckpt_dir))
 
-    def restore(self, hint: str = "") -> str | None:
+    def restore(self) -> str | None:
         """Restores the latest checkpoint, if any, and returns its path; refuses one written by
-        a run with other models, phases or weight average (`hint`: how to start over)."""
+        a run with other models, phases or weight average, saying how to start over from it."""
         latest = self.latest()
         if latest:
             try:
@@ -74,7 +74,8 @@ class RunSaver:
                 raise TrainingError(
                     f"{latest} was written by a run with other settings (models, phases or "
                     f"--ema_decay) than this one: {str(e).splitlines()[0][:300]}. Resume with the "
-                    f"same flags, or start a new --checkpoint_dir{hint}"
+                    f"same flags, or start a new --checkpoint_dir warm-started with "
+                    f"--g_weights={self.run_dir / 'g.weights.h5'}"
                 ) from None
         return latest
 
