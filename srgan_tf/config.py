@@ -211,6 +211,16 @@ class DataConfig:
         lower=0.0,
         upper=1.0,
     )
+    blur_share: float = setting(
+        0.0,
+        "Defocus augmentation (not in the reference; 0: off): the share of HR patches blurred by a Gaussian of a random sigma in [0, --blur_sigma_max] px before their LR is made, so a model learns that a soft photo's detail is soft, and does not invent texture on out-of-focus areas.",
+        lower=0.0,
+        upper=1.0,
+    )
+    blur_sigma_max: float = setting(
+        2.5, "Defocus augmentation: the largest blur sigma in HR pixels (see --blur_share).",
+        lower=0.0, upper=6.0,
+    )  # fmt: skip
     rot90: bool = setting(
         False,
         "Random quarter turns of each patch (not in the reference; with --flip, all 8 symmetries).",
@@ -323,6 +333,11 @@ class TrainConfig:
     val_min_gain: float = setting(
         0.0,
         "The per-image bar of the best step: every validation image's PSNR-Y gain over bicubic must be above this many dB, under every validated protocol (0: above bicubic; -0.1 for hard stress images).",
+    )
+    val_back_projection: int = setting(
+        0,
+        "Validate the generator followed by N back-projection steps under each protocol (what upscale and export ship; 0: the generator alone). The bicubic baseline is unchanged.",
+        lower=0,
     )
     val_crop: int = setting(
         0, "HR side of the centre crop validated per image (0: whole images).", lower=0

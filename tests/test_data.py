@@ -296,3 +296,48 @@ def test_colour_jitter_off_by_default_leaves_the_batches_as_they_were():
     assert not np.array_equal(
         plain, next(iter(data.train_dataset(image_set(), jittered)))[1].numpy()
     )
+
+
+def test_defocus_blurs_the_asked_share_by_a_gaussian_in_range_and_lr_follows_hr():
+    """Checked against scipy's Gaussian filter (mirror edges): every blurred patch is the filter
+    of its input for one sigma in [0, blur_sigma_max], about the asked share is blurred, the
+    rest is returned bit-exact, and the LR is made from the blurred HR."""
+    from scipy import ndimage, optimize
+
+    size, sigma_max = 32, 2.5
+    rng = np.random.default_rng(7)
+    s = datasets.ImageSet()
+    for k in range(64):  # images of the crop's size: the crop is the whole image
+        s.add(f"n{k}.png", rng.integers(0, 256, (size, size, 3), dtype=np.uint8), keep=True)
+    base = dataclasses.replace(CFG, flip=False, brightness_delta=0.0, contrast_upper=0.0,
+                               batch_size=64, crop_size=size)  # fmt: skip
+    blur = dataclasses.replace(base, blur_share=0.5, blur_sigma_max=sigma_max)
+    plain = next(iter(data.train_dataset(s, base)))[1].numpy()
+    lr, hr = (t.numpy() for t in next(iter(data.train_dataset(s, blur))))
+    radius = int(np.ceil(3 * sigma_max))
+
+    def filtered(x, sigma):
+        return np.stack([ndimage.gaussian_filter(x[..., c], sigma, mode="mirror",
+                                                 truncate=radius / sigma) for c in range(3)], -1)  # fmt: skip
+
+    blurred = 0
+    for inp, out in zip(plain, hr):
+        if np.array_equal(inp, out):
+            continue
+        blurred += 1
+
+        def err(g):
+            return np.abs(filtered(inp, g) - out).max()
+
+        grid = np.linspace(0.05, sigma_max, 50)  # coarse first: the error has local minima
+        near = grid[np.argmin([err(g) for g in grid])]
+        fit = optimize.minimize_scalar(err, bounds=(near - 0.05, min(near + 0.05, sigma_max)),
+                                       method="bounded")  # fmt: skip
+        assert fit.fun < 1e-4, fit
+        assert np.std(out) < np.std(inp)
+    assert 16 <= blurred <= 48  # about half of 64
+    for i in range(4):
+        np.testing.assert_allclose(lr[i], numpy_bicubic_x4(hr[i]), atol=1e-5)
+    # Off by default: the default batches are unchanged.
+    off = dataclasses.replace(base, blur_share=0.0)
+    np.testing.assert_array_equal(plain, next(iter(data.train_dataset(s, off)))[1].numpy())

@@ -18,7 +18,7 @@ from main_cli import run_main as cli
 from main_cli import run_main_many
 
 from srgan_tf import data as data_lib
-from srgan_tf import training, weights
+from srgan_tf import inference, training, weights
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
 from srgan_tf.data import datasets
 from srgan_tf.evaluation import figures
@@ -755,3 +755,23 @@ def test_validation_reads_several_folders_and_records_its_bar(tmp_path):
     assert [p.name for p, _, _ in v.pairs["study"]] == ["v0.png", "v1.png", "d.png"]
     assert "3 images used" in logs[0] and "1 skipped" in logs[0]
     assert v.definition["min_gain"] == -0.1  # a changed bar restarts the best on resume
+
+
+def test_validation_with_back_projection_scores_what_upscale_ships(tmp_path):
+    """With N steps the validator scores the generator followed by N back-projection steps
+    under each protocol (the predictor upscale uses), against the same bicubic baseline, and
+    records N in its definition (a changed N restarts the best on resume)."""
+    val = _val_folder(tmp_path)
+    g = build_generator(MODEL.n_res_blocks, MODEL.filters)
+    cfg = dataclasses.replace(DATA, protocol="paper")
+    quiet = {"log": lambda *_: None}
+    raw = validation.Validator(val, cfg, **quiet)
+    bp = validation.Validator(val, cfg, back_projection=2, **quiet)
+    assert "back_projection" not in raw.definition and bp.definition["back_projection"] == 2
+    np.testing.assert_array_equal(raw.bicubic["paper"], bp.bicubic["paper"])
+    predict = inference.predictor(g, 2, "paper")
+    expected = bp._score(lambda lr: inference.upscale(predict, lr, cfg.scale, bp.tile), "paper")
+    scores = bp(g)
+    assert scores["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
+    # An untrained generator is far from its LR; back-projection pulls it toward bicubic's.
+    assert scores["psnr_y_gain"] > raw(g)["psnr_y_gain"]

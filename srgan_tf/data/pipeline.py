@@ -1,7 +1,7 @@
 """`tf.data` pipelines: the study's training augmentation and deterministic evaluation pairs.
 
 Training, per image and epoch: random crop -> scale to [-1, 1] -> random left-right flip
-(tensorlayer/srgan `train.py`) -> (optional colour jitter) -> random brightness (max delta 0.4) -> random contrast (0.1 to
+(tensorlayer/srgan `train.py`) -> (optional colour jitter, defocus blur) -> random brightness (max delta 0.4) -> random contrast (0.1 to
 0.4) (both from the study's `utils.py`; the reference has neither) -> LR = bicubic x4 downscale
 of the augmented HR patch (`degrade`: the study's plain bicubic, the antialiased and quantised
 LR of SR papers, or a per-patch mix of both). The study applies brightness and contrast in
@@ -43,6 +43,32 @@ def colour_jitter(hr, seed, config):
     return x * 2.0 - 1.0
 
 
+def defocus(hr, seed, config):
+    """Not in the reference: out-of-focus patches, so a model learns that a soft photo's
+    detail is soft instead of inventing texture on it.
+
+    On a `blur_share` of the patches, a Gaussian blur of a sigma drawn uniformly from
+    [0, blur_sigma_max] HR pixels (separable, mirror-padded edges). It acts on the HR patch,
+    so the LR made from it is as soft; seeded by fold-in, so every other draw is unchanged.
+    """
+    if config.blur_share <= 0 or config.blur_sigma_max <= 0:
+        return hr
+    key = tf.random.experimental.stateless_fold_in(seed, 7)
+    draw = tf.random.stateless_uniform([2], key)
+    sigma = tf.where(draw[0] < config.blur_share, draw[1] * config.blur_sigma_max, 0.0)
+    radius = int(np.ceil(3 * config.blur_sigma_max))
+    x = tf.range(-radius, radius + 1, dtype=tf.float32)
+    taps = tf.exp(-0.5 * tf.square(x / tf.maximum(sigma, 1e-3)))
+    taps /= tf.reduce_sum(taps)
+    padded = tf.pad(hr[None], [[0, 0], [radius, radius], [radius, radius], [0, 0]], "REFLECT")
+    row = tf.tile(tf.reshape(taps, [1, -1, 1, 1]), [1, 1, 3, 1])
+    col = tf.tile(tf.reshape(taps, [-1, 1, 1, 1]), [1, 1, 3, 1])
+    out = tf.nn.depthwise_conv2d(padded, row, [1, 1, 1, 1], "VALID")
+    out = tf.nn.depthwise_conv2d(out, col, [1, 1, 1, 1], "VALID")[0]
+    # An unblurred patch (sigma 0, or the patch not drawn) is returned bit-exact.
+    return tf.cond(sigma > 0, lambda: out, lambda: hr)
+
+
 def augment(patch, seeds, config):
     """Reference augmentation of one uint8 HR patch.
 
@@ -65,6 +91,7 @@ def augment(patch, seeds, config):
         key = tf.random.experimental.stateless_fold_in(seeds[0], 2)
         hr = tf.image.rot90(hr, tf.random.stateless_uniform([], key, 0, 4, tf.int32))
     hr = colour_jitter(hr, seeds[0], config)
+    hr = defocus(hr, seeds[0], config)
     if config.brightness_delta > 0:
         hr = tf.image.stateless_random_brightness(hr, config.brightness_delta, seeds[1])
     if config.contrast_upper > 0:

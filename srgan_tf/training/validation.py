@@ -68,6 +68,8 @@ class Validator:
             of the protocols' gains does).
         min_gain: the per-image bar of the guards, in dB of PSNR-Y over bicubic.
         tile: tiled-inference tile side (bounds memory on big images).
+        back_projection: back-projection steps after the generator (each protocol's own
+            downscaler; 0: the generator alone), so validation scores what upscale ships.
         log: where the loading line goes.
 
     Raises:
@@ -84,6 +86,7 @@ class Validator:
         tile=DEFAULT_TILE,
         log=print,
         min_gain=0.0,
+        back_projection=0,
     ):
         roots = [Path(p) for p in str(val_dir).split(",") if p]
         self.protocols = tuple(protocols) or (data_cfg.protocol,)
@@ -95,6 +98,9 @@ class Validator:
         self.definition = {"val_dir": str(val_dir), "crop": crop, "protocols": list(self.protocols)}
         if self.min_gain:
             self.definition["min_gain"] = self.min_gain
+        self.back_projection = int(back_projection)
+        if self.back_projection:
+            self.definition["back_projection"] = self.back_projection
         if self.best_key != "psnr_y_gain":
             self.definition["best"] = best
         # Set by `start`: the first step that counts for the best, and the best so far.
@@ -145,9 +151,9 @@ class Validator:
         against bicubic), the smallest per-image PSNR-Y gain under any protocol, the largest
         colour offset under the first, and with several protocols each one's mean gain
         (`<protocol>_psnr_y_gain`)."""
-        predict = inference.predictor(generator)
         out, gains = {}, []
         for i, p in enumerate(self.protocols):
+            predict = inference.predictor(generator, self.back_projection, p)
             rows = self._score(lambda lr: inference.upscale(predict, lr, self.scale, self.tile), p)
             gain = rows[:, 0] - self.bicubic[p][:, 0]
             gains.append(gain)
