@@ -326,7 +326,7 @@ def test_defocus_blurs_the_asked_share_by_a_gaussian_in_range_and_lr_follows_hr(
             continue
         blurred += 1
 
-        def err(g):
+        def err(g, inp=inp, out=out):
             return np.abs(filtered(inp, g) - out).max()
 
         grid = np.linspace(0.05, sigma_max, 50)  # coarse first: the error has local minima

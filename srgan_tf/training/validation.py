@@ -154,7 +154,9 @@ class Validator:
         out, gains = {}, []
         for i, p in enumerate(self.protocols):
             predict = inference.predictor(generator, self.back_projection, p)
-            rows = self._score(lambda lr: inference.upscale(predict, lr, self.scale, self.tile), p)
+            rows = self._score(
+                lambda lr, f=predict: inference.upscale(f, lr, self.scale, self.tile), p
+            )
             gain = rows[:, 0] - self.bicubic[p][:, 0]
             gains.append(gain)
             if i == 0:
