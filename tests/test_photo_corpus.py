@@ -51,9 +51,14 @@ def test_kept_aside_and_benchmark_images_stay_out():
     assert not packages & make.FORBIDDEN_PACKAGES
     assert "mate-backgrounds" in make.FORBIDDEN_PACKAGES
     for im in MANIFEST["images"]:
-        make.check_name(im["name"], im["path"])  # exits on a benchmark name
+        make.check_name(im["name"], im["path"], im["size"])  # exits on a benchmark name
     with pytest.raises(SystemExit):
         make.check_name("baboon", "usr/share/x/baboon.png")
+    with pytest.raises(SystemExit):  # a large file named like one is refused unless looked at
+        make.check_name("baboon", "usr/share/x/baboon.png", (3000, 2000))
+    for path in make.NAMED_LIKE_A_BENCHMARK:  # ... and one that was, at a benchmark's size
+        with pytest.raises(SystemExit):
+            make.check_name("x", path, (256, 256))
     with pytest.raises(SystemExit):
         make.check_name("x", "Set14/zebra_GT.bmp")
     with pytest.raises(SystemExit):
@@ -104,3 +109,22 @@ def test_licence_rules_follow_dep5():
     rules = [("*", "GPL-2+"), ("16.04/a_by_b.jpg", "CC-BY-4.0"), ("debian/*", "Expat")]
     assert make.licence_of("usr/share/backgrounds/a_by_b.jpg", rules) == "CC-BY-4.0"
     assert make.licence_of("usr/share/backgrounds/other.jpg", rules) == "GPL-2+"
+
+
+def test_splits_are_the_seeded_draws_and_added_photos_never_reach_test():
+    """The first selection's splits are its seeded draw; photographs added later are drawn
+    separately into validation and train, so the test split (and every number measured on it)
+    stays as it was."""
+    import numpy as np
+
+    make = builder()
+    by_path = {(im["package"], im["path"]): im for im in MANIFEST["images"]}
+    first = [by_path[(pkg, path)] for pkg, photos in make.PHOTOS.items() for path in photos]
+    order = np.random.default_rng(make.SPLIT_SEED).permutation(len(first))
+    n_test, n_val = make.N_TEST, make.N_VALIDATION
+    for rank, i in enumerate(order):
+        want = "test" if rank < n_test else "validation" if rank < n_test + n_val else "train"
+        assert first[i]["split"] == want, first[i]["name"]
+    added = [by_path[(pkg, path)] for pkg, photos in make.ADDED.items() for path in photos]
+    assert added and all(im["split"] in ("train", "validation") for im in added)
+    assert sum(im["split"] == "validation" for im in added) == make.N_ADDED_VALIDATION
