@@ -72,6 +72,21 @@ def test_matrix_outputs_and_bicubic_baseline(setup, tmp_path):
     assert len(list((out / "sr" / "general" / "desert").glob("*.png"))) == 2
     detail = json.loads((out / "results.json").read_text())
     assert len(detail["images"]["desert/sea"]) == 2
+    # The image-by-image summary against bicubic, recomputed from the per-image lists.
+    for model in ("desert", "general"):
+        gains, casts = {}, {}
+        for cls in ("desert", "sea"):
+            for r, b in zip(detail["images"][f"{model}/{cls}"], detail["images"][f"bicubic/{cls}"]):
+                name = f"{cls}/{Path(r['image']).stem}"
+                gains[name] = r["psnr_y"] - b["psnr_y"]
+                casts[name] = r["colour_offset"]
+        v = detail["against_bicubic"][model]
+        assert v["images"] == 4 and v["below_bicubic"] == sum(g < 0 for g in gains.values())
+        assert v["mean_psnr_y_gain"] == pytest.approx(np.mean(list(gains.values())))
+        assert v["worst_image"] == min(gains, key=gains.get)
+        assert v["worst_psnr_y_gain"] == pytest.approx(min(gains.values()))
+        assert v["max_colour_offset_image"] == max(casts, key=casts.get)
+    assert "bicubic" not in detail["against_bicubic"]
 
 
 def test_figures_are_drawn_from_memory_not_from_the_written_pngs(setup, tmp_path, monkeypatch):

@@ -143,13 +143,56 @@ def evaluate(
         }
         for k in keys
     }
-    _write(results, per_image, pairs, first_sr, names, out_dir, leaks, data_cfg.protocol)
+    versus = against_bicubic(per_image, pairs, names)
+    _write(results, per_image, pairs, first_sr, names, out_dir, leaks, data_cfg.protocol, versus)
     log(summary_table(results, "psnr_y"))
     table = paper_table(results)
     atomic.write_text(out_dir / "table.csv", table_csv(results))
     log(f"PSNR-Y / SSIM-Y (protocol {data_cfg.protocol!r}, {scale} border pixels cropped):")
     log(table)
+    log("Image by image, against bicubic:")
+    for model, v in versus.items():
+        log(versus_line(model, v))
     return results
+
+
+def against_bicubic(per_image, pairs, names):
+    """`{model: summary}` over every image of every set: the mean PSNR-Y gain over bicubic,
+    how many images fall below bicubic, the worst image and its gain, and the largest colour
+    offset (gray levels between a channel's mean and the HR's) and its image. A mean can hide
+    one photo that a model ruins; these say whether any is."""
+    out = {}
+    for model in names:
+        if model == BICUBIC:
+            continue
+        gains, casts = [], []
+        for cls, items in pairs.items():
+            rows, base = per_image[(model, cls)], per_image[(BICUBIC, cls)]
+            for (path, _, _), r, b in zip(items, rows, base):
+                name = f"{cls}/{Path(path).stem}"
+                gains.append((r["psnr_y"] - b["psnr_y"], name))
+                casts.append((r["colour_offset"], name))
+        worst, cast = min(gains), max(casts)
+        out[model] = {
+            "images": len(gains),
+            "mean_psnr_y_gain": float(np.mean([g for g, _ in gains])),
+            "below_bicubic": sum(g < 0 for g, _ in gains),
+            "worst_image": worst[1],
+            "worst_psnr_y_gain": float(worst[0]),
+            "max_colour_offset": float(cast[0]),
+            "max_colour_offset_image": cast[1],
+        }
+    return out
+
+
+def versus_line(model, v):
+    """One log line of `against_bicubic`'s summary of a model."""
+    return (
+        f"  {model}: {v['mean_psnr_y_gain']:+.2f} dB PSNR-Y over bicubic on average, "
+        f"{v['below_bicubic']} of {v['images']} images below bicubic, worst {v['worst_image']} "
+        f"{v['worst_psnr_y_gain']:+.2f} dB; largest colour offset {v['max_colour_offset']:.2f} "
+        f"levels ({v['max_colour_offset_image']})"
+    )
 
 
 def paper_table(results):
@@ -185,7 +228,7 @@ def summary_table(results, metric):
     return "\n".join(lines)
 
 
-def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol):
+def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol, versus):
     out_dir.mkdir(parents=True, exist_ok=True)
     for metric, table in results.items():
         lines = [",".join(["class", *names])]
@@ -195,6 +238,7 @@ def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol)
         "protocol": protocol,
         "protocol_text": protocols.DESCRIPTIONS[protocol],
         "matrices": results,
+        "against_bicubic": versus,
         "trained_on_test_images": leaks,
         "images": {
             f"{m}/{c}": [dict(r, image=str(p)) for r, (p, _, _) in zip(rows, pairs[c])]
