@@ -75,6 +75,7 @@ def main(argv):
     # TensorFlow's checkpoint INFO lines drown the progress bars.
     logging.set_verbosity(logging.WARNING)
     from srgan_tf.errors import USER_ERRORS
+    from srgan_tf.training.interrupt import ABORT_STATUS
     from srgan_tf.modes.checks import check_configs
 
     try:
@@ -86,6 +87,15 @@ def main(argv):
     except USER_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:
+        # Training catches Ctrl-C itself (it saves first); anywhere else (start-up, evaluate,
+        # upscale) every file is written atomically, so what exists is whole.
+        print(
+            f"interrupted (Ctrl-C) during --mode={FLAGS.mode}: every file written so far is "
+            f"complete; rerun the command to start again",
+            file=sys.stderr,
+        )
+        sys.exit(ABORT_STATUS)
 
 
 def import_tensorflow_quietly():

@@ -73,3 +73,38 @@ def test_written_files_get_the_mode_the_umask_gives(tmp_path):
     for name in ("a.txt", "b.json"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.json"]  # no temporaries
+
+
+def test_ctrl_c_outside_training_ends_in_one_line_not_a_traceback(tmp_path):
+    """Ctrl-C while evaluate scores images (no training loop to catch it): one line on stderr,
+    exit status 130, no traceback."""
+    import imageio.v3 as iio
+    import numpy as np
+
+    data = tmp_path / "photos"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        iio.imwrite(data / f"{i}.png", rng.integers(0, 256, (256, 256, 3), dtype=np.uint8))
+    from srgan_tf import weights
+    from srgan_tf.models import build_generator
+
+    g = tmp_path / "g.weights.h5"
+    weights.save_weights(build_generator(1, 8), g)
+    main = os.path.join(os.path.dirname(__file__), "..", "main.py")
+    proc = subprocess.Popen(
+        [sys.executable, "-u", main, "--mode=evaluate", "--split=none", f"--data_dir={data}",
+         f"--checkpoint_dir={tmp_path / 'none'}", f"--g_weights={g}", "--n_res_blocks=1",
+         "--filters=8", f"--output={tmp_path / 'ev'}", "--progress=false"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        _wait_for(proc, "Evaluating", 120)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    err = err.decode()
+    assert proc.returncode == ABORT_STATUS, err[-2000:]
+    assert "Traceback" not in err and "interrupted (Ctrl-C) during --mode=evaluate" in err, err
