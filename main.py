@@ -75,8 +75,8 @@ def main(argv):
     # TensorFlow's checkpoint INFO lines drown the progress bars.
     logging.set_verbosity(logging.WARNING)
     from srgan_tf.errors import USER_ERRORS
-    from srgan_tf.training.interrupt import ABORT_STATUS
     from srgan_tf.modes.checks import check_configs
+    from srgan_tf.training.interrupt import ABORT_STATUS
 
     try:
         cfg, choice = make_configs()
