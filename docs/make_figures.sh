@@ -33,6 +33,13 @@ python main.py --mode=compare --input="$STRESS" --g_weights="$UPSCALE" --protoco
   --back_projection=2 --output="$OUT"
 cp "$OUT"/retina_compare.png docs/stress_retina_defocus_compare.png
 
+# docs/evaluation.md's picture of the back-projection default, as it was chosen with the demo:
+# a validation photo darkened with gamma 2.0; bicubic, the demo alone, with 2 steps, HR.
+STRESS=data/stress/validation/dark/brushes.png
+python main.py --mode=compare --input="$STRESS" --g_weights="$DEMO" --protocol=paper \
+  --back_projection=2 --output="$OUT"
+cp "$OUT"/brushes_compare.png docs/stress_brushes_dark_compare.png
+
 for cls in general photo science texture; do
   python main.py --mode=specialize --cls="$cls" --g_weights="$DEMO" --checkpoint_dir="$RUNS" \
     --n_epoch=0 --n_epoch_init=1000 --max_steps=200 --lr_init=5e-4 --crop_size=96 --batch_size=16 \
