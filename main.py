@@ -29,7 +29,9 @@ def make_configs():
     values = FLAGS.flag_values_dict()
     app_cfg = config.from_flags(config.AppConfig, values)
     data = config.from_flags(config.DataConfig, values)
-    choice = defaults.default_generator(app_cfg.mode, app_cfg.checkpoint_dir, app_cfg.g_weights)
+    choice = defaults.default_generator(
+        app_cfg.mode, app_cfg.checkpoint_dir, app_cfg.g_weights, data.protocol
+    )
     if app_cfg.mode != "evaluate":
         app_cfg = dataclasses.replace(app_cfg, g_weights=choice.path)
     steps = defaults.back_projection(app_cfg.mode, app_cfg.back_projection)

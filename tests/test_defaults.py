@@ -2,7 +2,7 @@
 
 import json
 
-from srgan_tf.modes.defaults import SHIPPED_DEMO, default_generator
+from srgan_tf.modes.defaults import SHIPPED_DEMO, SHIPPED_UPSCALE, default_generator
 from srgan_tf.training.loop import FINISHED
 
 
@@ -25,16 +25,23 @@ def test_inference_modes_take_the_shipped_demo_never_a_run_of_yours(tmp_path):
     upscale's default and returned flat grey photos."""
     for run in ("general", "srgan", "demo"):
         _touch(tmp_path / run / "g.weights.h5", finished=True)
-    assert SHIPPED_DEMO.is_file()
-    for mode in ("upscale", "compare", "export"):
-        choice = default_generator(mode, tmp_path)
-        assert choice.path == str(SHIPPED_DEMO), mode
-        assert "shipped demo" in choice.why and "--g_weights" in choice.why
+    assert SHIPPED_DEMO.is_file() and SHIPPED_UPSCALE.is_file()
+    for mode, protocol, shipped, what in [
+        ("upscale", "study", SHIPPED_UPSCALE, "upscale generator"),
+        ("upscale", "paper", SHIPPED_UPSCALE, "upscale generator"),
+        ("export", "study", SHIPPED_UPSCALE, "upscale generator"),
+        ("compare", "paper", SHIPPED_UPSCALE, "upscale generator"),
+        ("compare", "study", SHIPPED_DEMO, "demo"),
+    ]:
+        choice = default_generator(mode, tmp_path, protocol=protocol)
+        assert choice.path == str(shipped), (mode, protocol)
+        assert f"shipped {what}" in choice.why and "--g_weights" in choice.why
 
 
-def test_the_demo_is_found_from_any_working_directory(tmp_path, monkeypatch):
+def test_the_shipped_generators_are_found_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert default_generator("upscale", "checkpoints").path == str(SHIPPED_DEMO)
+    assert default_generator("upscale", "checkpoints").path == str(SHIPPED_UPSCALE)
+    assert default_generator("compare", "checkpoints").path == str(SHIPPED_DEMO)
 
 
 def test_adversarial_takes_the_init_run_only_once_it_has_finished(tmp_path):

@@ -1,5 +1,7 @@
-"""The shipped demo generator (checkpoints/demo/), evaluated as README's first command does, and
-the tables of docs/demo.md and README's summary checked against that evaluation."""
+"""The shipped generators: the demo (checkpoints/demo/) evaluated as README's first command
+does, the upscale generator (checkpoints/upscale/) on the photo corpus' test split as upscale
+runs it, and the tables of docs/demo.md, docs/upscale.md and README's summary checked against
+those evaluations."""
 
 import json
 import re
@@ -123,15 +125,21 @@ def test_demo_beats_bicubic_by_half_a_db_on_average(gains):
     assert np.mean(list(gains.values())) >= 0.5, gains
 
 
-# The demo on real photographs: the photo corpus' test split under the paper protocol, as
-# docs/demo.md's table reports it (the corpus is built first when missing; `python data/make_photo_corpus.py`, cached in ~/.cache/srgan_tf).
+# The upscale generator on real photographs: the photo corpus' test split under the paper
+# protocol, with the back-projection steps upscale applies, as docs/upscale.md's table reports
+# it (the corpus is built first when missing; `python data/make_photo_corpus.py`, cached in
+# ~/.cache/srgan_tf).
 CORPUS_TEST = ROOT / "data" / "photo_corpus" / "test"
+UPSCALE = ROOT / "checkpoints" / "upscale" / "g.weights.h5"
+UPSCALE_PAGE = ROOT / "docs" / "upscale.md"
 
 
 @pytest.fixture(scope="module")
 def corpus_eval(tmp_path_factory):
-    """`results.json` of `--mode=evaluate --split=none --protocol=paper` of the demo on the
-    corpus test split."""
+    """`results.json` of `--mode=evaluate --split=none --protocol=paper --back_projection=N`
+    of the upscale generator on the corpus test split (N: upscale's default)."""
+    from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION
+
     if not CORPUS_TEST.is_dir():
         build = subprocess.run(
             [sys.executable, str(ROOT / "data" / "make_photo_corpus.py")],
@@ -144,46 +152,61 @@ def corpus_eval(tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus")
     r = run_main(
         "--mode=evaluate", "--progress=false", "--split=none", "--protocol=paper",
-        f"--data_dir={CORPUS_TEST}", f"--checkpoint_dir={out / 'none'}", f"--g_weights={DEMO}",
-        f"--output={out / 'ev'}", timeout=1800,
+        f"--data_dir={CORPUS_TEST}", f"--checkpoint_dir={out / 'none'}", f"--g_weights={UPSCALE}",
+        f"--back_projection={UPSCALE_BACK_PROJECTION}", f"--output={out / 'ev'}", timeout=1800,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads((out / "ev" / "results.json").read_text())
 
 
 def test_readme_test_photo_table_is_what_evaluate_prints(corpus_eval):
-    """The table of the 14 test photos: bicubic and demo PSNR-Y, gain and colour offset per
-    photo, the means (README's summary row too), and the bar: every photo above bicubic, no
-    colour cast."""
-    text = DEMO_PAGE.read_text()
+    """The table of the 14 test photos: bicubic, the generator alone and with upscale's
+    back-projection steps (PSNR-Y), the gain and colour offset of what upscale ships, the means
+    (README's summary row too), and the bar: every photo above bicubic, no colour cast."""
+    from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION
+
+    text = UPSCALE_PAGE.read_text()
     rows = re.findall(
-        r"^\| (\w+) \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \| ([\d.]+) \| ([+-][\d.]+) \|$",
+        r"^\| (\w+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \| ([\d.]+) \|$",
         text,
         re.M,
     )
     images = corpus_eval["images"]
-    demo = {Path(r["image"]).stem: r for r in images["demo/test"]}
+    alone = {Path(r["image"]).stem: r for r in images["upscale/test"]}
+    shipped = {
+        Path(r["image"]).stem: r for r in images[f"upscale+bp{UPSCALE_BACK_PROJECTION}/test"]
+    }
     bicubic = {Path(r["image"]).stem: r for r in images["bicubic/test"]}
-    assert corpus_eval["protocol"] == "paper"
-    assert {stem for stem, *_ in rows} == set(demo) and len(demo) == 14
-    for stem, b, d, gain, colour, _ in rows:
+    assert corpus_eval["protocol"] == "paper" and corpus_eval["trained_on_test_images"] == {}
+    assert {stem for stem, *_ in rows} == set(shipped) and len(shipped) == 14
+    for stem, b, a, d, gain, colour in rows:
         assert abs(float(b) - bicubic[stem]["psnr_y"]) < 0.006, stem
-        assert abs(float(d) - demo[stem]["psnr_y"]) < 0.006, stem
-        assert abs(float(gain) - (demo[stem]["psnr_y"] - bicubic[stem]["psnr_y"])) < 0.011, stem
-        assert abs(float(colour) - demo[stem]["colour_offset"]) < 0.006, stem
-    gains = [demo[s]["psnr_y"] - bicubic[s]["psnr_y"] for s in demo]
+        assert abs(float(a) - alone[stem]["psnr_y"]) < 0.006, stem
+        assert abs(float(d) - shipped[stem]["psnr_y"]) < 0.006, stem
+        assert abs(float(gain) - (shipped[stem]["psnr_y"] - bicubic[stem]["psnr_y"])) < 0.011
+        assert abs(float(colour) - shipped[stem]["colour_offset"]) < 0.006, stem
+    gains = [shipped[s]["psnr_y"] - bicubic[s]["psnr_y"] for s in shipped]
     mean = re.search(
-        r"^\| \*\*mean of 14\*\* \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \| max ([\d.]+) \|",
+        r"^\| \*\*mean of 14\*\* \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \| "
+        r"max ([\d.]+) \|",
         text,
         re.M,
     )
-    assert mean and abs(float(mean.group(3)) - np.mean(gains)) < 0.006
-    assert abs(float(mean.group(1)) - np.mean([r["psnr_y"] for r in bicubic.values()])) < 0.006
-    assert abs(float(mean.group(2)) - np.mean([r["psnr_y"] for r in demo.values()])) < 0.006
-    assert abs(float(mean.group(4)) - max(r["colour_offset"] for r in demo.values())) < 0.006
+    assert mean, "docs/upscale.md has no mean row"
+    b_mean, a_mean, d_mean, gain_mean, colour_max = (float(v) for v in mean.groups())
+    assert abs(b_mean - np.mean([r["psnr_y"] for r in bicubic.values()])) < 0.006
+    assert abs(a_mean - np.mean([r["psnr_y"] for r in alone.values()])) < 0.006
+    assert abs(d_mean - np.mean([r["psnr_y"] for r in shipped.values()])) < 0.006
+    assert abs(gain_mean - np.mean(gains)) < 0.006
+    assert abs(colour_max - max(r["colour_offset"] for r in shipped.values())) < 0.006
     summary = _summary_row("photo corpus test split")
-    assert abs(summary[0] - float(mean.group(1))) < 0.006
-    assert abs(summary[1] - float(mean.group(2))) < 0.006
-    assert abs(summary[2] - float(mean.group(3))) < 0.006
+    assert abs(summary[0] - b_mean) < 0.006 and abs(summary[1] - d_mean) < 0.006
+    assert abs(summary[2] - gain_mean) < 0.006
     assert min(gains) > 0, gains
-    assert max(r["colour_offset"] for r in demo.values()) <= 1.0
+    assert max(r["colour_offset"] for r in shipped.values()) <= 1.0
+
+
+def test_upscale_generator_ships_its_training_list():
+    """Its manifest.json lists the corpus train photos it trained on (evaluate checks it)."""
+    manifest = json.loads((UPSCALE.parent / "manifest.json").read_text())
+    assert len(manifest["train"]) == 28 and UPSCALE.stat().st_size < 10 * 2**20

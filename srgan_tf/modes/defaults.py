@@ -1,8 +1,12 @@
 """Which generator a mode starts from when `--g_weights` is not given: one rule for every mode.
 
-- `upscale`, `compare`, `export`: the shipped demo generator, found beside the package (so it
-  is found from any working directory). A run folder of yours is used only when you name it:
-  a half-trained run must never become the default behind your back.
+- `upscale`, `export`: the shipped upscale generator (`checkpoints/upscale/`, trained for
+  photographs: the paper protocol's antialiased LR, colour and defocus augmentation).
+- `compare`: the shipped generator of the protocol in force: `--protocol=paper` the upscale
+  generator, `study` the shipped demo (`checkpoints/demo/`, trained for both protocols, the
+  study's reproduction).
+  Both are found beside the package (so from any working directory). A run folder of yours is
+  used only when you name it: a half-trained run must never become the default behind your back.
 - `adversarial`: `checkpoints/init/g.weights.h5`, once that run has finished.
 - `specialize`: the finished `checkpoints/srgan/`, else the official `checkpoints/g_srgan.npz`,
   else the shipped demo, said loudly (it is a small model, not the DIV2K SRGAN).
@@ -22,9 +26,9 @@ from pathlib import Path
 import srgan_tf
 from srgan_tf.training.loop import FINISHED
 
-SHIPPED_DEMO = (
-    Path(srgan_tf.__file__).resolve().parent.parent / "checkpoints" / "demo" / "g.weights.h5"
-)
+SHIPPED = Path(srgan_tf.__file__).resolve().parent.parent / "checkpoints"
+SHIPPED_DEMO = SHIPPED / "demo" / "g.weights.h5"  # both protocols: the study's reproduction
+SHIPPED_UPSCALE = SHIPPED / "upscale" / "g.weights.h5"  # photographs: upscale and serving
 
 
 # Chosen on the validation photos alone (docs/evaluation.md, "Which default"): the fewest steps
@@ -55,21 +59,27 @@ def finished(run_dir: str | Path) -> bool:
     return (Path(run_dir) / FINISHED).is_file()
 
 
-def default_generator(mode: str, checkpoint_dir: str, given: str = "") -> Choice:
-    """The generator `mode` starts from; see the module docstring for the rule."""
+def default_generator(
+    mode: str, checkpoint_dir: str, given: str = "", protocol: str = "study"
+) -> Choice:
+    """The generator `mode` starts from (`protocol`: the LR protocol in force, which picks
+    compare's); see the module docstring for the rule."""
     if given:
         return Choice(given, f"Generator: {given} (--g_weights)")
     root = Path(checkpoint_dir)
     if mode == "init":
         return Choice("", "Generator: new, randomly initialised")
     if mode in ("upscale", "compare", "export"):
-        if SHIPPED_DEMO.is_file():
+        photo = mode != "compare" or protocol == "paper"
+        path = SHIPPED_UPSCALE if photo else SHIPPED_DEMO
+        what = "upscale generator" if photo else "demo"
+        if path.is_file():
             return Choice(
-                str(SHIPPED_DEMO),
-                f"Generator: the shipped demo {SHIPPED_DEMO} (no --g_weights; pass "
-                f"--g_weights=FILE to use one of your runs)",
+                str(path),
+                f"Generator: the shipped {what} {path} (no --g_weights; pass --g_weights=FILE "
+                f"to use one of your runs)",
             )
-        return Choice("", f"no generator: {SHIPPED_DEMO} is not here; pass --g_weights=FILE")
+        return Choice("", f"no generator: {path} is not here; pass --g_weights=FILE")
     if mode == "adversarial":
         run = root / "init"
         if (run / "g.weights.h5").is_file() and finished(run):

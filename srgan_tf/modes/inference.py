@@ -16,7 +16,7 @@ from srgan_tf.models import build_generator
 
 def load_generator(cfg: Configs) -> keras.Model:
     """The generator of upscale/compare/export: `app.g_weights`, which main.py resolved
-    (--g_weights, else the shipped demo) and the gate has read once already."""
+    (--g_weights, else a shipped generator: modes/defaults.py) and the gate has read once already."""
     g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)
     weights.load_weights(g, cfg.app.g_weights)
     return g
