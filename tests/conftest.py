@@ -9,8 +9,31 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Set before anything imports TensorFlow; subprocesses the tests start inherit it.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
+import json  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+
+def _tensorlayerx_backend_file():
+    """TensorLayerX's import writes `~/.tl/tl_backend.json` when `~/.tl` is missing, with a
+    check-then-create that races: on a fresh machine two pytest-xdist workers importing it at
+    once fail with FileExistsError, or read the file before it is written. Written here first,
+    atomically, by whichever worker comes first (the content TensorLayerX itself writes)."""
+    home = Path(os.path.expanduser("~"))
+    folder = (home if os.access(home, os.W_OK) else Path("/tmp")) / ".tl"
+    path = folder / "tl_backend.json"
+    if path.is_file():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".part") as f:
+        json.dump({"backend": "tensorflow"}, f)
+    os.replace(f.name, path)
+
+
+_tensorlayerx_backend_file()
 
 
 @pytest.fixture
