@@ -350,7 +350,8 @@ def _select(selection, cache, images, excluded, packages):
             file = root / path
             if not file.is_file():
                 fail(f"{path} is not in {name} {version}")
-            check_name(short, path, image_size(file))
+            size = image_size(file)
+            check_name(short, path, size)
             images.append(
                 {
                     "name": short,
@@ -359,7 +360,7 @@ def _select(selection, cache, images, excluded, packages):
                     "package": name,
                     "version": version,
                     "path": path,
-                    "size": image_size(file),
+                    "size": size,
                     "bytes": file.stat().st_size,
                     "sha256": sha256(file),
                     "licence": licence_of(path, rules),

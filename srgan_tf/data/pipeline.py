@@ -57,16 +57,20 @@ def defocus(hr, seed, config):
     draw = tf.random.stateless_uniform([2], key)
     sigma = tf.where(draw[0] < config.blur_share, draw[1] * config.blur_sigma_max, 0.0)
     radius = int(np.ceil(3 * config.blur_sigma_max))
-    x = tf.range(-radius, radius + 1, dtype=tf.float32)
-    taps = tf.exp(-0.5 * tf.square(x / tf.maximum(sigma, 1e-3)))
-    taps /= tf.reduce_sum(taps)
-    padded = tf.pad(hr[None], [[0, 0], [radius, radius], [radius, radius], [0, 0]], "REFLECT")
-    row = tf.tile(tf.reshape(taps, [1, -1, 1, 1]), [1, 1, 3, 1])
-    col = tf.tile(tf.reshape(taps, [-1, 1, 1, 1]), [1, 1, 3, 1])
-    out = tf.nn.depthwise_conv2d(padded, row, [1, 1, 1, 1], "VALID")
-    out = tf.nn.depthwise_conv2d(out, col, [1, 1, 1, 1], "VALID")[0]
-    # An unblurred patch (sigma 0, or the patch not drawn) is returned bit-exact.
-    return tf.cond(sigma > 0, lambda: out, lambda: hr)
+
+    def blur():
+        x = tf.range(-radius, radius + 1, dtype=tf.float32)
+        taps = tf.exp(-0.5 * tf.square(x / sigma))
+        taps /= tf.reduce_sum(taps)
+        pad = [[0, 0], [radius, radius], [radius, radius], [0, 0]]
+        out = tf.pad(hr[None], pad, "REFLECT")
+        row = tf.tile(tf.reshape(taps, [1, -1, 1, 1]), [1, 1, 3, 1])
+        col = tf.tile(tf.reshape(taps, [-1, 1, 1, 1]), [1, 1, 3, 1])
+        out = tf.nn.depthwise_conv2d(out, row, [1, 1, 1, 1], "VALID")
+        return tf.nn.depthwise_conv2d(out, col, [1, 1, 1, 1], "VALID")[0]
+
+    # Only drawn patches are convolved; the others (and sigma 0) are returned bit-exact.
+    return tf.cond(sigma > 0, blur, lambda: hr)
 
 
 def augment(patch, seeds, config):
