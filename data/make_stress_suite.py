@@ -19,7 +19,11 @@ its centre square of `CROP` pixels, and the HR square is transformed before any 
 
 plus `charts/`: synthetic colour charts, a grid of patches each holding a smooth gradient
 between two fully saturated primaries or secondaries, with sharp edges between patches (seeded;
-the validation and test charts differ). Every file is a PNG, the same bytes on every run.
+the validation and test charts differ), and `fields/`: synthetic smooth tones, a few slow
+colour waves across the square (one plain, one stretched until channels clip at black and full
+over large areas, one dark), the skies, studio backdrops, out-of-focus backgrounds and medical
+images where bicubic is already near 60 dB PSNR-Y and any error a generator adds shows. Every
+file is a PNG, the same bytes on every run.
 
 The validation images may choose settings and snapshots; the test images only report. Score a
 split like any benchmark folder (one row per transform):
@@ -44,6 +48,7 @@ SPLITS = ("validation", "test")  # never train
 CROP = 512  # HR side: 128x128 LR, big enough for texture, small enough to score quickly
 SEED = 20
 N_CHARTS = 3
+FIELDS = ("plain", "clipped", "dark")  # one smooth field of each kind per split
 _SATURATED = np.array(
     [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 0]], np.float64
 )  # the primaries and secondaries
@@ -101,6 +106,31 @@ def colour_chart(rng, size=CROP, grid=4):
     return chart
 
 
+def smooth_field(rng, kind, size=CROP, waves=4):
+    """A smooth colour field: per channel, `waves` plane waves of 0.5 to 3 cycles per square.
+
+    kind: "plain" (spans [0.1, 0.9]), "clipped" (stretched x3 about mid-grey, so every channel
+    sits at 0 or 1 over large areas with kinks where it clips), "dark" (plain, then gamma 2.2).
+    """
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    field = np.zeros((size, size, 3))
+    for c in range(3):
+        for _ in range(waves):
+            fy, fx = rng.uniform(0.5, 3.0, 2) * rng.choice([-1.0, 1.0], 2)
+            field[..., c] += rng.uniform(0.3, 1.0) * np.sin(
+                2 * np.pi * (fy * yy + fx * xx) + rng.uniform(0, 2 * np.pi)
+            )
+        field[..., c] -= field[..., c].min()
+        field[..., c] /= field[..., c].max()
+    if kind == "plain":
+        return 0.1 + 0.8 * field
+    if kind == "clipped":
+        return np.clip(0.5 + 3.0 * (field - 0.5), 0.0, 1.0)
+    if kind == "dark":
+        return (0.1 + 0.8 * field) ** 2.2
+    raise ValueError(f"unknown field kind {kind!r}; expected one of {FIELDS}")
+
+
 def _to_u8(x):
     return np.round(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
 
@@ -131,8 +161,14 @@ def build(corpus: Path, out: Path, log=print) -> dict:
             target = out / split / "charts" / f"chart_{k}.png"
             images.write_image(target, _to_u8(colour_chart(charts)))
             manifest["files"][str(target.relative_to(out))] = sha256(target)
+        fields = np.random.default_rng([SEED, split_index, 98])
+        for kind in FIELDS:
+            target = out / split / "fields" / f"field_{kind}.png"
+            images.write_image(target, _to_u8(smooth_field(fields, kind)))
+            manifest["files"][str(target.relative_to(out))] = sha256(target)
         log(
-            f"{split}: {len(photos)} photos x {len(transforms(rng_for))} transforms + {N_CHARTS} charts"
+            f"{split}: {len(photos)} photos x {len(transforms(rng_for))} transforms"
+            f" + {N_CHARTS} charts + {len(FIELDS)} fields"
         )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return manifest
