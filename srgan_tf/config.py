@@ -154,8 +154,10 @@ class LossConfig:
     adv_weight: float = setting(0.001, "Weight of the adversarial loss.")
     init_loss: str = setting(
         "mse",
-        "Pixel loss of the init phase: mse (the reference) or l1 (EDSR; not in the reference).",
-        choices=["mse", "l1"],
+        "Pixel loss of the init phase: mse (the reference), l1 (EDSR) or log_mse (the mean over"
+        " patches of log MSE, minus their mean PSNR up to scale: flat patches count as much as"
+        " textured ones, as in a per-image PSNR table); the last two are not in the reference.",
+        choices=["mse", "l1", "log_mse"],
     )
 
 

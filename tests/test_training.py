@@ -359,38 +359,56 @@ def test_bfloat16_init_reaches_the_float32_mse(tmp_path):
     assert abs(mse["mixed_bfloat16"] / mse["float32"] - 1) < 0.05, mse
 
 
-def test_l1_init_loss_reports_both_and_descends_the_l1_gradient(split, tmp_path):
+def _l1_np(sr, hr):
+    return np.abs(sr - hr).mean()
+
+
+def _log_mse_np(sr, hr):
+    # ln(per-patch MSE + floor), averaged: the floor is a tenth of a grey level in [-1, 1].
+    mse = ((sr - hr) ** 2).reshape(len(sr), -1).mean(axis=1)
+    return np.log(mse + (0.1 / 127.5) ** 2).mean()
+
+
+@pytest.mark.parametrize("name", ["l1", "log_mse"])
+def test_init_loss_option_reports_both_and_descends_its_own_gradient(split, tmp_path, name):
     """Adam's first step moves each weight by about lr against the sign of its gradient, so
-    the step shows which loss was differentiated: L1's signs, not the MSE's."""
+    the step shows which loss was differentiated: the chosen loss's signs, not the MSE's."""
     import tensorflow as tf
 
     from srgan_tf import data
 
+    def chosen(sr, hr):  # the oracle, written out in TensorFlow for its gradient
+        if name == "l1":
+            return tf.reduce_mean(tf.abs(sr - hr))
+        per_patch = tf.reduce_mean(tf.square(sr - hr), axis=[1, 2, 3])
+        return tf.reduce_mean(tf.math.log(per_patch + (0.1 / 127.5) ** 2))
+
     t = tcfg(tmp_path, lr_init=1e-3)
-    tr = trainer(["init"], split, t, loss=dataclasses.replace(LOSS, init_loss="l1"))
+    tr = trainer(["init"], split, t, loss=dataclasses.replace(LOSS, init_loss=name))
     lr, hr = next(iter(data.train_dataset(split.train, DATA)))
     before = [v.numpy() for v in tr.task.g_vars]
     with tf.GradientTape(persistent=True) as tape:
         sr = tr.g(lr, training=True)
-        l1 = tf.reduce_mean(tf.abs(sr - hr))
+        loss = chosen(sr, hr)
         mse = tf.reduce_mean(tf.square(sr - hr))
-    g_l1, g_mse = tape.gradient(l1, tr.task.g_vars), tape.gradient(mse, tr.task.g_vars)
+    g_loss, g_mse = tape.gradient(loss, tr.task.g_vars), tape.gradient(mse, tr.task.g_vars)
     # The tape's forward pass moved the BatchNorm statistics; the step must see the same ones.
     out = tr.step_function("init")((lr, hr))
     # Oracle for the reported values: numpy on the same forward pass.
     sr_np, hr_np = sr.numpy().astype(np.float64), hr.numpy().astype(np.float64)
-    np.testing.assert_allclose(float(out["l1"]), np.abs(sr_np - hr_np).mean(), rtol=1e-4)
+    reference = {"l1": _l1_np, "log_mse": _log_mse_np}[name]
+    np.testing.assert_allclose(float(out[name]), reference(sr_np, hr_np), rtol=1e-4)
     np.testing.assert_allclose(float(out["mse"]), ((sr_np - hr_np) ** 2).mean(), rtol=1e-4)
-    follows_l1 = disputed = 0
-    for v, b, gl, gm in zip(tr.task.g_vars, before, g_l1, g_mse):
+    follows = disputed = 0
+    for v, b, gl, gm in zip(tr.task.g_vars, before, g_loss, g_mse):
         step, gl, gm = v.numpy() - b, gl.numpy(), gm.numpy()
-        # Weights whose L1 and MSE gradients point opposite ways, both clearly above Adam's
-        # epsilon: there the step's direction names the loss.
+        # Weights whose two gradients point opposite ways, both clearly above Adam's epsilon:
+        # there the step's direction names the loss.
         split_ = (np.sign(gl) != np.sign(gm)) & (np.abs(gl) > 1e-6) & (np.abs(gm) > 1e-6)
-        follows_l1 += np.sum(np.sign(step[split_]) == -np.sign(gl[split_]))
+        follows += np.sum(np.sign(step[split_]) == -np.sign(gl[split_]))
         disputed += split_.sum()
     assert disputed > 100
-    assert follows_l1 / disputed > 0.98
+    assert follows / disputed > 0.98
 
 
 def _val_folder(tmp_path):

@@ -176,6 +176,8 @@ class SRGANTask:
             out = {"mse": self._avg(losses.per_example_mse(sr, hr))}
             if self.lcfg.init_loss == "l1":
                 out["l1"] = self._avg(losses.per_example_l1(sr, hr))
+            elif self.lcfg.init_loss == "log_mse":
+                out["log_mse"] = self._avg(losses.per_example_log_mse(sr, hr))
             scaled = self._scaled(opt, out[self.lcfg.init_loss])
         return out, tape.gradient(scaled, self.g_vars)
 
