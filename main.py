@@ -34,8 +34,11 @@ def make_configs():
     )
     if app_cfg.mode != "evaluate":
         app_cfg = dataclasses.replace(app_cfg, g_weights=choice.path)
-    steps = defaults.back_projection(app_cfg.mode, app_cfg.back_projection)
-    app_cfg = dataclasses.replace(app_cfg, back_projection=steps)
+    app_cfg = dataclasses.replace(
+        app_cfg,
+        back_projection=defaults.back_projection(app_cfg.mode, app_cfg.back_projection),
+        detail_floor=defaults.detail_floor(app_cfg.mode, app_cfg.detail_floor),
+    )
     train = config.from_flags(
         config.TrainConfig,
         values,

@@ -89,6 +89,12 @@ class AppConfig:
         lower=-1,
         upper=10,
     )
+    detail_floor: float = setting(
+        -1.0,
+        "The detail gate, after back-projection: where the generator's residual over bicubic is locally weaker than this many grey levels (of 255) RMS, it is shrunk away (a local Wiener-style weight), so flat tones get bicubic's clean pixels instead of the generator's faint texture (srgan_tf/models/detail_gate.py). -1: the mode's default (upscale and export: UPSCALE_DETAIL_FLOOR in srgan_tf/modes/defaults.py, chosen on validation photos; evaluate, compare: 0); 0: no gate.",
+        lower=-1.0,
+        upper=50.0,
+    )
     max_pixels: int = setting(
         DEFAULT_MAX_PIXELS,
         "export: the largest input (height x width) the SavedModel serves; larger requests get an InvalidArgument error naming the limit.",
@@ -340,6 +346,11 @@ class TrainConfig:
         0,
         "Validate the generator followed by N back-projection steps under each protocol (what upscale and export ship; 0: the generator alone). The bicubic baseline is unchanged.",
         lower=0,
+    )
+    val_detail_floor: float = setting(
+        0.0,
+        "Validate with the detail gate of this floor (grey levels) after the back-projection steps, as upscale and export ship it (0: no gate).",
+        lower=0.0,
     )
     val_crop: int = setting(
         0, "HR side of the centre crop validated per image (0: whole images).", lower=0

@@ -8,7 +8,8 @@ from skimage import data as skimage_data
 
 from srgan_tf.data import protocols
 from srgan_tf.models import build_generator
-from srgan_tf.models.back_projection import BackProjection, with_back_projection
+from srgan_tf.models.back_projection import BackProjection
+from srgan_tf.models.post_processing import post_processed
 
 
 def _odd(shape, seed=0):
@@ -65,16 +66,16 @@ def test_every_step_brings_the_downscaled_output_closer_to_the_lr(protocol):
 
 def test_zero_steps_is_the_generator_itself():
     g = build_generator(1, 8)
-    assert with_back_projection(g, 0) is g
+    assert post_processed(g, 0) is g
     with pytest.raises(ValueError, match=">= 0"):
-        with_back_projection(g, -1)
+        post_processed(g, -1)
 
 
 def test_the_consistent_model_shares_the_generators_weights_and_serialises(tmp_path):
     import keras
 
     g = build_generator(1, 8)
-    model = with_back_projection(g, 2, "study")
+    model = post_processed(g, 2, protocol="study")
     lr = _odd((1, 9, 11, 3), 2)
     expected = BackProjection(2, "study")([lr, g(lr)]).numpy()
     np.testing.assert_allclose(model(lr).numpy(), expected, atol=1e-6)
@@ -85,8 +86,9 @@ def test_the_consistent_model_shares_the_generators_weights_and_serialises(tmp_p
 
 
 def test_upscale_and_export_default_to_the_chosen_steps_evaluate_to_none(tmp_path):
-    """Unset, --back_projection is the mode's default: upscale gives the pixels of
-    --back_projection=UPSCALE_BACK_PROJECTION, not the generator's own."""
+    """Unset, --back_projection and --detail_floor are the mode's defaults: upscale gives the
+    pixels of --back_projection=UPSCALE_BACK_PROJECTION --detail_floor=UPSCALE_DETAIL_FLOOR,
+    not the generator's own, and says so."""
     import imageio.v3 as iio
     from main_cli import run_main_many
 
@@ -98,17 +100,24 @@ def test_upscale_and_export_default_to_the_chosen_steps_evaluate_to_none(tmp_pat
     assert [defaults.back_projection(m, -1) for m in ("upscale", "export", "evaluate", "compare")
             ] == [defaults.UPSCALE_BACK_PROJECTION] * 2 + [0, 0]  # fmt: skip
     assert defaults.back_projection("upscale", 0) == 0
+    assert defaults.UPSCALE_DETAIL_FLOOR > 0
+    assert [defaults.detail_floor(m, -1) for m in ("upscale", "export", "evaluate", "compare")
+            ] == [defaults.UPSCALE_DETAIL_FLOOR] * 2 + [0, 0]  # fmt: skip
+    assert defaults.detail_floor("upscale", 0) == 0
     g = tmp_path / "g.weights.h5"
     weights.save_weights(build_generator(1, 8), g)
     photo = tmp_path / "photo.png"
     iio.imwrite(photo, np.random.default_rng(3).integers(0, 256, (30, 26, 3), dtype=np.uint8))
     common = [f"--input={photo}", f"--g_weights={g}", "--n_res_blocks=1", "--filters=8",
               "--progress=false", "--mode=upscale"]  # fmt: skip
-    runs = {"default": [], "chosen": [f"--back_projection={defaults.UPSCALE_BACK_PROJECTION}"],
-            "off": ["--back_projection=0"]}  # fmt: skip
+    runs = {"default": [], "chosen": [f"--back_projection={defaults.UPSCALE_BACK_PROJECTION}",
+                                      f"--detail_floor={defaults.UPSCALE_DETAIL_FLOOR}"],
+            "off": ["--back_projection=0", "--detail_floor=0"]}  # fmt: skip
     results = run_main_many([[*common, f"--output={tmp_path / k}", *v] for k, v in runs.items()])
     assert all(r.returncode == 0 for r in results), [r.stderr[-1000:] for r in results]
     assert f"Back-projection: {defaults.UPSCALE_BACK_PROJECTION} step" in results[0].stdout
+    assert f"weaker than {defaults.UPSCALE_DETAIL_FLOOR:g} grey levels" in results[0].stdout
+    assert "detail gate" not in results[2].stdout
     out = {k: iio.imread(tmp_path / k / "photo_x4.png") for k in runs}
     np.testing.assert_array_equal(out["default"], out["chosen"])
     assert np.abs(out["default"].astype(int) - out["off"]).max() > 0

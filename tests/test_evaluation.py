@@ -187,3 +187,16 @@ def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
     for raw, both in zip(table[1:], with_bp[1:]):
         assert both.startswith(raw + ",")
     assert "mine+bp2" in r.stdout
+
+    # With the detail gate too, the extra column is the steps then the gate.
+    r = run_main(
+        "--mode=evaluate", "--split=none", "--protocol=paper", "--n_res_blocks=1", "--filters=8",
+        f"--data_dir={tmp_path / 'SetA'}", f"--g_weights={g}",
+        f"--checkpoint_dir={tmp_path / 'none'}", f"--output={tmp_path / 'gate'}",
+        "--progress=false", "--back_projection=2", "--detail_floor=1.5",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    gated = json.loads((tmp_path / "gate" / "results.json").read_text())["images"]
+    assert set(gated) == {"bicubic/SetA", "mine/SetA", "mine+bp2+gate1.5/SetA"}
+    bp_rows = json.loads((tmp_path / "bp" / "results.json").read_text())["images"]
+    assert gated["mine/SetA"] == bp_rows["mine/SetA"]  # the raw column is untouched

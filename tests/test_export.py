@@ -281,14 +281,21 @@ def test_tflite_matches_keras_within_one_level(generator, tmp_path, fp16):
     assert np.abs(y - expected).max() * 127.5 <= 1.0
 
 
-def test_back_projection_is_baked_into_every_signature_and_tflite(generator, tmp_path):
-    """Exported with consistency steps, the SavedModel (each signature) and TFLite give the
-    pixels of the Python path with the same steps (the paper protocol's downscaler)."""
+@pytest.mark.parametrize("floor", [0.0, 1.5])
+def test_back_projection_and_gate_are_baked_into_every_signature_and_tflite(
+    generator, tmp_path, floor
+):
+    """Exported with consistency steps (and the detail gate), the SavedModel (each signature)
+    and TFLite give the pixels of the Python path with the same steps (the paper protocol's
+    downscaler) and gate, and the SavedModel records both."""
     photo = skimage_data.astronaut()[100:200, 150:330]  # several tiles of 128
-    path = export.export_saved_model(generator, tmp_path / "bp", tile=128, back_projection=2)
+    path = export.export_saved_model(
+        generator, tmp_path / "bp", tile=128, back_projection=2, detail_floor=floor
+    )
     m = tf.saved_model.load(str(path))
     assert int(m.back_projection) == 2 and m.back_projection_protocol.numpy() == b"paper"
-    predict = inference.predictor(generator, back_projection=2, protocol="paper")
+    assert float(m.detail_floor) == floor
+    predict = inference.predictor(generator, 2, "paper", detail_floor=floor)
     lr = photo.astype(np.float32) / 127.5 - 1.0
     expected = inference.upscale(predict, lr, 4, 128, to_uint8=True)
     raw = _tiled_reference(generator, photo)
@@ -301,7 +308,9 @@ def test_back_projection_is_baked_into_every_signature_and_tflite(generator, tmp
     floats = m.signatures["predict_float"](lr=tf.constant(lr[None]))["sr"].numpy()[0]
     assert np.abs(floats - inference.upscale(predict, lr, 4, 128)).max() < 1e-4
 
-    tflite = export.export_tflite(generator, tmp_path / "bp.tflite", back_projection=2)
+    tflite = export.export_tflite(
+        generator, tmp_path / "bp.tflite", back_projection=2, detail_floor=floor
+    )
     interp = tf.lite.Interpreter(model_path=str(tflite))
     x = lr[None, :24, :20]
     inp = interp.get_input_details()[0]

@@ -52,6 +52,24 @@ def test_tiled_equals_whole_image_with_back_projection(generator, protocol):
     assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
 
 
+def test_tiled_equals_whole_image_with_back_projection_and_the_detail_gate(generator):
+    """The gate's Gaussian window and its bicubic baseline reach further still; the predictor's
+    overlap covers them too, so tiles give the whole-image pixels (a real photograph)."""
+    from skimage import data as skimage_data
+
+    from srgan_tf.models.detail_gate import GATE_RADIUS
+
+    lr = skimage_data.coffee()[::4, ::4][:75, :90].astype(np.float32) / 127.5 - 1.0
+    # An untrained generator's residual is tens of levels: a floor of its size gates it.
+    predict = inference.predictor(generator, 2, "paper", detail_floor=40.0)
+    assert predict.overlap == inference.OVERLAP + 10 + GATE_RADIUS
+    whole = inference.upscale(predict, lr, tile=0, to_uint8=True)
+    tiled = inference.upscale(predict, lr, tile=128, to_uint8=True)
+    ungated = inference.upscale(inference.predictor(generator, 2), lr, tile=0, to_uint8=True)
+    assert np.abs(whole.astype(int) - ungated.astype(int)).max() > 3  # the gate changes pixels
+    assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
+
+
 def test_too_little_overlap_shows_seams(predict):
     """The overlap is what makes tiling exact: with 4 pixels the tiles disagree at their seams."""
     lr = np.random.default_rng(1).uniform(-1, 1, (80, 80, 3)).astype(np.float32)

@@ -793,3 +793,8 @@ def test_validation_with_back_projection_scores_what_upscale_ships(tmp_path):
     assert scores["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
     # An untrained generator is far from its LR; back-projection pulls it toward bicubic's.
     assert scores["psnr_y_gain"] > raw(g)["psnr_y_gain"]
+    gated = validation.Validator(val, cfg, back_projection=2, detail_floor=1.5, **quiet)
+    assert gated.definition["detail_floor"] == 1.5 and "detail_floor" not in bp.definition
+    predict = inference.predictor(g, 2, "paper", 1.5)
+    expected = gated._score(lambda lr: inference.upscale(predict, lr, cfg.scale, 0), "paper")
+    assert gated(g)["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)

@@ -13,7 +13,7 @@ from srgan_tf import data, inference
 from srgan_tf.config import DEFAULT_TILE
 from srgan_tf.data import images, protocols
 from srgan_tf.evaluation import figures, metrics
-from srgan_tf.models.back_projection import BackProjection
+from srgan_tf.models import post_processing
 
 
 def most_detailed_window(hr_u8, size, stride=16):
@@ -46,6 +46,7 @@ def compare_figure(
     title="",
     tile=DEFAULT_TILE,
     back_projection=0,
+    detail_floor=0.0,
 ):
     """Writes the panel figure for one HR image and returns the PSNR-Y of bicubic and SR.
 
@@ -61,10 +62,12 @@ def compare_figure(
         tile: tiled-inference tile side (0: whole images).
         back_projection: with N > 0, one more panel: the SR after N back-projection steps
             under the protocol (labelled `<name>+bpN`).
+        detail_floor: with F > 0, that panel also has the detail gate after the steps
+            (labelled `<name>+bpN+gateF`).
 
     Returns:
-        `{label: PSNR-Y of the whole image}` for bicubic, the SR and (with back-projection)
-        the consistent SR.
+        `{label: PSNR-Y of the whole image}` for bicubic, the SR and (with post-processing)
+        the post-processed SR.
     """
     s = data_cfg.scale
     lr, hr = data.eval_pair(hr_rgb, data_cfg)
@@ -72,9 +75,10 @@ def compare_figure(
         "bicubic": protocols.bicubic_up(lr, s),
         name: inference.upscale(predict, lr, s, tile),
     }
-    if back_projection:
-        consistent = BackProjection(back_projection, data_cfg.protocol)
-        outputs[f"{name}+bp{back_projection}"] = consistent([lr[None], outputs[name][None]])[0]
+    post = post_processing.Post(back_projection, detail_floor, data_cfg.protocol)
+    if post:
+        suffix = post_processing.label(back_projection, detail_floor)
+        outputs[f"{name}{suffix}"] = post(lr, outputs[name])
     hr_u8 = images.to_uint8(hr)
     as_u8 = {label: images.to_uint8(np.asarray(f)) for label, f in outputs.items()}
     scores = {

@@ -18,8 +18,7 @@ from srgan_tf.config import DEFAULT_TILE, DataConfig, ModelConfig
 from srgan_tf.data import images, protocols
 from srgan_tf.evaluation import figures
 from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
-from srgan_tf.models import build_generator
-from srgan_tf.models.back_projection import BackProjection
+from srgan_tf.models import build_generator, post_processing
 
 
 def find_generators(checkpoint_dir: str | Path, extra: tuple = ()) -> dict[str, Path]:
@@ -65,6 +64,7 @@ def evaluate(
     log=print,
     progress: bool = True,
     back_projection: int = 0,
+    detail_floor: float = 0.0,
 ) -> dict:
     """Runs every generator on every class's test images and writes the outputs.
 
@@ -77,6 +77,8 @@ def evaluate(
         tile: tiled-inference tile side (0: whole images).
         back_projection: with N > 0, every generator is also scored after N back-projection
             steps under the evaluation's protocol, as a column `<name>+bpN` beside its raw one.
+        detail_floor: with F > 0, that column also applies the detail gate after the steps
+            (`<name>+bpN+gateF`, or `<name>+gateF` without steps).
 
     Returns:
         `{metric: {class: {model: mean}}}`, bicubic included.
@@ -95,16 +97,17 @@ def evaluate(
         )
     g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
     predict = inference.predictor(g)
-    consistent = BackProjection(back_projection, data_cfg.protocol) if back_projection else None
+    post = post_processing.Post(back_projection, detail_floor, data_cfg.protocol)
+    suffix = post_processing.label(back_projection, detail_floor)
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
     per_image = {}  # (model, cls) -> list of metric dicts
     first_sr = {}  # (model, cls) -> uint8 output on the class's first image
-    # Each generator raw and, with back-projection, once more with it (one generator pass).
+    # Each generator raw and, with post-processing, once more with it (one generator pass).
     columns = {BICUBIC: (None, False)}
     for name in generators:
         columns[name] = (name, False)
-        if consistent is not None:
-            columns[f"{name}+bp{back_projection}"] = (name, True)
+        if post:
+            columns[f"{name}{suffix}"] = (name, True)
     names = list(columns)
     total = sum(len(p) for p in pairs.values()) * (1 + len(generators))
     bar = tqdm(total=total, desc="evaluate", unit="image", disable=not progress)
@@ -129,9 +132,8 @@ def evaluate(
                 else:
                     sr = inference.upscale(predict, lr, scale, tile)
                     record(model, cls, path, sr, hr, rows)
-                    if consistent is not None:
-                        sr = consistent([lr[None], sr[None]]).numpy()[0]
-                        record(f"{model}+bp{back_projection}", cls, path, sr, hr, rows)
+                    if post:
+                        record(f"{model}{suffix}", cls, path, post(lr, sr), hr, rows)
                 bar.update(1)
             per_image.update({(m, cls): r for m, r in rows.items()})
     bar.close()

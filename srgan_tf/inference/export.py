@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from srgan_tf import inference
 from srgan_tf.config import DEFAULT_MAX_PIXELS, DEFAULT_TILE
-from srgan_tf.models.back_projection import RADIUS_PER_STEP, with_back_projection
+from srgan_tf.models import post_processing
 
 
 def _to_uint8(x):
@@ -35,11 +35,13 @@ def _to_uint8(x):
 
 
 class _Serving(tf.Module):
-    def __init__(self, generator, tile, max_pixels, back_projection=0, scale=4):
+    def __init__(self, generator, tile, max_pixels, back_projection=0, detail_floor=0.0, scale=4):
         super().__init__()
         # What --mode=upscale computes: the paper protocol's downscaler, a photo's own optics.
-        self.generator = with_back_projection(generator, back_projection, "paper")
-        overlap = inference.OVERLAP + RADIUS_PER_STEP * back_projection
+        self.generator = post_processing.post_processed(
+            generator, back_projection, detail_floor, "paper"
+        )
+        overlap = inference.OVERLAP + post_processing.margin(back_projection, detail_floor)
         if tile - 2 * overlap <= 0:
             raise ValueError(f"tile {tile} leaves no core after an overlap of {overlap} a side")
         self.tile = tf.Variable(tile, trainable=False, dtype=tf.int32, name="tile")
@@ -51,6 +53,9 @@ class _Serving(tf.Module):
         )
         self.back_projection_protocol = tf.Variable(
             "paper", trainable=False, dtype=tf.string, name="back_projection_protocol"
+        )
+        self.detail_floor = tf.Variable(
+            detail_floor, trainable=False, dtype=tf.float32, name="detail_floor"
         )
         self._overlap, self._core, self._scale = overlap, tile - 2 * overlap, scale
 
@@ -186,6 +191,7 @@ def export_saved_model(
     tile: int = DEFAULT_TILE,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     back_projection: int = 0,
+    detail_floor: float = 0.0,
 ) -> Path:
     """Writes the SavedModel to `export_dir/version` atomically (TF Serving never sees half).
 
@@ -197,6 +203,8 @@ def export_saved_model(
         max_pixels: the largest input (height x width) a request may send.
         back_projection: consistency steps after the generator (paper protocol's downscaler),
             baked into every signature and kept in the SavedModel (`back_projection`).
+        detail_floor: the detail gate's floor in grey levels after them (0: no gate), baked
+            in and kept (`detail_floor`).
 
     Raises:
         FileExistsError: that version exists already.
@@ -207,7 +215,7 @@ def export_saved_model(
         raise FileExistsError(f"{target} exists; pass another --version")
     tmp = Path(export_dir) / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    module = _Serving(generator, tile, max_pixels, back_projection)
+    module = _Serving(generator, tile, max_pixels, back_projection, detail_floor)
     signatures = {
         "serving_default": module.serve_uint8,
         "encoded": module.serve_encoded,
@@ -222,7 +230,11 @@ def export_saved_model(
 
 
 def export_tflite(
-    generator: keras.Model, path: str | os.PathLike, float16: bool = False, back_projection: int = 0
+    generator: keras.Model,
+    path: str | os.PathLike,
+    float16: bool = False,
+    back_projection: int = 0,
+    detail_floor: float = 0.0,
 ) -> Path:
     """Writes a TFLite generator: input `(n, h, w, 3)` float32 in [-1, 1] of any size (resize
     the interpreter's input before allocating), output `(n, 4h, 4w, 3)` in [-1, 1].
@@ -233,8 +245,9 @@ def export_tflite(
         float16: store the weights as float16 (half the file; computed in float32).
         back_projection: consistency steps after the generator (paper protocol's downscaler),
             built from TFLite's builtin ops.
+        detail_floor: the detail gate's floor in grey levels after them (0: no gate).
     """
-    generator = with_back_projection(generator, back_projection, "paper")
+    generator = post_processing.post_processed(generator, back_projection, detail_floor, "paper")
     # from_keras_model freezes the weights into the file; converting a traced function here
     # kept them as resource variables that the interpreter reads uninitialised (NaN output).
     converter = tf.lite.TFLiteConverter.from_keras_model(generator)

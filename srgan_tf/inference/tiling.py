@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from srgan_tf.config import DEFAULT_TILE, IMAGE_FORMATS
 from srgan_tf.data import images
-from srgan_tf.models.back_projection import RADIUS_PER_STEP, with_back_projection
+from srgan_tf.models import post_processing
 
 RECEPTIVE_RADIUS = 36  # input pixels: 35 3x3 convs at LR, one at 2x (half an LR pixel)
 OVERLAP = RECEPTIVE_RADIUS + 4  # context kept around each tile's core
@@ -24,13 +24,17 @@ OVERLAP = RECEPTIVE_RADIUS + 4  # context kept around each tile's core
 
 class Predictor:
     """A traced `(1, h, w, 3) -> (1, 4h, 4w, 3)` function that never retraces for new sizes: the
-    generator, followed by `back_projection` steps under `protocol` when asked; `overlap` is
-    the context its tiles need (the receptive field grows with each step)."""
+    generator, followed by `back_projection` steps under `protocol` and the detail gate
+    (`detail_floor` grey levels) when asked; `overlap` is the context its tiles need (the
+    receptive field grows with each step and with the gate)."""
 
-    def __init__(self, generator, back_projection=0, protocol="paper"):
-        self.model = with_back_projection(generator, back_projection, protocol)
+    def __init__(self, generator, back_projection=0, protocol="paper", detail_floor=0.0):
+        self.model = post_processing.post_processed(
+            generator, back_projection, detail_floor, protocol
+        )
         self.back_projection, self.protocol = back_projection, protocol
-        self.overlap = OVERLAP + RADIUS_PER_STEP * back_projection
+        self.detail_floor = detail_floor
+        self.overlap = OVERLAP + post_processing.margin(back_projection, detail_floor)
         spec = tf.TensorSpec([None, None, None, 3], tf.float32)
         self._fn = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])
 
@@ -39,10 +43,13 @@ class Predictor:
 
 
 def predictor(
-    generator: keras.Model, back_projection: int = 0, protocol: str = "paper"
+    generator: keras.Model,
+    back_projection: int = 0,
+    protocol: str = "paper",
+    detail_floor: float = 0.0,
 ) -> Predictor:
     """A `Predictor` of the generator (see there)."""
-    return Predictor(generator, back_projection, protocol)
+    return Predictor(generator, back_projection, protocol, detail_floor)
 
 
 def _starts(length, core):

@@ -4,7 +4,7 @@ Each step adds back what the output lost: `SR += up(LR - down(SR))`, `down` the 
 own downscaler (`srgan_tf.protocols`) and `up` bicubic. Downscaled again, the output then moves
 closer to the LR it came from, which undoes a generator's colour casts and brightness drifts on
 pictures unlike its training photos. It cannot restore what the LR does not show. Not in the
-reference; `with_back_projection(generator, 0)` is the generator itself.
+reference; `post_processing.post_processed` puts it after a generator.
 
 The layer is made of convolutions, mirror and zero padding, a channel gather and depth-to-space
 only, so a model that contains it exports to a SavedModel and to TFLite's builtin ops.
@@ -30,6 +30,31 @@ def _depthwise(taps_y, taps_x, channels, multiplier=1):
     return np.repeat(kernel, channels, axis=2).astype(np.float32)
 
 
+class BicubicUp:
+    """TensorFlow's bicubic upscale by `scale` (`tf.image.resize`, the bicubic baseline) as one
+    depthwise convolution per phase and a depth-to-space: tileable and exportable."""
+
+    def __init__(self, scale=4):
+        self.scale = int(scale)
+        up, self._pad = protocols.up_kernel(self.scale)
+        s2 = self.scale * self.scale
+        phases_y = np.repeat(up, self.scale, axis=0)  # phase (ky, kx) -> taps of ky
+        phases_x = np.tile(up, (self.scale, 1))  # ... and of kx
+        self._kernel = tf.constant(_depthwise(phases_y, phases_x, 3, multiplier=s2))
+        # depthwise output channels are (channel, phase); depth_to_space wants (phase, channel)
+        self._order = tf.constant([c * s2 + m for m in range(s2) for c in range(3)], tf.int32)
+
+    def __call__(self, lr):
+        p = self._pad
+        pads = [[0, 0], [p, p], [p, p], [0, 0]]
+        value = tf.nn.depthwise_conv2d(tf.pad(lr, pads), self._kernel, [1, 1, 1, 1], "VALID")
+        weight = tf.nn.depthwise_conv2d(
+            tf.pad(tf.ones_like(lr), pads), self._kernel, [1, 1, 1, 1], "VALID"
+        )
+        y = tf.gather(value / weight, self._order, axis=-1)
+        return tf.nn.depth_to_space(y, self.scale)
+
+
 @keras.saving.register_keras_serializable(package="srgan_tf")
 class BackProjection(keras.layers.Layer):
     """`[lr, sr] -> sr` after `steps` back-projection steps under `protocol`, clipped to [-1, 1].
@@ -45,14 +70,8 @@ class BackProjection(keras.layers.Layer):
         super().__init__(**kwargs)
         self.steps, self.protocol, self.scale = int(steps), protocols.check(protocol), int(scale)
         down, self._down_pad = protocols.down_kernel(protocol, self.scale)
-        up, self._up_pad = protocols.up_kernel(self.scale)
         self._down = tf.constant(_depthwise(down, down, 3))
-        s2 = self.scale * self.scale
-        phases_y = np.repeat(up, self.scale, axis=0)  # phase (ky, kx) -> taps of ky
-        phases_x = np.tile(up, (self.scale, 1))  # ... and of kx
-        self._up = tf.constant(_depthwise(phases_y, phases_x, 3, multiplier=s2))
-        # depthwise output channels are (channel, phase); depth_to_space wants (phase, channel)
-        self._order = tf.constant([c * s2 + m for m in range(s2) for c in range(3)], tf.int32)
+        self._bicubic = BicubicUp(self.scale)
 
     def down(self, sr):
         p = self._down_pad
@@ -62,14 +81,7 @@ class BackProjection(keras.layers.Layer):
         return tf.nn.depthwise_conv2d(sr, self._down, [1, s, s, 1], "VALID")
 
     def up(self, lr):
-        p = self._up_pad
-        pads = [[0, 0], [p, p], [p, p], [0, 0]]
-        value = tf.nn.depthwise_conv2d(tf.pad(lr, pads), self._up, [1, 1, 1, 1], "VALID")
-        weight = tf.nn.depthwise_conv2d(
-            tf.pad(tf.ones_like(lr), pads), self._up, [1, 1, 1, 1], "VALID"
-        )
-        y = tf.gather(value / weight, self._order, axis=-1)
-        return tf.nn.depth_to_space(y, self.scale)
+        return self._bicubic(lr)
 
     def call(self, inputs):
         lr, sr = (tf.cast(t, tf.float32) for t in inputs)
@@ -87,17 +99,3 @@ class BackProjection(keras.layers.Layer):
             "protocol": self.protocol,
             "scale": self.scale,
         }
-
-
-def with_back_projection(
-    generator: keras.Model, steps: int, protocol: str = "paper"
-) -> keras.Model:
-    """The generator followed by `steps` back-projection steps, as one Keras model sharing the
-    generator's weights; the generator itself when `steps` is 0."""
-    if steps < 0:
-        raise ValueError(f"back-projection steps must be >= 0, got {steps}")
-    if not steps:
-        return generator
-    lr = keras.Input((None, None, 3), name="lr_image")
-    sr = BackProjection(steps, protocol, name="back_projection")([lr, generator(lr)])
-    return keras.Model(lr, sr, name=f"{generator.name}_bp{steps}_{protocol}")

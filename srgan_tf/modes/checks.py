@@ -46,8 +46,7 @@ def _bounds(cfg):
 
 def _combinations(cfg):
     from srgan_tf.inference import OVERLAP
-    from srgan_tf.models import discriminator
-    from srgan_tf.models.back_projection import RADIUS_PER_STEP
+    from srgan_tf.models import discriminator, post_processing
 
     app, data, train, mode = cfg.app, cfg.data, cfg.train, cfg.app.mode
     problems = []
@@ -57,7 +56,7 @@ def _combinations(cfg):
             f"--scale=4 is supported"
         )
     if app.tile:
-        margin = OVERLAP + RADIUS_PER_STEP * app.back_projection
+        margin = OVERLAP + post_processing.margin(app.back_projection, max(app.detail_floor, 0))
         if app.tile <= 2 * margin:
             problems.append(
                 f"--tile={app.tile} leaves no core inside the {margin}-pixel context kept on each "

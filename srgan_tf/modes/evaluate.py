@@ -47,6 +47,6 @@ def run(cfg: Configs) -> None:
     )
     evaluation.evaluate(
         generators, test_sets, data, model, out, app.tile, progress=app.progress,
-        back_projection=app.back_projection,
+        back_projection=app.back_projection, detail_floor=app.detail_floor,
     )  # fmt: skip
     print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")

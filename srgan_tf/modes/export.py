@@ -12,11 +12,11 @@ def run(cfg: Configs) -> None:
     app = cfg.app
     fmt = app.format or "saved_model"  # one of saved_model, tflite (modes/checks.py)
     g = load_generator(cfg)
-    print(consistency_note(app.back_projection))
+    print(consistency_note(app.back_projection, app.detail_floor))
     if fmt == "tflite":
         name = f"srgan_{'fp16' if app.tflite_fp16 else 'fp32'}.tflite"
         target = export_lib.export_tflite(
-            g, Path(app.export_dir) / name, app.tflite_fp16, app.back_projection
+            g, Path(app.export_dir) / name, app.tflite_fp16, app.back_projection, app.detail_floor
         )
         print(
             f"TFLite model written to {target} ({target.stat().st_size / 2**20:.1f} MB): input "
@@ -25,7 +25,13 @@ def run(cfg: Configs) -> None:
         return
     try:
         target = export_lib.export_saved_model(
-            g, app.export_dir, app.version, app.tile, app.max_pixels, app.back_projection
+            g,
+            app.export_dir,
+            app.version,
+            app.tile,
+            app.max_pixels,
+            app.back_projection,
+            app.detail_floor,
         )
     except ValueError as e:
         raise ConfigError(f"--tile={app.tile}: {e}") from None

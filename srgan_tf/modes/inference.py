@@ -22,12 +22,17 @@ def load_generator(cfg: Configs) -> keras.Model:
     return g
 
 
-def consistency_note(steps: int) -> str:
+def consistency_note(steps: int, floor: float = 0.0) -> str:
     """The line that says what follows the generator (upscale and export)."""
     if not steps:
-        return "Back-projection: off (--back_projection=0): the generator's pixels as they are"
-    return (f"Back-projection: {steps} step{'s' if steps > 1 else ''} after the generator, so the "
-            f"output downscaled agrees with the input (--back_projection=0: the generator alone)")  # fmt: skip
+        note = "Back-projection: off (--back_projection=0): the generator's pixels as they are"
+    else:
+        note = (f"Back-projection: {steps} step{'s' if steps > 1 else ''} after the generator, so the "
+                f"output downscaled agrees with the input (--back_projection=0: the generator alone)")  # fmt: skip
+    if floor > 0:
+        return (note + f"; then the detail gate: where the generator's detail over bicubic is "
+                f"weaker than {floor:g} grey levels, bicubic's pixels (--detail_floor=0: no gate)")  # fmt: skip
+    return note
 
 
 def upscale(cfg: Configs) -> None:
@@ -36,8 +41,10 @@ def upscale(cfg: Configs) -> None:
     fmt = app.format or "png"  # one of IMAGE_FORMATS (modes/checks.py)
     files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
     # A photograph's own optics low-pass it before its pixels are sampled: the paper protocol.
-    predict = inference.predictor(load_generator(cfg), app.back_projection, "paper")
-    print(consistency_note(app.back_projection))
+    predict = inference.predictor(
+        load_generator(cfg), app.back_projection, "paper", app.detail_floor
+    )
+    print(consistency_note(app.back_projection, app.detail_floor))
     out = Path(app.output or "results/upscaled")
     targets = inference.output_paths(files, src, out, scale, fmt)
     done, failed = 0, []
@@ -74,6 +81,6 @@ def compare(cfg: Configs) -> None:
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"
     scores = compare_lib.compare_figure(
         inference.predictor(g), rgb, out, cfg.data, app.window, box, name=name, title=src.name,
-        tile=app.tile, back_projection=app.back_projection,
+        tile=app.tile, back_projection=app.back_projection, detail_floor=app.detail_floor,
     )  # fmt: skip
     print(", ".join(f"{k}: {v:.2f} dB PSNR-Y" for k, v in scores.items()) + f". Figure: {out}")

@@ -70,6 +70,7 @@ class Validator:
         tile: tiled-inference tile side (bounds memory on big images).
         back_projection: back-projection steps after the generator (each protocol's own
             downscaler; 0: the generator alone), so validation scores what upscale ships.
+        detail_floor: the detail gate's floor after the steps (grey levels; 0: no gate).
         log: where the loading line goes.
 
     Raises:
@@ -87,6 +88,7 @@ class Validator:
         log=print,
         min_gain=0.0,
         back_projection=0,
+        detail_floor=0.0,
     ):
         roots = [Path(p) for p in str(val_dir).split(",") if p]
         self.protocols = tuple(protocols) or (data_cfg.protocol,)
@@ -101,6 +103,9 @@ class Validator:
         self.back_projection = int(back_projection)
         if self.back_projection:
             self.definition["back_projection"] = self.back_projection
+        self.detail_floor = float(detail_floor)
+        if self.detail_floor:
+            self.definition["detail_floor"] = self.detail_floor
         if self.best_key != "psnr_y_gain":
             self.definition["best"] = best
         # Set by `start`: the first step that counts for the best, and the best so far.
@@ -153,7 +158,7 @@ class Validator:
         (`<protocol>_psnr_y_gain`)."""
         out, gains = {}, []
         for i, p in enumerate(self.protocols):
-            predict = inference.predictor(generator, self.back_projection, p)
+            predict = inference.predictor(generator, self.back_projection, p, self.detail_floor)
             rows = self._score(
                 lambda lr, f=predict: inference.upscale(f, lr, self.scale, self.tile), p
             )

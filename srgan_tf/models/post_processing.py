@@ -1,0 +1,64 @@
+"""What follows the generator where a user gets pictures: back-projection steps (consistency
+with the input, `back_projection.py`), then the detail gate (`detail_gate.py`), as one Keras
+model sharing the generator's weights, and the tile margin they need."""
+
+import keras
+
+from srgan_tf.models.back_projection import RADIUS_PER_STEP, BackProjection
+from srgan_tf.models.detail_gate import GATE_RADIUS, DetailGate
+
+
+def margin(back_projection: int = 0, detail_floor: float = 0.0) -> int:
+    """LR pixels of context the post-processing adds to the generator's receptive field."""
+    return RADIUS_PER_STEP * back_projection + (GATE_RADIUS if detail_floor > 0 else 0)
+
+
+def label(back_projection: int = 0, detail_floor: float = 0.0) -> str:
+    """The suffix naming a post-processing in tables and panels: `+bp2`, `+bp2+gate1.5`."""
+    out = f"+bp{back_projection}" if back_projection else ""
+    return out + (f"+gate{detail_floor:g}" if detail_floor > 0 else "")
+
+
+class Post:
+    """The post-processing alone, `(lr, sr) -> sr` on one `(h, w, 3)` image (numpy in and out):
+    for outputs a generator has already made (evaluate's extra column, compare's panel)."""
+
+    def __init__(self, back_projection=0, detail_floor=0.0, protocol="paper"):
+        self.stages = []
+        if back_projection:
+            self.stages.append(BackProjection(back_projection, protocol))
+        if detail_floor:
+            self.stages.append(DetailGate(detail_floor))
+
+    def __bool__(self):
+        return bool(self.stages)
+
+    def __call__(self, lr, sr):
+        lr, sr = lr[None], sr[None]
+        for stage in self.stages:
+            sr = stage([lr, sr])
+        return sr.numpy()[0] if self.stages else sr[0]
+
+
+def post_processed(
+    generator: keras.Model,
+    back_projection: int = 0,
+    detail_floor: float = 0.0,
+    protocol: str = "paper",
+) -> keras.Model:
+    """The generator followed by `back_projection` steps under `protocol` and, with
+    `detail_floor > 0` (grey levels), the detail gate; the generator itself when both are off."""
+    if back_projection < 0:
+        raise ValueError(f"back-projection steps must be >= 0, got {back_projection}")
+    if detail_floor < 0:
+        raise ValueError(f"the detail floor must be >= 0 grey levels, got {detail_floor}")
+    if not back_projection and not detail_floor:
+        return generator
+    lr = keras.Input((None, None, 3), name="lr_image")
+    sr = generator(lr)
+    if back_projection:
+        sr = BackProjection(back_projection, protocol, name="back_projection")([lr, sr])
+    if detail_floor:
+        sr = DetailGate(detail_floor, name="detail_gate")([lr, sr])
+    name = f"{generator.name}{label(back_projection, detail_floor)}_{protocol}"
+    return keras.Model(lr, sr, name=name.replace("+", "_"))
