@@ -126,7 +126,7 @@ def test_demo_beats_bicubic_by_half_a_db_on_average(gains):
 
 
 # The upscale generator on real photographs: the photo corpus' test split under the paper
-# protocol, with the back-projection steps upscale applies, as docs/upscale.md's table reports
+# protocol, with the back-projection steps and detail gate upscale applies, as docs/upscale.md's table reports
 # it (the corpus is built first when missing; `python data/make_photo_corpus.py`, cached in
 # ~/.cache/srgan_tf).
 CORPUS_TEST = ROOT / "data" / "photo_corpus" / "test"
@@ -136,9 +136,10 @@ UPSCALE_PAGE = ROOT / "docs" / "upscale.md"
 
 @pytest.fixture(scope="module")
 def corpus_eval(tmp_path_factory):
-    """`results.json` of `--mode=evaluate --split=none --protocol=paper --back_projection=N`
-    of the upscale generator on the corpus test split (N: upscale's default)."""
-    from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION
+    """`results.json` of `--mode=evaluate --split=none --protocol=paper --back_projection=N
+    --detail_floor=F` of the upscale generator on the corpus test split (N, F: upscale's
+    defaults)."""
+    from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION, UPSCALE_DETAIL_FLOOR
 
     if not CORPUS_TEST.is_dir():
         build = subprocess.run(
@@ -153,7 +154,8 @@ def corpus_eval(tmp_path_factory):
     r = run_main(
         "--mode=evaluate", "--progress=false", "--split=none", "--protocol=paper",
         f"--data_dir={CORPUS_TEST}", f"--checkpoint_dir={out / 'none'}", f"--g_weights={UPSCALE}",
-        f"--back_projection={UPSCALE_BACK_PROJECTION}", f"--output={out / 'ev'}", timeout=1800,
+        f"--back_projection={UPSCALE_BACK_PROJECTION}", f"--detail_floor={UPSCALE_DETAIL_FLOOR}",
+        f"--output={out / 'ev'}", timeout=1800,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads((out / "ev" / "results.json").read_text())
@@ -161,9 +163,11 @@ def corpus_eval(tmp_path_factory):
 
 def test_readme_test_photo_table_is_what_evaluate_prints(corpus_eval):
     """The table of the 14 test photos: bicubic, the generator alone and with upscale's
-    back-projection steps (PSNR-Y), the gain and colour offset of what upscale ships, the means
-    (README's summary row too), and the bar: every photo above bicubic, no colour cast."""
-    from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION
+    back-projection steps and detail gate (PSNR-Y), the gain and colour offset of what upscale
+    ships, the means (README's summary row too), and the bar: every photo above bicubic, no
+    colour cast."""
+    from srgan_tf.models.post_processing import label
+    from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION, UPSCALE_DETAIL_FLOOR
 
     text = UPSCALE_PAGE.read_text()
     rows = re.findall(
@@ -173,9 +177,8 @@ def test_readme_test_photo_table_is_what_evaluate_prints(corpus_eval):
     )
     images = corpus_eval["images"]
     alone = {Path(r["image"]).stem: r for r in images["upscale/test"]}
-    shipped = {
-        Path(r["image"]).stem: r for r in images[f"upscale+bp{UPSCALE_BACK_PROJECTION}/test"]
-    }
+    column = "upscale" + label(UPSCALE_BACK_PROJECTION, UPSCALE_DETAIL_FLOOR)
+    shipped = {Path(r["image"]).stem: r for r in images[f"{column}/test"]}
     bicubic = {Path(r["image"]).stem: r for r in images["bicubic/test"]}
     assert corpus_eval["protocol"] == "paper" and corpus_eval["trained_on_test_images"] == {}
     assert {stem for stem, *_ in rows} == set(shipped) and len(shipped) == 14
