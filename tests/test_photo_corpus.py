@@ -1,11 +1,11 @@
 """The photo corpus manifest (data/photo_corpus.json) and its builder's rules."""
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import pytest
+from scripts import load_script
 
 from srgan_tf.data import sample_data
 
@@ -14,12 +14,7 @@ MANIFEST = json.loads((ROOT / "data" / "photo_corpus.json").read_text())
 
 
 def builder():
-    spec = importlib.util.spec_from_file_location(
-        "make_photo_corpus", ROOT / "data" / "make_photo_corpus.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("data/make_photo_corpus.py")
 
 
 def test_every_image_is_described_and_split():

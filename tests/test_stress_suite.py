@@ -2,12 +2,12 @@
 and each transform does to any photo what its name says (checked on several photos and seeds,
 not on one)."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scripts import load_script
 from skimage import data as skdata
 
 from srgan_tf.data import images
@@ -16,12 +16,7 @@ ROOT = Path(__file__).parent.parent
 
 
 def builder():
-    spec = importlib.util.spec_from_file_location(
-        "make_stress_suite", ROOT / "data" / "make_stress_suite.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("data/make_stress_suite.py")
 
 
 @pytest.fixture(scope="module")
