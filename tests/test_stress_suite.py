@@ -12,8 +12,6 @@ from skimage import data as skdata
 
 from srgan_tf.data import images
 
-ROOT = Path(__file__).parent.parent
-
 
 def builder():
     return load_script("data/make_stress_suite.py")

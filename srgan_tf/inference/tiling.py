@@ -33,7 +33,6 @@ class Predictor:
             generator, back_projection, detail_floor, protocol
         )
         self.back_projection, self.protocol = back_projection, protocol
-        self.detail_floor = detail_floor
         self.overlap = OVERLAP + post_processing.margin(back_projection, detail_floor)
         spec = tf.TensorSpec([None, None, None, 3], tf.float32)
         self._fn = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])

@@ -57,10 +57,10 @@ class DetailGate(keras.layers.Layer):
         x = np.arange(-self._radius, self._radius + 1, dtype=np.float64)
         taps = np.exp(-0.5 * (x / self.sigma) ** 2)
         taps /= taps.sum()
-        # The channel mean as a 1x1 convolution, so every tensor keeps 3 (equal) channels and
-        # the weight multiplies the residual without broadcasting.
         self._row = tf.constant(np.tile(taps.reshape(1, -1, 1, 1), (1, 1, 3, 1)), tf.float32)
         self._col = tf.constant(np.tile(taps.reshape(-1, 1, 1, 1), (1, 1, 3, 1)), tf.float32)
+        # The channel mean as a 1x1 convolution, so every tensor keeps 3 (equal) channels and
+        # the weight multiplies the residual without broadcasting.
         self._channel_mean = tf.constant(np.full((1, 1, 3, 3), 1 / 3), tf.float32)
 
     def local_energy(self, residual):

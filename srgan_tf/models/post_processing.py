@@ -19,16 +19,26 @@ def label(back_projection: int = 0, detail_floor: float = 0.0) -> str:
     return out + (f"+gate{detail_floor:g}" if detail_floor > 0 else "")
 
 
+def stages(back_projection: int = 0, detail_floor: float = 0.0, protocol: str = "paper") -> list:
+    """The `[lr, sr] -> sr` layers, in order: the steps under `protocol`, then the gate."""
+    if back_projection < 0:
+        raise ValueError(f"back-projection steps must be >= 0, got {back_projection}")
+    if detail_floor < 0:
+        raise ValueError(f"the detail floor must be >= 0 grey levels, got {detail_floor}")
+    layers = []
+    if back_projection:
+        layers.append(BackProjection(back_projection, protocol, name="back_projection"))
+    if detail_floor:
+        layers.append(DetailGate(detail_floor, name="detail_gate"))
+    return layers
+
+
 class Post:
     """The post-processing alone, `(lr, sr) -> sr` on one `(h, w, 3)` image (numpy in and out):
     for outputs a generator has already made (evaluate's extra column, compare's panel)."""
 
     def __init__(self, back_projection=0, detail_floor=0.0, protocol="paper"):
-        self.stages = []
-        if back_projection:
-            self.stages.append(BackProjection(back_projection, protocol))
-        if detail_floor:
-            self.stages.append(DetailGate(detail_floor))
+        self.stages = stages(back_projection, detail_floor, protocol)
 
     def __bool__(self):
         return bool(self.stages)
@@ -48,17 +58,12 @@ def post_processed(
 ) -> keras.Model:
     """The generator followed by `back_projection` steps under `protocol` and, with
     `detail_floor > 0` (grey levels), the detail gate; the generator itself when both are off."""
-    if back_projection < 0:
-        raise ValueError(f"back-projection steps must be >= 0, got {back_projection}")
-    if detail_floor < 0:
-        raise ValueError(f"the detail floor must be >= 0 grey levels, got {detail_floor}")
-    if not back_projection and not detail_floor:
+    layers = stages(back_projection, detail_floor, protocol)
+    if not layers:
         return generator
     lr = keras.Input((None, None, 3), name="lr_image")
     sr = generator(lr)
-    if back_projection:
-        sr = BackProjection(back_projection, protocol, name="back_projection")([lr, sr])
-    if detail_floor:
-        sr = DetailGate(detail_floor, name="detail_gate")([lr, sr])
+    for layer in layers:
+        sr = layer([lr, sr])
     name = f"{generator.name}{label(back_projection, detail_floor)}_{protocol}"
     return keras.Model(lr, sr, name=name.replace("+", "_"))

@@ -56,7 +56,7 @@ def _combinations(cfg):
             f"--scale=4 is supported"
         )
     if app.tile:
-        margin = OVERLAP + post_processing.margin(app.back_projection, max(app.detail_floor, 0))
+        margin = OVERLAP + post_processing.margin(app.back_projection, app.detail_floor)
         if app.tile <= 2 * margin:
             problems.append(
                 f"--tile={app.tile} leaves no core inside the {margin}-pixel context kept on each "
