@@ -75,6 +75,13 @@ def test_written_files_get_the_mode_the_umask_gives(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.json"]  # no temporaries
 
 
+def _ctrl_c_as_in_a_terminal():
+    """Runs in the child before it starts: SIGINT back to its default disposition. A runner that
+    starts the suite in the background (`cmd &` in a script) passes SIGINT on as ignored, and
+    Python then installs no KeyboardInterrupt handler at all, so the child would never see it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_outside_training_ends_in_one_line_not_a_traceback(tmp_path):
     """Ctrl-C while evaluate scores images (no training loop to catch it): one line on stderr,
     exit status 130, no traceback."""
@@ -97,6 +104,7 @@ def test_ctrl_c_outside_training_ends_in_one_line_not_a_traceback(tmp_path):
          f"--checkpoint_dir={tmp_path / 'none'}", f"--g_weights={g}", "--n_res_blocks=1",
          "--filters=8", f"--output={tmp_path / 'ev'}", "--progress=false"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )  # fmt: skip
     try:
         _wait_for(proc, "Evaluating", 120)
