@@ -24,6 +24,7 @@ DEFAULT_TILE = 256  # input pixels per tile side, overlap included (~0.8 GB in f
 MAX_TILE = 1024
 DEFAULT_MAX_PIXELS = 16_000_000  # input pixels per served image: a 16-megapixel photo
 CLUSTER_TIMEOUT = 300  # seconds for every worker of a TF_CONFIG cluster to come up
+FINISHED = "finished.json"  # in a run folder once its run has ended as asked (not Ctrl-C)
 
 
 def setting(default, help, flag=None, choices=None, lower=None, upper=None, **extra):

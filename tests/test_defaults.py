@@ -2,8 +2,8 @@
 
 import json
 
+from srgan_tf.config import FINISHED
 from srgan_tf.modes.defaults import SHIPPED_DEMO, SHIPPED_UPSCALE, default_generator
-from srgan_tf.training.loop import FINISHED
 
 
 def _touch(path, finished=False):

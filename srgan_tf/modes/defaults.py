@@ -25,7 +25,7 @@ import dataclasses
 from pathlib import Path
 
 import srgan_tf
-from srgan_tf.training.loop import FINISHED
+from srgan_tf.config import FINISHED  # (not from training/: that would start TensorFlow)
 
 SHIPPED = Path(srgan_tf.__file__).resolve().parent.parent / "checkpoints"
 SHIPPED_DEMO = SHIPPED / "demo" / "g.weights.h5"  # both protocols: the study's reproduction

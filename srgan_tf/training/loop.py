@@ -18,7 +18,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from srgan_tf import atomic, data
-from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.config import DEFAULT_TILE, FINISHED
 from srgan_tf.data import images
 from srgan_tf.errors import TrainingError
 from srgan_tf.evaluation import figures
@@ -29,8 +29,6 @@ from srgan_tf.training.progress import Progress
 from srgan_tf.training.saver import RunSaver
 from srgan_tf.training.snapshot import GeneratorSnapshot, training_lr_batches
 from srgan_tf.training.task import SRGANTask
-
-FINISHED = "finished.json"  # in the run folder once a run has ended as asked (not Ctrl-C)
 
 
 class Trainer:
