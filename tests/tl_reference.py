@@ -25,6 +25,7 @@ The VGG is tensorlayer's own `tl.models.vgg19/vgg16`, which `train.py` uses.
 import numpy as np
 import tensorflow as tf
 import tensorlayer as tl
+from frame_lookup import use_plain_frames
 from random_weights import randomize  # noqa: F401  (the parity tests' random weights)
 from tensorlayer.layers import (
     BatchNorm2d,
@@ -36,6 +37,8 @@ from tensorlayer.layers import (
     SubpixelConv2d,
 )
 from tensorlayer.models import Model
+
+use_plain_frames("tensorlayer")  # frame_lookup.py: same frames, without reading sources
 
 
 def get_G(input_shape=(None, None, None, 3), name="generator"):  # noqa: N802  (upstream's name)

@@ -30,6 +30,7 @@ os.environ.setdefault("TL_BACKEND", "tensorflow")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorlayerx as tlx  # noqa: E402
+from frame_lookup import use_plain_frames  # noqa: E402
 from random_weights import randomize  # noqa: E402, F401  (the parity tests' random weights)
 from tensorlayerx.nn import (  # noqa: E402
     BatchNorm2d,
@@ -41,6 +42,8 @@ from tensorlayerx.nn import (  # noqa: E402
     Sequential,
     SubpixelConv2d,
 )
+
+use_plain_frames("tensorlayerx")  # frame_lookup.py: same frames, without reading sources
 
 W_init = tlx.initializers.TruncatedNormal(stddev=0.02)  # noqa: N816  (upstream's names)
 G_init = tlx.initializers.TruncatedNormal(mean=1.0, stddev=0.02)  # noqa: N816
