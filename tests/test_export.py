@@ -236,14 +236,16 @@ def test_encoded_decodes_real_jpegs_as_upscale_does(demo, tmp_path):
     }
     for name, args in files.items():
         (tmp_path / name).write_bytes(_jpeg(*args))
-    path = export.export_saved_model(demo, tmp_path / "demo", tile=TILE)
+    # Tiles of 160 (cores of 80): the decoding is what is checked here, and the full-size
+    # demo on TILE's 16-pixel cores would take a minute (the tiling is checked above).
+    path = export.export_saved_model(demo, tmp_path / "demo", tile=160)
     m = tf.saved_model.load(str(path))
     batch = tf.constant([(tmp_path / n).read_bytes() for n in files])
     pngs = m.signatures["encoded"](image_bytes=batch)["png_bytes"].numpy()
     predict = inference.predictor(demo)
     for name, png in zip(files, pngs):
         got = np.asarray(Image.open(io.BytesIO(png)))
-        expected = inference.upscale_file(predict, tmp_path / name, 4, TILE)
+        expected = inference.upscale_file(predict, tmp_path / name, 4, 160)
         assert got.shape == expected.shape, name
         assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1, name
 
@@ -281,23 +283,22 @@ def test_tflite_matches_keras_within_one_level(generator, tmp_path, fp16):
     assert np.abs(y - expected).max() * 127.5 <= 1.0
 
 
-@pytest.mark.parametrize("floor", [0.0, 1.5])
-def test_back_projection_and_gate_are_baked_into_every_signature_and_tflite(
-    generator, tmp_path, floor
-):
-    """Exported with consistency steps (and the detail gate), the SavedModel (each signature)
+def test_back_projection_and_gate_are_baked_into_every_signature_and_tflite(generator, tmp_path):
+    """Exported with consistency steps and the detail gate, the SavedModel (each signature)
     and TFLite give the pixels of the Python path with the same steps (the paper protocol's
-    downscaler) and gate, and the SavedModel records both."""
-    photo = skimage_data.astronaut()[100:200, 150:330]  # several tiles of 128
+    downscaler) and gate, and the SavedModel records both. (The steps without the gate are the
+    same stages minus the last: tests/test_detail_gate.py and test_inference.py.)"""
+    floor = 1.5
+    photo = skimage_data.astronaut()[100:200, 150:330]  # 2 x 4 tiles of 160 (cores of 50)
     path = export.export_saved_model(
-        generator, tmp_path / "bp", tile=128, back_projection=2, detail_floor=floor
+        generator, tmp_path / "bp", tile=160, back_projection=2, detail_floor=floor
     )
     m = tf.saved_model.load(str(path))
     assert int(m.back_projection) == 2 and m.back_projection_protocol.numpy() == b"paper"
     assert float(m.detail_floor) == floor
     predict = inference.predictor(generator, 2, "paper", detail_floor=floor)
     lr = photo.astype(np.float32) / 127.5 - 1.0
-    expected = inference.upscale(predict, lr, 4, 128, to_uint8=True)
+    expected = inference.upscale(predict, lr, 4, 160, to_uint8=True)
     raw = _tiled_reference(generator, photo)
     assert np.abs(expected.astype(int) - raw.astype(int)).max() > 10  # the steps change pixels
     got = m.signatures["serving_default"](images=tf.constant(photo[None]))["sr_images"]
@@ -306,7 +307,7 @@ def test_back_projection_and_gate_are_baked_into_every_signature_and_tflite(
     got = np.asarray(Image.open(io.BytesIO(png.numpy()[0])))
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
     floats = m.signatures["predict_float"](lr=tf.constant(lr[None]))["sr"].numpy()[0]
-    assert np.abs(floats - inference.upscale(predict, lr, 4, 128)).max() < 1e-4
+    assert np.abs(floats - inference.upscale(predict, lr, 4, 160)).max() < 1e-4
 
     tflite = export.export_tflite(
         generator, tmp_path / "bp.tflite", back_projection=2, detail_floor=floor
