@@ -129,7 +129,8 @@ def test_demo_beats_bicubic_by_half_a_db_on_average(gains):
 # protocol, with the back-projection steps and detail gate upscale applies, as docs/upscale.md's
 # table reports it (the corpus is built first when missing; `python data/make_photo_corpus.py`,
 # cached in ~/.cache/srgan_tf). The 14 whole photos are 55 megapixels: their evaluation takes
-# 7 to 25 minutes on 2 CPU cores, so the default suite re-measures the photos of at most
+# 4 (Xeon, AVX-512) to 12 (EPYC, AVX2) minutes alone on 2 CPU cores, over 30 beside the rest
+# of the suite, so the default suite re-measures the photos of at most
 # SMALL_PHOTO pixels (the generator, back-projection and gate act on every pixel alike, so a
 # small photo is as good a witness of the code path as a large one) and checks the other
 # rows only against the table's own means; `pytest -m full tests/test_demo.py` re-measures all.
