@@ -175,7 +175,7 @@ def _evaluate_upscale(photos, out):
         "--mode=evaluate", "--progress=false", "--split=none", "--protocol=paper",
         f"--data_dir={folder}", f"--checkpoint_dir={out / 'none'}", f"--g_weights={UPSCALE}",
         f"--back_projection={UPSCALE_BACK_PROJECTION}", f"--detail_floor={UPSCALE_DETAIL_FLOOR}",
-        f"--output={out / 'ev'}", timeout=3600,
+        f"--output={out / 'ev'}", timeout=1800,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads((out / "ev" / "results.json").read_text())
