@@ -32,7 +32,6 @@ class Predictor:
         self.model = post_processing.post_processed(
             generator, back_projection, detail_floor, protocol
         )
-        self.back_projection, self.protocol = back_projection, protocol
         self.overlap = OVERLAP + post_processing.margin(back_projection, detail_floor)
         spec = tf.TensorSpec([None, None, None, 3], tf.float32)
         self._fn = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])
