@@ -27,6 +27,25 @@ def predict(generator):
     return inference.predictor(generator)
 
 
+class Counted:
+    """A predictor that counts its calls, so a test can show it really tiled."""
+
+    def __init__(self, predict):
+        self.predict, self.overlap, self.calls = predict, predict.overlap, 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return self.predict(x)
+
+
+def tiled_and_whole(predict, lr, tile):
+    """`(tiled, whole)` uint8 outputs; fails unless the tiled one took several tiles."""
+    counted = Counted(predict)
+    tiled = inference.upscale(counted, lr, tile=tile, to_uint8=True)
+    assert counted.calls > 1, f"{lr.shape[:2]} fits one tile of {tile}: nothing was tiled"
+    return tiled, inference.upscale(predict, lr, tile=0, to_uint8=True)
+
+
 def test_tiled_equals_whole_image(predict):
     lr = np.random.default_rng(0).uniform(-1, 1, (101, 87, 3)).astype(np.float32)
     whole = inference.upscale(predict, lr, tile=0)
@@ -39,14 +58,13 @@ def test_tiled_equals_whole_image(predict):
 @pytest.mark.parametrize("protocol", ["paper", "study"])
 def test_tiled_equals_whole_image_with_back_projection(generator, protocol):
     """Three steps widen what each output pixel depends on; the predictor's own overlap covers
-    it (a real photograph, in tiles of 128 with cores of 18 pixels)."""
+    it (a real photograph, in 8 tiles of 160 with cores of 50 pixels)."""
     from skimage import data as skimage_data
 
-    lr = skimage_data.chelsea()[::4, ::4][:75, :90].astype(np.float32) / 127.5 - 1.0
+    lr = skimage_data.chelsea()[::2, ::2][:100, :180].astype(np.float32) / 127.5 - 1.0
     predict = inference.predictor(generator, back_projection=3, protocol=protocol)
     assert predict.overlap == inference.OVERLAP + 15
-    whole = inference.upscale(predict, lr, tile=0, to_uint8=True)
-    tiled = inference.upscale(predict, lr, tile=128, to_uint8=True)
+    tiled, whole = tiled_and_whole(predict, lr, 160)
     raw = inference.upscale(inference.predictor(generator), lr, tile=0, to_uint8=True)
     assert np.abs(whole.astype(int) - raw.astype(int)).max() > 10  # the steps change pixels
     assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
@@ -59,12 +77,11 @@ def test_tiled_equals_whole_image_with_back_projection_and_the_detail_gate(gener
 
     from srgan_tf.models.detail_gate import GATE_RADIUS
 
-    lr = skimage_data.coffee()[::4, ::4][:75, :90].astype(np.float32) / 127.5 - 1.0
+    lr = skimage_data.coffee()[::2, ::2][:100, :180].astype(np.float32) / 127.5 - 1.0
     # An untrained generator's residual is tens of levels: a floor of its size gates it.
     predict = inference.predictor(generator, 2, "paper", detail_floor=40.0)
     assert predict.overlap == inference.OVERLAP + 10 + GATE_RADIUS
-    whole = inference.upscale(predict, lr, tile=0, to_uint8=True)
-    tiled = inference.upscale(predict, lr, tile=128, to_uint8=True)
+    tiled, whole = tiled_and_whole(predict, lr, 160)
     ungated = inference.upscale(inference.predictor(generator, 2), lr, tile=0, to_uint8=True)
     assert np.abs(whole.astype(int) - ungated.astype(int)).max() > 3  # the gate changes pixels
     assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
