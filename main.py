@@ -38,6 +38,7 @@ def make_configs():
         app_cfg,
         back_projection=defaults.back_projection(app_cfg.mode, app_cfg.back_projection),
         detail_floor=defaults.detail_floor(app_cfg.mode, app_cfg.detail_floor),
+        self_ensemble=defaults.self_ensemble(app_cfg.mode, app_cfg.self_ensemble),
     )
     train = config.from_flags(
         config.TrainConfig,

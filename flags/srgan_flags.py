@@ -55,7 +55,8 @@ MAIN_FLAGS = {
     "training": ["cls", "crop_size", "batch_size", "n_epoch_init", "n_epoch", "lr_init",
                  "max_steps", "precision", "val_every", "val_dir", "flagfile"],
     "evaluate, upscale, compare, export": ["input", "output", "split", "tile",
-                                           "back_projection", "export_dir", "format"],
+                                           "back_projection", "self_ensemble", "export_dir",
+                                           "format"],
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import dataclasses
 PROTOCOLS = ("study", "paper")  # LR protocols: data/protocols.py
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # training/distribute.py
 DISCRIMINATOR_KINDS = ("tl", "paper")  # models.discriminator
+SELF_ENSEMBLES = (1, 2, 4, 8)  # generator passes of a self-ensemble: models/self_ensemble.py
 IMAGE_FORMATS = ("png", "jpg", "webp")  # what upscale writes (inference/tiling.py)
 WEIGHT_LIBRARIES = ("tensorlayer", "tensorlayerx")  # weights/loading.py load_weights(library=...)
 
@@ -95,6 +96,12 @@ class AppConfig:
         "The detail gate, after back-projection: where the generator's residual over bicubic is locally weaker than this many grey levels (of 255) RMS, it is shrunk away (a local Wiener-style weight), so flat tones get bicubic's clean pixels instead of the generator's faint texture (srgan_tf/models/detail_gate.py). -1: the mode's default (upscale and export: UPSCALE_DETAIL_FLOOR in srgan_tf/modes/defaults.py, chosen on validation photos; evaluate, compare: 0); 0: no gate.",
         lower=-1.0,
         upper=50.0,
+    )
+    self_ensemble: int = setting(
+        -1,
+        "Geometric self-ensemble: the generator runs on this many flipped (8: and transposed) copies of the input, each output turned back and all averaged, before back-projection (srgan_tf/models/self_ensemble.py); each copy costs one generator pass. 1, 2, 4 or 8; -1: the mode's default (upscale and export: UPSCALE_SELF_ENSEMBLE in srgan_tf/modes/defaults.py, chosen on validation photos; evaluate, compare: 1, and with more they add a column or panel).",
+        lower=-1,
+        upper=8,
     )
     max_pixels: int = setting(
         DEFAULT_MAX_PIXELS,

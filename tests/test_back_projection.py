@@ -86,9 +86,10 @@ def test_the_consistent_model_shares_the_generators_weights_and_serialises(tmp_p
 
 
 def test_upscale_and_export_default_to_the_chosen_steps_evaluate_to_none(tmp_path):
-    """Unset, --back_projection and --detail_floor are the mode's defaults: upscale gives the
-    pixels of --back_projection=UPSCALE_BACK_PROJECTION --detail_floor=UPSCALE_DETAIL_FLOOR,
-    not the generator's own, and says so."""
+    """Unset, --back_projection, --detail_floor and --self_ensemble are the mode's defaults:
+    upscale gives the pixels of --back_projection=UPSCALE_BACK_PROJECTION
+    --detail_floor=UPSCALE_DETAIL_FLOOR --self_ensemble=UPSCALE_SELF_ENSEMBLE, not the
+    generator's own, and says so."""
     import imageio.v3 as iio
     from main_cli import run_main_many
 
@@ -104,6 +105,10 @@ def test_upscale_and_export_default_to_the_chosen_steps_evaluate_to_none(tmp_pat
     assert [defaults.detail_floor(m, -1) for m in ("upscale", "export", "evaluate", "compare")
             ] == [defaults.UPSCALE_DETAIL_FLOOR] * 2 + [0, 0]  # fmt: skip
     assert defaults.detail_floor("upscale", 0) == 0
+    passes = defaults.UPSCALE_SELF_ENSEMBLE
+    assert [defaults.self_ensemble(m, -1) for m in ("upscale", "export", "evaluate", "compare")
+            ] == [passes] * 2 + [1, 1]  # fmt: skip
+    assert defaults.self_ensemble("upscale", 1) == 1
     g = tmp_path / "g.weights.h5"
     weights.save_weights(build_generator(1, 8), g)
     photo = tmp_path / "photo.png"
@@ -111,13 +116,17 @@ def test_upscale_and_export_default_to_the_chosen_steps_evaluate_to_none(tmp_pat
     common = [f"--input={photo}", f"--g_weights={g}", "--n_res_blocks=1", "--filters=8",
               "--progress=false", "--mode=upscale"]  # fmt: skip
     runs = {"default": [], "chosen": [f"--back_projection={defaults.UPSCALE_BACK_PROJECTION}",
-                                      f"--detail_floor={defaults.UPSCALE_DETAIL_FLOOR}"],
-            "off": ["--back_projection=0", "--detail_floor=0"]}  # fmt: skip
+                                      f"--detail_floor={defaults.UPSCALE_DETAIL_FLOOR}",
+                                      f"--self_ensemble={passes}"],
+            "off": ["--back_projection=0", "--detail_floor=0", "--self_ensemble=1"]}  # fmt: skip
     results = run_main_many([[*common, f"--output={tmp_path / k}", *v] for k, v in runs.items()])
     assert all(r.returncode == 0 for r in results), [r.stderr[-1000:] for r in results]
     assert f"Back-projection: {defaults.UPSCALE_BACK_PROJECTION} step" in results[0].stdout
     assert f"weaker than {defaults.UPSCALE_DETAIL_FLOOR:g} grey levels" in results[0].stdout
     assert "detail gate" not in results[2].stdout
+    assert (f"the generator's {passes} passes" if passes > 1 else "Self-ensemble: off"
+            ) in results[0].stdout  # fmt: skip
+    assert "Self-ensemble: off" in results[2].stdout
     out = {k: iio.imread(tmp_path / k / "photo_x4.png") for k in runs}
     np.testing.assert_array_equal(out["default"], out["chosen"])
     assert np.abs(out["default"].astype(int) - out["off"]).max() > 0

@@ -162,10 +162,15 @@ def _small(photo):
 
 
 def _evaluate_upscale(photos, out):
-    """`results.json` of `--mode=evaluate --split=none --protocol=paper --back_projection=N
-    --detail_floor=F` of the upscale generator (N, F: upscale's defaults) on `photos`, seen
-    from a folder named like the split (so the class is `test` as in the table's command)."""
-    from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION, UPSCALE_DETAIL_FLOOR
+    """`results.json` of `--mode=evaluate --split=none --protocol=paper --self_ensemble=E
+    --back_projection=N --detail_floor=F` of the upscale generator (E, N, F: upscale's
+    defaults) on `photos`, seen from a folder named like the split (so the class is `test` as
+    in the table's command)."""
+    from srgan_tf.modes.defaults import (
+        UPSCALE_BACK_PROJECTION,
+        UPSCALE_DETAIL_FLOOR,
+        UPSCALE_SELF_ENSEMBLE,
+    )
 
     folder = out / "test"
     folder.mkdir()
@@ -175,7 +180,7 @@ def _evaluate_upscale(photos, out):
         "--mode=evaluate", "--progress=false", "--split=none", "--protocol=paper",
         f"--data_dir={folder}", f"--checkpoint_dir={out / 'none'}", f"--g_weights={UPSCALE}",
         f"--back_projection={UPSCALE_BACK_PROJECTION}", f"--detail_floor={UPSCALE_DETAIL_FLOOR}",
-        f"--output={out / 'ev'}", timeout=1800,
+        f"--self_ensemble={UPSCALE_SELF_ENSEMBLE}", f"--output={out / 'ev'}", timeout=1800,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads((out / "ev" / "results.json").read_text())
@@ -205,10 +210,15 @@ def _photo_table():
 def _check_rows_against(table, evaluation):
     """Every photo `evaluation` scored has its table row, and the row is what it measured."""
     from srgan_tf.models.post_processing import label
-    from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION, UPSCALE_DETAIL_FLOOR
+    from srgan_tf.modes.defaults import (
+        UPSCALE_BACK_PROJECTION,
+        UPSCALE_DETAIL_FLOOR,
+        UPSCALE_SELF_ENSEMBLE,
+    )
 
     images = evaluation["images"]
-    column = "upscale" + label(UPSCALE_BACK_PROJECTION, UPSCALE_DETAIL_FLOOR)
+    shipped = (UPSCALE_BACK_PROJECTION, UPSCALE_DETAIL_FLOOR, UPSCALE_SELF_ENSEMBLE)
+    column = "upscale" + label(*shipped)
     alone = {Path(r["image"]).stem: r for r in images["upscale/test"]}
     shipped = {Path(r["image"]).stem: r for r in images[f"{column}/test"]}
     bicubic = {Path(r["image"]).stem: r for r in images["bicubic/test"]}

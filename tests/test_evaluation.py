@@ -188,15 +188,25 @@ def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
         assert both.startswith(raw + ",")
     assert "mine+bp2" in r.stdout
 
-    # With the detail gate too, the extra column is the steps then the gate.
+    # With the self-ensemble and the detail gate too, the extra column is the ensemble, the
+    # steps, then the gate: upscale's pixels.
     r = run_main(
         "--mode=evaluate", "--split=none", "--protocol=paper", "--n_res_blocks=1", "--filters=8",
         f"--data_dir={tmp_path / 'SetA'}", f"--g_weights={g}",
         f"--checkpoint_dir={tmp_path / 'none'}", f"--output={tmp_path / 'gate'}",
-        "--progress=false", "--back_projection=2", "--detail_floor=1.5",
+        "--progress=false", "--back_projection=2", "--detail_floor=1.5", "--self_ensemble=2",
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
     gated = json.loads((tmp_path / "gate" / "results.json").read_text())["images"]
-    assert set(gated) == {"bicubic/SetA", "mine/SetA", "mine+bp2+gate1.5/SetA"}
+    assert set(gated) == {"bicubic/SetA", "mine/SetA", "mine+x2+bp2+gate1.5/SetA"}
     bp_rows = json.loads((tmp_path / "bp" / "results.json").read_text())["images"]
     assert gated["mine/SetA"] == bp_rows["mine/SetA"]  # the raw column is untouched
+    from srgan_tf import inference
+
+    small = build_generator(1, 8)
+    weights.load_weights(small, g)
+    predict = inference.predictor(small, 2, "paper", detail_floor=1.5, self_ensemble=2)
+    sr = inference.upscale(predict, lr, 4)
+    m = metrics.all_metrics(images.to_uint8(sr), images.to_uint8(hr), sr, hr, 4)
+    by_image = {Path(row["image"]).name: row for row in gated["mine+x2+bp2+gate1.5/SetA"]}
+    assert by_image["0.png"]["psnr_y"] == pytest.approx(m["psnr_y"], abs=1e-3)

@@ -283,20 +283,22 @@ def test_tflite_matches_keras_within_one_level(generator, tmp_path, fp16):
     assert np.abs(y - expected).max() * 127.5 <= 1.0
 
 
-def test_back_projection_and_gate_are_baked_into_every_signature_and_tflite(generator, tmp_path):
-    """Exported with consistency steps and the detail gate, the SavedModel (each signature)
-    and TFLite give the pixels of the Python path with the same steps (the paper protocol's
-    downscaler) and gate, and the SavedModel records both. (The steps without the gate are the
-    same stages minus the last: tests/test_detail_gate.py and test_inference.py.)"""
-    floor = 1.5
+def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(generator, tmp_path):
+    """Exported with the self-ensemble, consistency steps and the detail gate, the SavedModel
+    (each signature) and TFLite give the pixels of the Python path with the same ensemble,
+    steps (the paper protocol's downscaler) and gate, and the SavedModel records them. (Fewer
+    stages are the same layers: tests/test_self_ensemble.py, test_detail_gate.py and
+    test_inference.py.)"""
+    floor, passes = 1.5, 2
     photo = skimage_data.astronaut()[100:200, 150:330]  # 2 x 4 tiles of 160 (cores of 50)
     path = export.export_saved_model(
-        generator, tmp_path / "bp", tile=160, back_projection=2, detail_floor=floor
-    )
+        generator, tmp_path / "bp", tile=160, back_projection=2, detail_floor=floor,
+        self_ensemble=passes,
+    )  # fmt: skip
     m = tf.saved_model.load(str(path))
     assert int(m.back_projection) == 2 and m.back_projection_protocol.numpy() == b"paper"
-    assert float(m.detail_floor) == floor
-    predict = inference.predictor(generator, 2, "paper", detail_floor=floor)
+    assert float(m.detail_floor) == floor and int(m.self_ensemble) == passes
+    predict = inference.predictor(generator, 2, "paper", detail_floor=floor, self_ensemble=passes)
     lr = photo.astype(np.float32) / 127.5 - 1.0
     expected = inference.upscale(predict, lr, 4, 160, to_uint8=True)
     raw = _tiled_reference(generator, photo)
@@ -310,8 +312,9 @@ def test_back_projection_and_gate_are_baked_into_every_signature_and_tflite(gene
     assert np.abs(floats - inference.upscale(predict, lr, 4, 160)).max() < 1e-4
 
     tflite = export.export_tflite(
-        generator, tmp_path / "bp.tflite", back_projection=2, detail_floor=floor
-    )
+        generator, tmp_path / "bp.tflite", back_projection=2, detail_floor=floor,
+        self_ensemble=passes,
+    )  # fmt: skip
     interp = tf.lite.Interpreter(model_path=str(tflite))
     x = lr[None, :24, :20]
     inp = interp.get_input_details()[0]

@@ -60,6 +60,15 @@ def test_upscale_evaluate_export(tmp_path):
     )
     assert r.returncode == 0, r.stderr[-2000:]
     assert (tmp_path / "export" / "2" / "saved_model.pb").is_file()
+    import tensorflow as tf
+
+    from srgan_tf.modes import defaults
+
+    m = tf.saved_model.load(str(tmp_path / "export" / "2"))  # serving gets upscale's defaults
+    assert (int(m.self_ensemble), int(m.back_projection), float(m.detail_floor)) == (
+        defaults.UPSCALE_SELF_ENSEMBLE, defaults.UPSCALE_BACK_PROJECTION,
+        defaults.UPSCALE_DETAIL_FLOOR,
+    )  # fmt: skip
     again, empty = run_main_many([
         ["--mode=export", f"--export_dir={tmp_path / 'export'}", "--version=2",
          f"--g_weights={g}", *TINY],

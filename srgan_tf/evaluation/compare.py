@@ -47,6 +47,8 @@ def compare_figure(
     tile=DEFAULT_TILE,
     back_projection=0,
     detail_floor=0.0,
+    ensembled=None,
+    self_ensemble=1,
 ):
     """Writes the panel figure for one HR image and returns the PSNR-Y of bicubic and SR.
 
@@ -64,6 +66,9 @@ def compare_figure(
             under the protocol (labelled `<name>+bpN`).
         detail_floor: with F > 0, that panel also has the detail gate after the steps
             (labelled `<name>+bpN+gateF`).
+        ensembled, self_ensemble: an `inference.predictor` of the generator self-ensembled
+            over `self_ensemble` > 1 passes: that panel starts from its output
+            (`<name>+xn+bpN+gateF`).
 
     Returns:
         `{label: PSNR-Y of the whole image}` for bicubic, the SR and (with post-processing)
@@ -76,9 +81,10 @@ def compare_figure(
         name: inference.upscale(predict, lr, s, tile),
     }
     post = post_processing.Post(back_projection, detail_floor, data_cfg.protocol)
-    if post:
-        suffix = post_processing.label(back_projection, detail_floor)
-        outputs[f"{name}{suffix}"] = post(lr, outputs[name])
+    suffix = post_processing.label(back_projection, detail_floor, self_ensemble)
+    if suffix:
+        sr = inference.upscale(ensembled, lr, s, tile) if self_ensemble > 1 else outputs[name]
+        outputs[f"{name}{suffix}"] = post(lr, sr)
     hr_u8 = images.to_uint8(hr)
     as_u8 = {label: images.to_uint8(np.asarray(f)) for label, f in outputs.items()}
     scores = {

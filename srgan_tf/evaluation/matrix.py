@@ -65,6 +65,7 @@ def evaluate(
     progress: bool = True,
     back_projection: int = 0,
     detail_floor: float = 0.0,
+    self_ensemble: int = 1,
 ) -> dict:
     """Runs every generator on every class's test images and writes the outputs.
 
@@ -79,6 +80,8 @@ def evaluate(
             steps under the evaluation's protocol, as a column `<name>+bpN` beside its raw one.
         detail_floor: with F > 0, that column also applies the detail gate after the steps
             (`<name>+bpN+gateF`, or `<name>+gateF` without steps).
+        self_ensemble: with n > 1, that column's generator output is the self-ensemble of n
+            passes (`<name>+xn+bpN+gateF`; n more passes per image).
 
     Returns:
         `{metric: {class: {model: mean}}}`, bicubic included.
@@ -98,7 +101,8 @@ def evaluate(
     g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
     predict = inference.predictor(g)
     post = post_processing.Post(back_projection, detail_floor, data_cfg.protocol)
-    suffix = post_processing.label(back_projection, detail_floor)
+    suffix = post_processing.label(back_projection, detail_floor, self_ensemble)
+    ensembled = inference.predictor(g, self_ensemble=self_ensemble) if self_ensemble > 1 else None
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
     per_image = {}  # (model, cls) -> list of metric dicts
     first_sr = {}  # (model, cls) -> uint8 output on the class's first image
@@ -106,7 +110,7 @@ def evaluate(
     columns = {BICUBIC: (None, False)}
     for name in generators:
         columns[name] = (name, False)
-        if post:
+        if suffix:
             columns[f"{name}{suffix}"] = (name, True)
     names = list(columns)
     total = sum(len(p) for p in pairs.values()) * (1 + len(generators))
@@ -132,7 +136,9 @@ def evaluate(
                 else:
                     sr = inference.upscale(predict, lr, scale, tile)
                     record(model, cls, path, sr, hr, rows)
-                    if post:
+                    if ensembled:
+                        sr = inference.upscale(ensembled, lr, scale, tile)
+                    if suffix:
                         record(f"{model}{suffix}", cls, path, post(lr, sr), hr, rows)
                 bar.update(1)
             per_image.update({(m, cls): r for m, r in rows.items()})

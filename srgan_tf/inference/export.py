@@ -12,10 +12,11 @@ tile) and the output equals a whole-image pass. Signatures:
 - `predict_float`: `lr` float32 in [-1, 1] -> `sr` float32 in [-1, 1].
 
 An image larger than `max_pixels` (fixed at export) is refused with an `InvalidArgument` error
-naming the limit. With `back_projection` steps, every signature applies them after the
-generator (the paper protocol's downscaler, as `--mode=upscale`). The tile side, the limit and
-the steps are kept in the SavedModel (`tile`, `max_pixels`, `back_projection`,
-`back_projection_protocol`).
+naming the limit. Every signature computes what `--mode=upscale` does: the generator
+self-ensembled over `self_ensemble` orientations, then `back_projection` steps (the paper
+protocol's downscaler) and the detail gate (`detail_floor`). The tile side, the limit and those
+settings are kept in the SavedModel (`tile`, `max_pixels`, `self_ensemble`, `back_projection`,
+`back_projection_protocol`, `detail_floor`).
 """
 
 import os
@@ -35,13 +36,22 @@ def _to_uint8(x):
 
 
 class _Serving(tf.Module):
-    def __init__(self, generator, tile, max_pixels, back_projection=0, detail_floor=0.0, scale=4):
+    def __init__(
+        self,
+        generator,
+        tile,
+        max_pixels,
+        back_projection=0,
+        detail_floor=0.0,
+        self_ensemble=1,
+        scale=4,
+    ):
         super().__init__()
         # What --mode=upscale computes: the paper protocol's downscaler, a photo's own optics.
         self.generator = post_processing.post_processed(
-            generator, back_projection, detail_floor, "paper"
+            generator, back_projection, detail_floor, "paper", self_ensemble
         )
-        overlap = inference.OVERLAP + post_processing.margin(back_projection, detail_floor)
+        overlap = inference.overlap_for(back_projection, detail_floor)
         if tile - 2 * overlap <= 0:
             raise ValueError(f"tile {tile} leaves no core after an overlap of {overlap} a side")
         self.tile = tf.Variable(tile, trainable=False, dtype=tf.int32, name="tile")
@@ -56,6 +66,9 @@ class _Serving(tf.Module):
         )
         self.detail_floor = tf.Variable(
             detail_floor, trainable=False, dtype=tf.float32, name="detail_floor"
+        )
+        self.self_ensemble = tf.Variable(
+            self_ensemble, trainable=False, dtype=tf.int32, name="self_ensemble"
         )
         self._overlap, self._core, self._scale = overlap, tile - 2 * overlap, scale
 
@@ -192,6 +205,7 @@ def export_saved_model(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     back_projection: int = 0,
     detail_floor: float = 0.0,
+    self_ensemble: int = 1,
 ) -> Path:
     """Writes the SavedModel to `export_dir/version` atomically (TF Serving never sees half).
 
@@ -205,6 +219,8 @@ def export_saved_model(
             baked into every signature and kept in the SavedModel (`back_projection`).
         detail_floor: the detail gate's floor in grey levels after them (0: no gate), baked
             in and kept (`detail_floor`).
+        self_ensemble: generator passes averaged over orientations (1, 2, 4 or 8), baked in and
+            kept (`self_ensemble`).
 
     Raises:
         FileExistsError: that version exists already.
@@ -215,7 +231,7 @@ def export_saved_model(
         raise FileExistsError(f"{target} exists; pass another --version")
     tmp = Path(export_dir) / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    module = _Serving(generator, tile, max_pixels, back_projection, detail_floor)
+    module = _Serving(generator, tile, max_pixels, back_projection, detail_floor, self_ensemble)
     signatures = {
         "serving_default": module.serve_uint8,
         "encoded": module.serve_encoded,
@@ -235,6 +251,7 @@ def export_tflite(
     float16: bool = False,
     back_projection: int = 0,
     detail_floor: float = 0.0,
+    self_ensemble: int = 1,
 ) -> Path:
     """Writes a TFLite generator: input `(n, h, w, 3)` float32 in [-1, 1] of any size (resize
     the interpreter's input before allocating), output `(n, 4h, 4w, 3)` in [-1, 1].
@@ -246,8 +263,11 @@ def export_tflite(
         back_projection: consistency steps after the generator (paper protocol's downscaler),
             built from TFLite's builtin ops.
         detail_floor: the detail gate's floor in grey levels after them (0: no gate).
+        self_ensemble: generator passes averaged over orientations (1, 2, 4 or 8).
     """
-    generator = post_processing.post_processed(generator, back_projection, detail_floor, "paper")
+    generator = post_processing.post_processed(
+        generator, back_projection, detail_floor, "paper", self_ensemble
+    )
     # from_keras_model freezes the weights into the file; converting a traced function here
     # kept them as resource variables that the interpreter reads uninitialised (NaN output).
     converter = tf.lite.TFLiteConverter.from_keras_model(generator)

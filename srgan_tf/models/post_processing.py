@@ -1,21 +1,24 @@
-"""What follows the generator where a user gets pictures: back-projection steps (consistency
-with the input, `back_projection.py`), then the detail gate (`detail_gate.py`), as one Keras
-model sharing the generator's weights, and the tile margin they need."""
+"""What wraps and follows the generator where a user gets pictures: the self-ensemble around it
+(`self_ensemble.py`), back-projection steps after it (consistency with the input,
+`back_projection.py`), then the detail gate (`detail_gate.py`), as one Keras model sharing the
+generator's weights, and the tile margin they need."""
 
 import keras
 
+from srgan_tf.models import self_ensemble as ensemble
 from srgan_tf.models.back_projection import RADIUS_PER_STEP, BackProjection
 from srgan_tf.models.detail_gate import GATE_RADIUS, DetailGate
 
 
 def margin(back_projection: int = 0, detail_floor: float = 0.0) -> int:
-    """LR pixels of context the post-processing adds to the generator's receptive field."""
+    """LR pixels of context the post-processing adds to the generator's receptive field (the
+    self-ensemble adds none: a flipped tile is the flipped image's tile)."""
     return RADIUS_PER_STEP * back_projection + (GATE_RADIUS if detail_floor > 0 else 0)
 
 
-def label(back_projection: int = 0, detail_floor: float = 0.0) -> str:
-    """The suffix naming a post-processing in tables and panels: `+bp2`, `+bp2+gate1.5`."""
-    out = f"+bp{back_projection}" if back_projection else ""
+def label(back_projection: int = 0, detail_floor: float = 0.0, self_ensemble: int = 1) -> str:
+    """The suffix naming a post-processing in tables and panels: `+bp2`, `+x4+bp2+gate1.5`."""
+    out = ensemble.label(self_ensemble) + (f"+bp{back_projection}" if back_projection else "")
     return out + (f"+gate{detail_floor:g}" if detail_floor > 0 else "")
 
 
@@ -55,15 +58,18 @@ def post_processed(
     back_projection: int = 0,
     detail_floor: float = 0.0,
     protocol: str = "paper",
+    self_ensemble: int = 1,
 ) -> keras.Model:
-    """The generator followed by `back_projection` steps under `protocol` and, with
-    `detail_floor > 0` (grey levels), the detail gate; the generator itself when both are off."""
+    """The generator, self-ensembled over `self_ensemble` orientations, followed by
+    `back_projection` steps under `protocol` and, with `detail_floor > 0` (grey levels), the
+    detail gate; the generator itself when all are off."""
     layers = stages(back_projection, detail_floor, protocol)
+    model = ensemble.self_ensembled(generator, self_ensemble)
     if not layers:
-        return generator
+        return model
     lr = keras.Input((None, None, 3), name="lr_image")
-    sr = generator(lr)
+    sr = model(lr)
     for layer in layers:
         sr = layer([lr, sr])
-    name = f"{generator.name}{label(back_projection, detail_floor)}_{protocol}"
+    name = f"{generator.name}{label(back_projection, detail_floor, self_ensemble)}_{protocol}"
     return keras.Model(lr, sr, name=name.replace("+", "_"))

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from srgan_tf import config
-from srgan_tf.config import PROTOCOLS
+from srgan_tf.config import PROTOCOLS, SELF_ENSEMBLES
 from srgan_tf.errors import USER_ERRORS, ConfigError
 
 TRAINING_MODES = ("init", "adversarial", "specialize")
@@ -45,8 +45,8 @@ def _bounds(cfg):
 
 
 def _combinations(cfg):
-    from srgan_tf.inference import OVERLAP
-    from srgan_tf.models import discriminator, post_processing
+    from srgan_tf.inference import overlap_for
+    from srgan_tf.models import discriminator
 
     app, data, train, mode = cfg.app, cfg.data, cfg.train, cfg.app.mode
     problems = []
@@ -56,13 +56,18 @@ def _combinations(cfg):
             f"--scale=4 is supported"
         )
     if app.tile:
-        margin = OVERLAP + post_processing.margin(app.back_projection, app.detail_floor)
+        margin = overlap_for(app.back_projection, app.detail_floor)
         if app.tile <= 2 * margin:
             problems.append(
                 f"--tile={app.tile} leaves no core inside the {margin}-pixel context kept on each "
                 f"side; pass more than {2 * margin} (default {config.DEFAULT_TILE}), or 0 for whole "
                 f"images"
             )
+    if app.self_ensemble not in (-1, *SELF_ENSEMBLES):
+        problems.append(
+            f"--self_ensemble={app.self_ensemble}: must be one of {SELF_ENSEMBLES} (generator "
+            f"passes), or -1 for the mode's default"
+        )
     if mode == "specialize" and not data.cls:
         problems.append("--mode=specialize needs --cls (e.g. --cls=desert, or --cls=general)")
     if mode not in TRAINING_MODES:

@@ -39,7 +39,10 @@ def run(cfg: Configs) -> None:
     out = Path(app.output or "results/evaluate")
     out.mkdir(parents=True, exist_ok=True)
     described = {"generators": {k: str(v) for k, v in generators.items()},
-                 "protocol": data.protocol, "data": to_dict(data), "model": to_dict(model)}  # fmt: skip
+                 "protocol": data.protocol, "data": to_dict(data), "model": to_dict(model),
+                 "post_processing": {"self_ensemble": app.self_ensemble,
+                                     "back_projection": app.back_projection,
+                                     "detail_floor": app.detail_floor}}  # fmt: skip
     atomic.write_text(out / "config.json", json.dumps(described, indent=1))
     print(
         f"Evaluating {', '.join(generators)} (+ bicubic) on {', '.join(test_sets)}; protocol "
@@ -48,5 +51,6 @@ def run(cfg: Configs) -> None:
     evaluation.evaluate(
         generators, test_sets, data, model, out, app.tile, progress=app.progress,
         back_projection=app.back_projection, detail_floor=app.detail_floor,
+        self_ensemble=app.self_ensemble,
     )  # fmt: skip
     print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")

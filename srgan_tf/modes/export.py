@@ -12,11 +12,16 @@ def run(cfg: Configs) -> None:
     app = cfg.app
     fmt = app.format or "saved_model"  # one of saved_model, tflite (modes/checks.py)
     g = load_generator(cfg)
-    print(consistency_note(app.back_projection, app.detail_floor))
+    print(consistency_note(app.back_projection, app.detail_floor, app.self_ensemble))
     if fmt == "tflite":
         name = f"srgan_{'fp16' if app.tflite_fp16 else 'fp32'}.tflite"
         target = export_lib.export_tflite(
-            g, Path(app.export_dir) / name, app.tflite_fp16, app.back_projection, app.detail_floor
+            g,
+            Path(app.export_dir) / name,
+            app.tflite_fp16,
+            app.back_projection,
+            app.detail_floor,
+            app.self_ensemble,
         )
         print(
             f"TFLite model written to {target} ({target.stat().st_size / 2**20:.1f} MB): input "
@@ -32,6 +37,7 @@ def run(cfg: Configs) -> None:
             app.max_pixels,
             app.back_projection,
             app.detail_floor,
+            app.self_ensemble,
         )
     except ValueError as e:
         raise ConfigError(f"--tile={app.tile}: {e}") from None

@@ -22,8 +22,17 @@ def load_generator(cfg: Configs) -> keras.Model:
     return g
 
 
-def consistency_note(steps: int, floor: float = 0.0) -> str:
-    """The line that says what follows the generator (upscale and export)."""
+def consistency_note(steps: int, floor: float = 0.0, passes: int = 1) -> str:
+    """The line that says what wraps and follows the generator (upscale and export)."""
+    if passes > 1:
+        start = (f"Self-ensemble: the generator's {passes} passes on flipped copies of the input, "
+                 f"turned back and averaged (--self_ensemble=1: one pass, {passes}x faster). ")  # fmt: skip
+    else:
+        start = "Self-ensemble: off (--self_ensemble=1): one generator pass. "
+    return start + _steps_note(steps, floor)
+
+
+def _steps_note(steps: int, floor: float) -> str:
     if not steps:
         note = "Back-projection: off (--back_projection=0): the generator's pixels as they are"
     else:
@@ -42,9 +51,9 @@ def upscale(cfg: Configs) -> None:
     files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
     # A photograph's own optics low-pass it before its pixels are sampled: the paper protocol.
     predict = inference.predictor(
-        load_generator(cfg), app.back_projection, "paper", app.detail_floor
+        load_generator(cfg), app.back_projection, "paper", app.detail_floor, app.self_ensemble
     )
-    print(consistency_note(app.back_projection, app.detail_floor))
+    print(consistency_note(app.back_projection, app.detail_floor, app.self_ensemble))
     out = Path(app.output or "results/upscaled")
     targets = inference.output_paths(files, src, out, scale, fmt)
     done, failed = 0, []
@@ -79,8 +88,11 @@ def compare(cfg: Configs) -> None:
     g = load_generator(cfg)
     out = Path(app.output or "results/compare") / f"{src.stem}_compare.png"
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"
+    n = app.self_ensemble
+    ensembled = inference.predictor(g, self_ensemble=n) if n > 1 else None
     scores = compare_lib.compare_figure(
         inference.predictor(g), rgb, out, cfg.data, app.window, box, name=name, title=src.name,
         tile=app.tile, back_projection=app.back_projection, detail_floor=app.detail_floor,
+        self_ensemble=app.self_ensemble, ensembled=ensembled,
     )  # fmt: skip
     print(", ".join(f"{k}: {v:.2f} dB PSNR-Y" for k, v in scores.items()) + f". Figure: {out}")
