@@ -23,3 +23,14 @@ def randomize(model, rng):
             value = rng.normal(0.0, np.sqrt(1.0 / fan_in), shape)
         w.assign(value.astype(np.float32))
     return model
+
+
+def he_scaled_kernels(model, seed=0):
+    """Gives every kernel of a Keras model He-scaled random values (a fresh model's outputs are
+    ~1e-4, too small for a difference between two paths to show); returns the model."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if hasattr(layer, "kernel"):
+            fan_in = int(np.prod(layer.kernel.shape[:-1]))
+            layer.kernel.assign(rng.normal(0, np.sqrt(1.0 / fan_in), layer.kernel.shape))
+    return model

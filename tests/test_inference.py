@@ -4,6 +4,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 from oracles import require
+from random_weights import he_scaled_kernels
 
 from srgan_tf import inference
 from srgan_tf.models import build_generator
@@ -15,13 +16,7 @@ def generator():
     # the overlap must cover) with 16 feature maps instead of 64 (the same receptive field for
     # a sixteenth of the trunk's arithmetic), and He-scaled random kernels: a fresh model's
     # outputs are ~1e-4 and would hide any seam.
-    g = build_generator(filters=16)
-    rng = np.random.default_rng(0)
-    for layer in g.layers:
-        if hasattr(layer, "kernel"):
-            fan_in = int(np.prod(layer.kernel.shape[:-1]))
-            layer.kernel.assign(rng.normal(0, np.sqrt(1.0 / fan_in), layer.kernel.shape))
-    return g
+    return he_scaled_kernels(build_generator(filters=16))
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ own flips and transposes, on real photographs."""
 
 import numpy as np
 import pytest
+from random_weights import he_scaled_kernels
 from skimage import data as skimage_data
 
 from srgan_tf.models import build_generator, self_ensemble
@@ -34,13 +35,7 @@ def _he_scaled(n_blocks, filters):
     import keras
 
     keras.utils.set_random_seed(0)
-    g = build_generator(n_blocks, filters)
-    rng = np.random.default_rng(0)  # He-scaled kernels: outputs big enough to tell apart
-    for layer in g.layers:
-        if hasattr(layer, "kernel"):
-            fan_in = int(np.prod(layer.kernel.shape[:-1]))
-            layer.kernel.assign(rng.normal(0, np.sqrt(1.0 / fan_in), layer.kernel.shape))
-    return g
+    return he_scaled_kernels(build_generator(n_blocks, filters))
 
 
 @pytest.fixture(scope="module")
