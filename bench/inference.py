@@ -15,6 +15,13 @@ reference's `evaluate()` does; medians over `--rounds`, and the ratio.
 With `--tiles`, each tile size runs in its own process per precision, and the fastest float32
 tile under 3 GB of peak RSS is named (the rule that picks `srgan_tf.config.DEFAULT_TILE`).
 
+    python bench/inference.py --shipped --width=1020 --height=678 --save=inference_shipped
+
+With `--shipped`, what `upscale` runs by default (the generator self-ensembled over
+`UPSCALE_SELF_ENSEMBLE` passes, `UPSCALE_BACK_PROJECTION` steps and the detail gate, tiled,
+float32) and the generator alone, each in its own process on the same image: the default's
+cost as a ratio to one raw pass, and both peak RSS.
+
 The last line is one JSON object.
 """
 
@@ -28,15 +35,22 @@ import time
 import common
 
 
-def child(precision, width, height, tile):
+def child(precision, width, height, tile, shipped=False):
     import keras
     import numpy as np
 
     keras.mixed_precision.set_global_policy(precision)
     from srgan_tf import inference
     from srgan_tf.models import build_generator
+    from srgan_tf.modes import defaults
 
-    predict = inference.predictor(build_generator())
+    if shipped:  # what `upscale` runs when no flag says otherwise
+        predict = inference.predictor(
+            build_generator(), defaults.UPSCALE_BACK_PROJECTION, "paper",
+            defaults.UPSCALE_DETAIL_FLOOR, defaults.UPSCALE_SELF_ENSEMBLE,
+        )  # fmt: skip
+    else:
+        predict = inference.predictor(build_generator())
     lr = np.random.default_rng(0).uniform(-1, 1, (height, width, 3)).astype(np.float32)
     inference.upscale(predict, lr[:tile, :tile], tile=tile)  # warm-up (tracing)
     t0 = time.perf_counter()
@@ -48,6 +62,7 @@ def child(precision, width, height, tile):
         json.dumps(
             {
                 "precision": precision,
+                "shipped": shipped,
                 "seconds": round(seconds, 2),
                 "output_mp_per_s": round(mp / seconds, 4),
                 "peak_rss_gb": round(rss_gb, 2),
@@ -111,6 +126,28 @@ def _child_json(cmd):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def shipped_cost(width, height, tile, save):
+    """`upscale`'s default path and the raw generator, float32, tiled, each in its own process."""
+    from srgan_tf.modes import defaults
+
+    base = [sys.executable, __file__, "--child=float32", f"--width={width}",
+            f"--height={height}", f"--tile={tile}"]  # fmt: skip
+    raw = _child_json(base)
+    shipped = _child_json([*base, "--child_shipped"])
+    for r in (raw, shipped):
+        print(f"{'shipped' if r['shipped'] else 'raw':>8}: {r['output_mp_per_s']:.3f} output "
+              f"MP/s, {r['seconds']:.1f} s, peak RSS {r['peak_rss_gb']:.2f} GB")  # fmt: skip
+    cost = raw["output_mp_per_s"] / shipped["output_mp_per_s"]
+    print(f"upscale's default costs {cost:.2f}x a raw generator pass")
+    common.report({
+        "input": [height, width], "tile": tile, "raw": raw, "shipped": shipped,
+        "cost": round(cost, 3),
+        "post_processing": {"self_ensemble": defaults.UPSCALE_SELF_ENSEMBLE,
+                            "back_projection": defaults.UPSCALE_BACK_PROJECTION,
+                            "detail_floor": defaults.UPSCALE_DETAIL_FLOOR},
+    }, save)  # fmt: skip
+
+
 def main(argv=None):
     ap = common.parser(__doc__)
     ap.add_argument("--width", type=int, default=2040, help="LR width of the tiled run")
@@ -123,13 +160,17 @@ def main(argv=None):
         "--compare_tile", type=int, default=0, help="port's tile side by side (0: whole)"
     )
     ap.add_argument("--rounds", type=int, default=3, help="side-by-side alternating rounds")
+    ap.add_argument("--shipped", action="store_true", help="upscale's default path vs. raw")
     ap.add_argument("--child", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--child_shipped", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--compare_child", default="", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     width, height, tile = args.width, args.height, args.tile
     size, rounds = args.compare_size, args.rounds
     if args.child:
-        return child(args.child, width, height, tile)
+        return child(args.child, width, height, tile, args.child_shipped)
+    if args.shipped:
+        return shipped_cost(width, height, tile, args.save)
     if args.compare_child:
         return compare(args.compare_child, size, rounds, args.compare_tile)
     results = []
