@@ -52,6 +52,17 @@ def test_tiled_equals_whole_image(predict):
     assert np.abs(tiled - whole).max() <= 1e-3
 
 
+def test_a_progress_bar_counts_the_tiles_and_changes_no_pixel(predict, capsys):
+    lr = np.random.default_rng(1).uniform(-1, 1, (100, 70, 3)).astype(np.float32)
+    overlap, tile = inference.RECEPTIVE_RADIUS, 96  # cores of 24: 5 x 3 tiles
+    quiet = inference.upscale(predict, lr, tile=tile, overlap=overlap)
+    assert capsys.readouterr().err == ""
+    shown = inference.upscale(predict, lr, tile=tile, overlap=overlap, progress="photo.jpg")
+    bar = capsys.readouterr().err
+    assert "photo.jpg" in bar and "0/15 " in bar, bar  # the bar counts all 15 tiles
+    np.testing.assert_array_equal(shown, quiet)
+
+
 @pytest.mark.parametrize("protocol", ["paper", "study"])
 def test_tiled_equals_whole_image_with_back_projection(generator, protocol):
     """Three steps widen what each output pixel depends on; the predictor's own overlap covers

@@ -13,6 +13,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from tqdm import tqdm
 
 from srgan_tf.config import DEFAULT_TILE, IMAGE_FORMATS
 from srgan_tf.data import images
@@ -71,6 +72,7 @@ def upscale(
     tile: int = DEFAULT_TILE,
     overlap: int | None = None,
     to_uint8: bool = False,
+    progress: str = "",
 ) -> np.ndarray:
     """Super-resolves one image.
 
@@ -82,6 +84,8 @@ def upscale(
         overlap: context pixels around each tile's core (at least the receptive radius for an
             exact result; default: the predictor's own, else `OVERLAP`).
         to_uint8: return uint8 pixels (a quarter of the memory of float32 for big outputs).
+        progress: when given, a progress bar of the tiles with this label (on stderr, cleared
+            when done): a large photo through the self-ensemble takes minutes.
 
     Returns:
         `(scale*h, scale*w, 3)` float32 in [-1, 1], or uint8.
@@ -100,25 +104,30 @@ def upscale(
     if core <= 0:
         raise ValueError(f"tile {tile} leaves no core after an overlap of {overlap} on each side")
     out = np.empty((h * scale, w * scale, 3), out_dtype)
-    for y in _starts(h, core):
-        for x in _starts(w, core):
-            y0, x0 = max(0, y - overlap), max(0, x - overlap)
-            y1, x1 = min(h, y + core + overlap), min(w, x + core + overlap)
-            sr = predict(tf.constant(lr[None, y0:y1, x0:x1], tf.float32))[0].numpy()
-            cy, cx = (y - y0) * scale, (x - x0) * scale
-            ch, cw = (min(h, y + core) - y) * scale, (min(w, x + core) - x) * scale
-            piece = sr[cy : cy + ch, cx : cx + cw]
-            out[y * scale : y * scale + ch, x * scale : x * scale + cw] = (
-                images.to_uint8(piece) if to_uint8 else piece
-            )
+    corners = [(y, x) for y in _starts(h, core) for x in _starts(w, core)]
+    for y, x in tqdm(corners, desc=progress, unit="tile", leave=False, disable=not progress):
+        y0, x0 = max(0, y - overlap), max(0, x - overlap)
+        y1, x1 = min(h, y + core + overlap), min(w, x + core + overlap)
+        sr = predict(tf.constant(lr[None, y0:y1, x0:x1], tf.float32))[0].numpy()
+        cy, cx = (y - y0) * scale, (x - x0) * scale
+        ch, cw = (min(h, y + core) - y) * scale, (min(w, x + core) - x) * scale
+        piece = sr[cy : cy + ch, cx : cx + cw]
+        out[y * scale : y * scale + ch, x * scale : x * scale + cw] = (
+            images.to_uint8(piece) if to_uint8 else piece
+        )
     return out
 
 
 def upscale_file(
-    predict: Predictor, path: str | os.PathLike, scale: int = 4, tile: int = DEFAULT_TILE
+    predict: Predictor,
+    path: str | os.PathLike,
+    scale: int = 4,
+    tile: int = DEFAULT_TILE,
+    progress: bool = False,
 ) -> np.ndarray:
     """Super-resolves an image file, keeping what the user gave: grayscale stays grayscale and
-    alpha is upscaled (bicubic) and kept. 16-bit inputs come out 8-bit.
+    alpha is upscaled (bicubic) and kept. 16-bit inputs come out 8-bit. With `progress`, a bar
+    of the file's tiles (labelled with its name) while it runs.
 
     Returns:
         The uint8 output image, `(H, W)`, `(H, W, 3)` or `(H, W, 4)`.
@@ -130,7 +139,7 @@ def upscale_file(
 
     rgb, conversions = images.read_image(path)
     lr = rgb.astype(np.float32) / 127.5 - 1.0
-    sr = upscale(predict, lr, scale, tile, to_uint8=True)
+    sr = upscale(predict, lr, scale, tile, to_uint8=True, progress=progress and Path(path).name)
     if "grayscale" in conversions and "rgba" not in conversions:
         return np.round(sr.astype(np.float32).mean(axis=-1)).astype(np.uint8)
     if "rgba" in conversions:

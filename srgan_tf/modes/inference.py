@@ -26,7 +26,7 @@ def consistency_note(steps: int, floor: float = 0.0, passes: int = 1) -> str:
     """The line that says what wraps and follows the generator (upscale and export)."""
     if passes > 1:
         start = (f"Self-ensemble: the generator's {passes} passes on flipped copies of the input, "
-                 f"turned back and averaged (--self_ensemble=1: one pass, {passes}x faster). ")  # fmt: skip
+                 f"turned back and averaged (--self_ensemble=1: one pass, up to {passes}x faster). ")  # fmt: skip
     else:
         start = "Self-ensemble: off (--self_ensemble=1): one generator pass. "
     return start + _steps_note(steps, floor)
@@ -59,7 +59,7 @@ def upscale(cfg: Configs) -> None:
     done, failed = 0, []
     for path in tqdm(files, desc="upscale", unit="image", disable=not app.progress):
         try:
-            sr = inference.upscale_file(predict, path, scale, app.tile)
+            sr = inference.upscale_file(predict, path, scale, app.tile, app.progress)
         except images.BadImage as e:
             failed.append(str(e))
             continue
