@@ -32,3 +32,28 @@ def test_compare_mode_writes_the_figure_and_reports_both_scores(tmp_path):
     assert r.returncode == 1 and "--window_at must be 'y,x'" in r.stderr
     r = run_main(*common, f"--input={tmp_path / 'missing.png'}")
     assert r.returncode == 1 and "missing.png" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_post_processed_panel_is_what_upscale_computes(tmp_path):
+    """With a self-ensemble, steps and the gate, the extra panel's score is that of upscale's own
+    predictor (one Keras model, tiled) on the same LR: the panel starts from the ensembled
+    output, not the raw one."""
+    from random_weights import he_scaled_kernels
+
+    from srgan_tf import data, inference
+    from srgan_tf.config import DataConfig
+    from srgan_tf.data import images
+    from srgan_tf.evaluation.metrics import all_metrics
+
+    g = he_scaled_kernels(build_generator(1, 8))
+    cfg = DataConfig(protocol="paper")
+    hr_rgb = skdata.coffee()[:160, :200]
+    post = inference.PostProcessed(g, 2, 1.5, 2, "paper", cfg.scale, tile=0)
+    scores = compare.compare_figure(inference.predictor(g), hr_rgb, tmp_path / "c.png", cfg,
+                                    crop=64, name="tiny", tile=0, post=post)  # fmt: skip
+    assert list(scores) == ["bicubic", "tiny", "tiny+x2+bp2+gate1.5"]
+    lr, hr = data.eval_pair(hr_rgb, cfg)
+    shipped = inference.upscale(inference.predictor(g, 2, "paper", 1.5, 2), lr, tile=0)
+    expected = all_metrics(images.to_uint8(shipped), images.to_uint8(hr), shipped, hr, 4)
+    assert abs(scores["tiny+x2+bp2+gate1.5"] - expected["psnr_y"]) < 0.01
+    assert abs(scores["tiny+x2+bp2+gate1.5"] - scores["tiny"]) > 0.05  # the panel differs

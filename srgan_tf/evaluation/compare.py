@@ -13,7 +13,6 @@ from srgan_tf import data, inference
 from srgan_tf.config import DEFAULT_TILE
 from srgan_tf.data import images, protocols
 from srgan_tf.evaluation import figures, metrics
-from srgan_tf.models import post_processing
 
 
 def most_detailed_window(hr_u8, size, stride=16):
@@ -45,10 +44,7 @@ def compare_figure(
     name="SR",
     title="",
     tile=DEFAULT_TILE,
-    back_projection=0,
-    detail_floor=0.0,
-    ensembled=None,
-    self_ensemble=1,
+    post=None,
 ):
     """Writes the panel figure for one HR image and returns the PSNR-Y of bicubic and SR.
 
@@ -62,13 +58,10 @@ def compare_figure(
         name: the SR panel's label (the model's name).
         title: the figure's title.
         tile: tiled-inference tile side (0: whole images).
-        back_projection: with N > 0, one more panel: the SR after N back-projection steps
-            under the protocol (labelled `<name>+bpN`).
-        detail_floor: with F > 0, that panel also has the detail gate after the steps
-            (labelled `<name>+bpN+gateF`).
-        ensembled, self_ensemble: an `inference.predictor` of the generator self-ensembled
-            over `self_ensemble` > 1 passes: that panel starts from its output
-            (`<name>+xn+bpN+gateF`).
+        post: an `inference.PostProcessed` of the same generator: one more panel, the SR
+            self-ensembled, back-projected and gated as it says (labelled
+            `<name>+xn+bpN+gateF`); None or an empty one: no such panel. Its back-projection
+            protocol should be `data_cfg`'s.
 
     Returns:
         `{label: PSNR-Y of the whole image}` for bicubic, the SR and (with post-processing)
@@ -80,11 +73,8 @@ def compare_figure(
         "bicubic": protocols.bicubic_up(lr, s),
         name: inference.upscale(predict, lr, s, tile),
     }
-    post = post_processing.Post(back_projection, detail_floor, data_cfg.protocol)
-    suffix = post_processing.label(back_projection, detail_floor, self_ensemble)
-    if suffix:
-        sr = inference.upscale(ensembled, lr, s, tile) if self_ensemble > 1 else outputs[name]
-        outputs[f"{name}{suffix}"] = post(lr, sr)
+    if post:
+        outputs[f"{name}{post.label}"] = post(lr, outputs[name])
     hr_u8 = images.to_uint8(hr)
     as_u8 = {label: images.to_uint8(np.asarray(f)) for label, f in outputs.items()}
     scores = {

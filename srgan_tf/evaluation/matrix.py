@@ -18,7 +18,7 @@ from srgan_tf.config import DEFAULT_TILE, DataConfig, ModelConfig
 from srgan_tf.data import images, protocols
 from srgan_tf.evaluation import figures
 from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
-from srgan_tf.models import build_generator, post_processing
+from srgan_tf.models import build_generator
 
 
 def find_generators(checkpoint_dir: str | Path, extra: tuple = ()) -> dict[str, Path]:
@@ -100,9 +100,9 @@ def evaluate(
         )
     g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
     predict = inference.predictor(g)
-    post = post_processing.Post(back_projection, detail_floor, data_cfg.protocol)
-    suffix = post_processing.label(back_projection, detail_floor, self_ensemble)
-    ensembled = inference.predictor(g, self_ensemble=self_ensemble) if self_ensemble > 1 else None
+    post = inference.PostProcessed(g, back_projection, detail_floor, self_ensemble,
+                                   data_cfg.protocol, scale, tile)  # fmt: skip
+    suffix = post.label
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
     per_image = {}  # (model, cls) -> list of metric dicts
     first_sr = {}  # (model, cls) -> uint8 output on the class's first image
@@ -136,9 +136,7 @@ def evaluate(
                 else:
                     sr = inference.upscale(predict, lr, scale, tile)
                     record(model, cls, path, sr, hr, rows)
-                    if ensembled:
-                        sr = inference.upscale(ensembled, lr, scale, tile)
-                    if suffix:
+                    if post:
                         record(f"{model}{suffix}", cls, path, post(lr, sr), hr, rows)
                 bar.update(1)
             per_image.update({(m, cls): r for m, r in rows.items()})

@@ -1,9 +1,11 @@
 """Running a trained generator on images of any size, and exporting it for serving.
 
 - `tiling.py`: tiled inference in bounded memory, equal to a whole-image pass; image files.
+- `post_processed.py`: the post-processed output beside a raw one (evaluate, compare).
 - `export.py`: a SavedModel for TF Serving (tiled in its graph), or a TFLite file.
 """
 
+from srgan_tf.inference.post_processed import PostProcessed
 from srgan_tf.inference.tiling import (
     DEFAULT_TILE,
     OUTPUT_FORMATS,
@@ -23,6 +25,7 @@ __all__ = [
     "OVERLAP",
     "overlap_for",
     "RECEPTIVE_RADIUS",
+    "PostProcessed",
     "Predictor",
     "output_paths",
     "predictor",

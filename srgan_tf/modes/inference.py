@@ -88,11 +88,10 @@ def compare(cfg: Configs) -> None:
     g = load_generator(cfg)
     out = Path(app.output or "results/compare") / f"{src.stem}_compare.png"
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"
-    n = app.self_ensemble
-    ensembled = inference.predictor(g, self_ensemble=n) if n > 1 else None
+    post = inference.PostProcessed(g, app.back_projection, app.detail_floor, app.self_ensemble,
+                                   cfg.data.protocol, cfg.data.scale, app.tile)  # fmt: skip
     scores = compare_lib.compare_figure(
         inference.predictor(g), rgb, out, cfg.data, app.window, box, name=name, title=src.name,
-        tile=app.tile, back_projection=app.back_projection, detail_floor=app.detail_floor,
-        self_ensemble=app.self_ensemble, ensembled=ensembled,
+        tile=app.tile, post=post,
     )  # fmt: skip
     print(", ".join(f"{k}: {v:.2f} dB PSNR-Y" for k, v in scores.items()) + f". Figure: {out}")
