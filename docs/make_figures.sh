@@ -25,11 +25,11 @@ python main.py --mode=compare --input="$PHOTO" --g_weights="$UPSCALE" --protocol
 cp "$OUT"/picos_de_europa_compare.png docs/
 
 # A test-derived stress image (a test photo with a defocus blur, the kind the colour-robust
-# candidate lost to bicubic on) as upscale ships it: bicubic, the generator alone, with the 2
-# back-projection steps and the detail gate, HR.
+# candidate lost to bicubic on) as upscale ships it: bicubic, the generator alone, with the
+# 4-pass self-ensemble, the 2 back-projection steps and the detail gate, HR.
 STRESS=data/stress/test/defocus/retina.png
 [ -f "$STRESS" ] || python data/make_stress_suite.py
-python main.py --mode=compare --input="$STRESS" --g_weights="$UPSCALE" --protocol=paper \
+python main.py --mode=compare --input="$STRESS" --g_weights="$UPSCALE" --protocol=paper --self_ensemble=4 \
   --back_projection=2 --detail_floor=1.5 --output="$OUT"
 cp "$OUT"/retina_compare.png docs/stress_retina_defocus_compare.png
 
