@@ -360,6 +360,11 @@ class TrainConfig:
         "Validate with the detail gate of this floor (grey levels) after the back-projection steps, as upscale and export ship it (0: no gate).",
         lower=0.0,
     )
+    val_self_ensemble: int = setting(
+        1,
+        "Validate the generator self-ensembled over this many passes before the steps and the gate, as upscale and export ship it (1, 2, 4 or 8; 1: one pass). Each pass costs one more generator run per validation image.",
+        lower=1,
+    )
     val_crop: int = setting(
         0, "HR side of the centre crop validated per image (0: whole images).", lower=0
     )

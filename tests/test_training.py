@@ -569,6 +569,7 @@ def test_user_mistakes_end_in_one_clear_line(tmp_path):
          "no generators to evaluate"),
         (["--mode=init", "--val_protocols=paper,bicubic"], "unknown protocol 'bicubic'"),
         (["--mode=init", "--val_every=10"], "--val_every=10 needs --val_dir"),
+        (["--mode=init", "--val_self_ensemble=3"], "--val_self_ensemble=3: must be one of"),
         (["--mode=adversarial", f"--g_weights={g}", "--crop_size=96"],
          "--crop_size=96 does not fit --discriminator=tl"),
         (["--mode=init", "--batch_size=-2"], "--batch_size=-2"),
@@ -791,3 +792,11 @@ def test_validation_with_back_projection_scores_what_upscale_ships(tmp_path):
     predict = inference.predictor(g, 2, "paper", 1.5)
     expected = gated._score(lambda lr: inference.upscale(predict, lr, cfg.scale, 0), "paper")
     assert gated(g)["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
+    # And self-ensembled before them, as upscale ships it (recorded: a change restarts the best).
+    shipped = validation.Validator(val, cfg, back_projection=2, detail_floor=1.5,
+                                   self_ensemble=4, **quiet)  # fmt: skip
+    assert shipped.definition["self_ensemble"] == 4 and "self_ensemble" not in gated.definition
+    predict = inference.predictor(g, 2, "paper", 1.5, 4)
+    expected = shipped._score(lambda lr: inference.upscale(predict, lr, cfg.scale, 0), "paper")
+    assert shipped(g)["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
+    assert abs(shipped(g)["psnr_y"] - gated(g)["psnr_y"]) > 1e-6  # the passes change the score

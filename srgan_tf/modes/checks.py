@@ -103,6 +103,11 @@ def _combinations(cfg):
             f"--val_protocols={train.val_protocols}: unknown protocol {bad[0]!r}; use a "
             f"comma-separated list of {', '.join(PROTOCOLS)}"
         )
+    if train.val_self_ensemble not in SELF_ENSEMBLES:
+        problems.append(
+            f"--val_self_ensemble={train.val_self_ensemble}: must be one of {SELF_ENSEMBLES} "
+            f"(generator passes)"
+        )
     if train.val_every > 0 and not train.val_dir:
         problems.append(
             f"--val_every={train.val_every} needs --val_dir, a folder of validation images"

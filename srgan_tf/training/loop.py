@@ -76,7 +76,7 @@ class Trainer:
             self.validator = validation.Validator(
                 t.val_dir, data_cfg, t.val_crop, t.val_protocol_list, t.val_best, log=log,
                 min_gain=t.val_min_gain, tile=tile, back_projection=t.val_back_projection,
-                detail_floor=t.val_detail_floor,
+                detail_floor=t.val_detail_floor, self_ensemble=t.val_self_ensemble,
             )  # fmt: skip
         self.task = task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
         self.phases = task.phases

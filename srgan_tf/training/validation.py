@@ -71,6 +71,7 @@ class Validator:
         back_projection: back-projection steps after the generator (each protocol's own
             downscaler; 0: the generator alone), so validation scores what upscale ships.
         detail_floor: the detail gate's floor after the steps (grey levels; 0: no gate).
+        self_ensemble: generator passes on flipped copies, averaged before the steps (1: one).
         log: where the loading line goes.
 
     Raises:
@@ -89,6 +90,7 @@ class Validator:
         min_gain=0.0,
         back_projection=0,
         detail_floor=0.0,
+        self_ensemble=1,
     ):
         roots = [Path(p) for p in str(val_dir).split(",") if p]
         self.protocols = tuple(protocols) or (data_cfg.protocol,)
@@ -106,6 +108,9 @@ class Validator:
         self.detail_floor = float(detail_floor)
         if self.detail_floor:
             self.definition["detail_floor"] = self.detail_floor
+        self.self_ensemble = int(self_ensemble)
+        if self.self_ensemble > 1:
+            self.definition["self_ensemble"] = self.self_ensemble
         if self.best_key != "psnr_y_gain":
             self.definition["best"] = best
         # Set by `start`: the first step that counts for the best, and the best so far.
@@ -158,7 +163,9 @@ class Validator:
         (`<protocol>_psnr_y_gain`)."""
         out, gains = {}, []
         for i, p in enumerate(self.protocols):
-            predict = inference.predictor(generator, self.back_projection, p, self.detail_floor)
+            predict = inference.predictor(
+                generator, self.back_projection, p, self.detail_floor, self.self_ensemble
+            )
             rows = self._score(
                 lambda lr, f=predict: inference.upscale(f, lr, self.scale, self.tile), p
             )
