@@ -324,3 +324,44 @@ def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(gener
     interp.invoke()
     y = interp.get_tensor(interp.get_output_details()[0]["index"])
     assert np.abs(y - predict(tf.constant(x)).numpy()).max() * 127.5 <= 1.0
+
+
+def _exif(orientation, order):
+    """An EXIF APP1 payload in byte order `order` ("II" or "MM") whose first IFD holds a Make
+    string (stored at an offset) and then the orientation, as cameras write it."""
+    import struct
+
+    e = "<" if order == "II" else ">"
+    make = b"Camera\x00"
+    head = order.encode() + struct.pack(e + "HI", 42, 8) + struct.pack(e + "H", 2)
+    make_entry = struct.pack(e + "HHII", 0x010F, 2, len(make), 8 + 2 + 2 * 12 + 4)
+    orientation_entry = struct.pack(e + "HHIHH", 0x0112, 3, 1, orientation, 0)
+    return b"Exif\x00\x00" + head + make_entry + orientation_entry + struct.pack(e + "I", 0) + make
+
+
+def test_encoded_turns_phone_photos_upright_as_upscale_does(tmp_path):
+    """Every EXIF orientation (1-8), in both byte orders: the SavedModel's output is
+    --mode=upscale's (Pillow's exif_transpose before the generator), shape and pixels."""
+    from random_weights import he_scaled_kernels
+
+    g = he_scaled_kernels(build_generator(1, 8))
+    path = export.export_saved_model(g, tmp_path / "exif", tile=TILE)
+    encoded = tf.saved_model.load(str(path)).signatures["encoded"]
+    predict = inference.predictor(g)
+    rgb = skimage_data.chelsea()[40:64, 80:116]  # 24 x 36: a turn shows in the shape
+    outputs = {}
+    for order in ("II", "MM"):
+        for o in range(1, 9):
+            buf = io.BytesIO()
+            Image.fromarray(rgb).save(buf, format="JPEG", quality=90, exif=_exif(o, order))
+            (tmp_path / f"{order}{o}.jpg").write_bytes(buf.getvalue())
+            with Image.open(tmp_path / f"{order}{o}.jpg") as im:
+                assert im.getexif().get(0x0112) == o  # the file says what the test means
+            png = encoded(image_bytes=tf.constant([buf.getvalue()]))["png_bytes"].numpy()[0]
+            got = np.asarray(Image.open(io.BytesIO(png)))
+            expected = inference.upscale_file(predict, tmp_path / f"{order}{o}.jpg", 4, TILE)
+            assert got.shape == expected.shape, (order, o)
+            assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1, (order, o)
+            outputs[(order, o)] = got
+    assert outputs[("II", 1)].shape == (96, 144, 3) and outputs[("II", 6)].shape == (144, 96, 3)
+    assert np.abs(outputs[("II", 2)].astype(int) - outputs[("II", 1)]).max() > 10  # turned

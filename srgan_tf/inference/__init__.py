@@ -2,6 +2,7 @@
 
 - `tiling.py`: tiled inference in bounded memory, equal to a whole-image pass; image files.
 - `post_processed.py`: the post-processed output beside a raw one (evaluate, compare).
+- `orientation.py`: a JPEG's EXIF orientation read and applied in a graph (the SavedModel).
 - `export.py`: a SavedModel for TF Serving (tiled in its graph), or a TFLite file.
 """
 

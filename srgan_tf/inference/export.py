@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from srgan_tf import inference
 from srgan_tf.config import DEFAULT_MAX_PIXELS, DEFAULT_TILE
+from srgan_tf.inference import orientation
 from srgan_tf.models import post_processing
 
 
@@ -124,7 +125,7 @@ class _Serving(tf.Module):
 
     def _decode(self, data):
         """One PNG/JPEG file -> `(h, w, c)` uint8, c in 1..4; 16-bit PNGs rounded to 8 bits, JPEGs
-        decoded with the accurate IDCT."""
+        decoded with the accurate IDCT and turned upright by their EXIF orientation."""
         is_png16 = tf.logical_and(
             tf.strings.substr(data, 0, 8) == b"\x89PNG\r\n\x1a\n",
             tf.strings.substr(data, 24, 1) == b"\x10",
@@ -136,8 +137,10 @@ class _Serving(tf.Module):
 
         def jpeg():
             # The accurate integer IDCT, as libjpeg's default (Pillow, imageio, so
-            # `--mode=upscale`); TensorFlow's default fast one is up to 5 levels away.
-            return tf.io.decode_jpeg(data, channels=0, dct_method="INTEGER_ACCURATE")
+            # `--mode=upscale`); TensorFlow's default fast one is up to 5 levels away. Then the
+            # EXIF orientation, as upscale applies it: a phone photo comes out upright.
+            pixels = tf.io.decode_jpeg(data, channels=0, dct_method="INTEGER_ACCURATE")
+            return orientation.apply_orientation(pixels, orientation.exif_orientation(data))
 
         def other():
             return tf.io.decode_image(data, dtype=tf.uint8, expand_animations=False)
