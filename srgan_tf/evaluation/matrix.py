@@ -100,8 +100,8 @@ def evaluate(
         )
     g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
     predict = inference.predictor(g)
-    post = inference.PostProcessed(g, back_projection, detail_floor, self_ensemble,
-                                   data_cfg.protocol, scale, tile)  # fmt: skip
+    post = inference.PostProcessed(g, back_projection, data_cfg.protocol, detail_floor,
+                                   self_ensemble, scale, tile)  # fmt: skip
     suffix = post.label
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
     per_image = {}  # (model, cls) -> list of metric dicts

@@ -22,8 +22,8 @@ class PostProcessed:
     Args:
         generator: the generator whose raw output is given (its weights are read at each
             call, so one `PostProcessed` serves every weight file loaded into it).
-        back_projection, detail_floor, self_ensemble: as upscale's flags.
-        protocol: the down-scaler of the back-projection steps.
+        back_projection, protocol, detail_floor, self_ensemble: as `inference.predictor`'s
+            (protocol: the down-scaler of the back-projection steps).
         scale, tile: of the ensembled predictor's tiled pass.
     """
 
@@ -31,9 +31,9 @@ class PostProcessed:
         self,
         generator: keras.Model,
         back_projection: int = 0,
+        protocol: str = "paper",
         detail_floor: float = 0.0,
         self_ensemble: int = 1,
-        protocol: str = "paper",
         scale: int = 4,
         tile: int = DEFAULT_TILE,
     ):

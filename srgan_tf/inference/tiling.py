@@ -139,7 +139,9 @@ def upscale_file(
 
     rgb, conversions = images.read_image(path)
     lr = rgb.astype(np.float32) / 127.5 - 1.0
-    sr = upscale(predict, lr, scale, tile, to_uint8=True, progress=progress and Path(path).name)
+    sr = upscale(
+        predict, lr, scale, tile, to_uint8=True, progress=Path(path).name if progress else ""
+    )
     if "grayscale" in conversions and "rgba" not in conversions:
         return np.round(sr.astype(np.float32).mean(axis=-1)).astype(np.uint8)
     if "rgba" in conversions:

@@ -88,8 +88,8 @@ def compare(cfg: Configs) -> None:
     g = load_generator(cfg)
     out = Path(app.output or "results/compare") / f"{src.stem}_compare.png"
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"
-    post = inference.PostProcessed(g, app.back_projection, app.detail_floor, app.self_ensemble,
-                                   cfg.data.protocol, cfg.data.scale, app.tile)  # fmt: skip
+    post = inference.PostProcessed(g, app.back_projection, cfg.data.protocol, app.detail_floor,
+                                   app.self_ensemble, cfg.data.scale, app.tile)  # fmt: skip
     scores = compare_lib.compare_figure(
         inference.predictor(g), rgb, out, cfg.data, app.window, box, name=name, title=src.name,
         tile=app.tile, post=post,
