@@ -173,6 +173,16 @@ class LossConfig:
         " textured ones, as in a per-image PSNR table); the last two are not in the reference.",
         choices=["mse", "l1", "log_mse"],
     )
+    loss_back_projection: int = setting(
+        0,
+        "Take the init phase's pixel loss after this many back-projection steps under the training LR's protocol, as upscale ships them (the gradient flows through the steps into the generator; not in the reference). 0: the generator's own output.",
+        lower=0,
+    )
+    loss_detail_floor: float = setting(
+        0.0,
+        "Take the init phase's pixel loss after the detail gate of this floor (grey levels), after the --loss_back_projection steps, as upscale ships it. 0: no gate.",
+        lower=0.0,
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -404,6 +404,35 @@ def test_init_loss_option_reports_both_and_descends_its_own_gradient(split, tmp_
     assert follows / disputed > 0.98
 
 
+def test_init_loss_after_the_shipped_post_processing(split, tmp_path):
+    """--loss_back_projection=2 --loss_detail_floor=1.5: the init phase's loss and gradients
+    are those of the MSE of the generator followed by upscale's steps and gate (fresh layers
+    here, the oracle), not of the generator alone."""
+    import tensorflow as tf
+
+    from srgan_tf import data
+    from srgan_tf.models.back_projection import BackProjection
+    from srgan_tf.models.detail_gate import DetailGate
+
+    paper = dataclasses.replace(DATA, protocol="paper")
+    loss = dataclasses.replace(LOSS, loss_back_projection=2, loss_detail_floor=1.5)
+    tr = trainer(["init"], split, tcfg(tmp_path), loss=loss, data=paper)
+    lr, hr = next(iter(data.train_dataset(split.train, paper)))
+    out, grads = tr.task.init_gradients(lr, hr)
+    steps, gate = BackProjection(2, "paper"), DetailGate(1.5)
+    with tf.GradientTape(persistent=True) as tape:
+        sr = tr.g(lr, training=True)
+        shipped = gate([lr, steps([lr, sr])])
+        mse = tf.reduce_mean(tf.square(shipped - hr))
+        raw = tf.reduce_mean(tf.square(sr - hr))
+    np.testing.assert_allclose(float(out["mse"]), float(mse), rtol=1e-5)
+    expected = tape.gradient(mse, tr.task.g_vars)
+    alone = tape.gradient(raw, tr.task.g_vars)
+    scale = max(float(tf.reduce_max(tf.abs(g))) for g in expected)
+    assert max(float(tf.reduce_max(tf.abs(a - b))) for a, b in zip(grads, expected)) < 1e-4 * scale
+    assert max(float(tf.reduce_max(tf.abs(a - b))) for a, b in zip(grads, alone)) > 1e-2 * scale
+
+
 def _val_folder(tmp_path):
     import imageio.v3 as iio
 
@@ -570,6 +599,8 @@ def test_user_mistakes_end_in_one_clear_line(tmp_path):
         (["--mode=init", "--val_protocols=paper,bicubic"], "unknown protocol 'bicubic'"),
         (["--mode=init", "--val_every=10"], "--val_every=10 needs --val_dir"),
         (["--mode=init", "--val_self_ensemble=3"], "--val_self_ensemble=3: must be one of"),
+        (["--mode=init", "--loss_back_projection=2", "--train_lr=mixed"],
+         "--train_lr=mixed gives each patch its own"),
         (["--mode=adversarial", f"--g_weights={g}", "--crop_size=96"],
          "--crop_size=96 does not fit --discriminator=tl"),
         (["--mode=init", "--batch_size=-2"], "--batch_size=-2"),

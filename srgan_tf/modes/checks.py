@@ -103,6 +103,12 @@ def _combinations(cfg):
             f"--val_protocols={train.val_protocols}: unknown protocol {bad[0]!r}; use a "
             f"comma-separated list of {', '.join(PROTOCOLS)}"
         )
+    loss = cfg.loss
+    if (loss.loss_back_projection or loss.loss_detail_floor) and data.train_lr == "mixed":
+        problems.append(
+            "--loss_back_projection/--loss_detail_floor need one training LR protocol (the steps "
+            "downscale with it); --train_lr=mixed gives each patch its own"
+        )
     if train.val_self_ensemble not in SELF_ENSEMBLES:
         problems.append(
             f"--val_self_ensemble={train.val_self_ensemble}: must be one of {SELF_ENSEMBLES} "

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from srgan_tf import weights
 from srgan_tf.errors import TrainingError
-from srgan_tf.models import build_discriminator, build_generator, seeded
+from srgan_tf.models import build_discriminator, build_generator, post_processing, seeded
 from srgan_tf.models.vgg import load_vgg
 from srgan_tf.training import distribute, losses, transfer
 from srgan_tf.training.weight_average import WeightAverage
@@ -66,6 +66,13 @@ class SRGANTask:
             self._build_models()
         self.ema = (
             WeightAverage(self.g.weights, train_cfg.ema_decay) if train_cfg.ema_decay else None
+        )
+        # What upscale ships after the generator, when the init loss is to see it (under the
+        # training LR's protocol; modes/checks.py refuses it with --train_lr=mixed).
+        self._loss_post = post_processing.stages(
+            loss_cfg.loss_back_projection,
+            loss_cfg.loss_detail_floor,
+            data_cfg.train_lr or data_cfg.protocol,
         )
         self._init_step = self._make_step(self._init_fn) if "init" in self.phases else None
         self._adv_step = self._make_step(self._adv_fn) if self.adversarial else None
@@ -173,6 +180,8 @@ class SRGANTask:
         opt = self.opt["g_init"]
         with tf.GradientTape() as tape:
             sr = self.g(lr, training=True)
+            for stage in self._loss_post:
+                sr = stage([lr, sr])
             out = {"mse": self._avg(losses.per_example_mse(sr, hr))}
             if self.lcfg.init_loss == "l1":
                 out["l1"] = self._avg(losses.per_example_l1(sr, hr))
