@@ -3,9 +3,9 @@
     python docs/upscale_tables.py photos RESULTS_JSON    # the per-photo table
     python docs/upscale_tables.py stress RESULTS_JSON    # one row per stress transform
 
-RESULTS_JSON is from `--mode=evaluate --split=none --protocol=paper` of the upscale generator
-with upscale's post-processing flags (the command above each table in docs/upscale.md); the
-model named `upscale` is the generator alone, the one with a post-processing label
+RESULTS_JSON is from `--mode=evaluate --split=none --protocol=paper` of one generator with
+upscale's post-processing flags (the command above each table in docs/upscale.md); the model
+without a `+` (`upscale`) is the generator alone, the one with a post-processing label
 (`upscale+x4+bp2+gate1.5`) what upscale ships. Printed as markdown, so no figure is typed by
 hand; tests/test_demo.py re-measures the photo rows.
 """
@@ -19,11 +19,17 @@ import numpy as np
 
 def _columns(results):
     """`(alone, shipped)` model names of the evaluation."""
-    models = {key.split("/", 1)[0] for key in results["images"]}
-    shipped = [m for m in models if m.startswith("upscale+")]
-    if "upscale" not in models or len(shipped) != 1:
-        raise SystemExit(f"expected models 'upscale' and one 'upscale+...', found {sorted(models)}")
-    return "upscale", shipped[0]
+    models = {key.split("/", 1)[0] for key in results["images"]} - {"bicubic"}
+    alone = [m for m in models if "+" not in m]
+    if (
+        len(alone) != 1
+        or models != {alone[0], *(m for m in models if m.startswith(alone[0] + "+"))}
+        or len(models) != 2
+    ):
+        raise SystemExit(
+            f"expected one generator and its post-processed column, found {sorted(models)}"
+        )
+    return alone[0], next(m for m in models if m != alone[0])
 
 
 def _rows(results, cls):
