@@ -190,7 +190,8 @@ def _evaluate_upscale(photos, out):
 def _photo_table():
     """docs/upscale.md's test-photo table: `{stem: (bicubic, alone, shipped, gain, colour)}`
     and its mean row `(bicubic, alone, shipped, gain, max colour)`."""
-    text = UPSCALE_PAGE.read_text()
+    # The section of what upscale ships (the candidates' tables further down have rows too).
+    text = UPSCALE_PAGE.read_text().split("\n## Test (measured once", 1)[1].split("\n### ", 1)[0]
     rows = re.findall(
         r"^\| (\w+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| \*\*([+-][\d.]+)\*\* \| ([\d.]+) \|$",
         text,
