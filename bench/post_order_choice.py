@@ -48,7 +48,7 @@ def main():
     args = parser.parse_args()
     g = build_generator()
     weights.load_weights(g, args.g_weights)
-    predict = inference.predictor(g)
+    predict = inference.predictor(g, self_ensemble=UPSCALE_SELF_ENSEMBLE)  # upscale's passes
     steps = BackProjection(UPSCALE_BACK_PROJECTION, "paper")
     gates = {f: DetailGate(f) for f in FLOORS}
     settings = {}
@@ -59,7 +59,7 @@ def main():
     gains = {s: [] for s in settings}
     colour = {s: [] for s in settings}
     for case in vs.cases(paths):
-        sr = np.mean(vs.turned_back(predict, case.lr, UPSCALE_SELF_ENSEMBLE, args.tile), axis=0)
+        sr = inference.upscale(predict, case.lr, vs.CFG.scale, args.tile)
         for s, stages in settings.items():
             out = sr[None]
             for stage in stages:
