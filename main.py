@@ -25,6 +25,7 @@ def make_configs():
     from srgan_tf import config
     from srgan_tf.modes import defaults
     from srgan_tf.modes.checks import TRAINING_MODES, run_dir
+    from srgan_tf.modes.trained_through import trained_through
 
     values = FLAGS.flag_values_dict()
     app_cfg = config.from_flags(config.AppConfig, values)
@@ -34,10 +35,14 @@ def make_configs():
     )
     if app_cfg.mode != "evaluate":
         app_cfg = dataclasses.replace(app_cfg, g_weights=choice.path)
+    # The post-processing the one generator of this command was trained through, if any
+    # (evaluate with several generators names each one's in its own warning).
+    one = app_cfg.g_weights if "," not in app_cfg.g_weights else ""
+    trained = trained_through(one) if one and app_cfg.mode not in TRAINING_MODES else None
     app_cfg = dataclasses.replace(
         app_cfg,
-        back_projection=defaults.back_projection(app_cfg.mode, app_cfg.back_projection),
-        detail_floor=defaults.detail_floor(app_cfg.mode, app_cfg.detail_floor),
+        back_projection=defaults.back_projection(app_cfg.mode, app_cfg.back_projection, trained),
+        detail_floor=defaults.detail_floor(app_cfg.mode, app_cfg.detail_floor, trained),
         self_ensemble=defaults.self_ensemble(app_cfg.mode, app_cfg.self_ensemble),
     )
     train = config.from_flags(

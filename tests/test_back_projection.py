@@ -130,3 +130,53 @@ def test_upscale_and_export_default_to_the_chosen_steps_evaluate_to_none(tmp_pat
     out = {k: iio.imread(tmp_path / k / "photo_x4.png") for k in runs}
     np.testing.assert_array_equal(out["default"], out["chosen"])
     assert np.abs(out["default"].astype(int) - out["off"]).max() > 0
+
+
+def test_a_generator_trained_through_post_processing_gets_it_unasked(tmp_path):
+    """A generator whose run took its loss after N steps and a gate (its config.json) gets them
+    as its unset --back_projection/--detail_floor: upscale gives the pixels of the explicit
+    flags; turned off, the same command warns, naming the record and the flags to pass; compare
+    adds the panel it was trained for beside the generator alone, evaluate the row."""
+    import json
+
+    import imageio.v3 as iio
+    from main_cli import run_main_many
+
+    from srgan_tf import weights
+    from srgan_tf.config import LossConfig, to_dict
+
+    g = tmp_path / "post" / "g.weights.h5"
+    g.parent.mkdir()
+    weights.save_weights(build_generator(1, 8), g)
+    loss = LossConfig(loss_back_projection=3, loss_detail_floor=0.5)  # not upscale's defaults
+    (g.parent / "config.json").write_text(json.dumps({"mode": "init", "loss": to_dict(loss)}))
+    photo = tmp_path / "photo.png"
+    iio.imwrite(photo, np.random.default_rng(4).integers(0, 256, (30, 26, 3), dtype=np.uint8))
+    common = [f"--input={photo}", f"--g_weights={g}", "--n_res_blocks=1", "--filters=8",
+              "--progress=false", "--self_ensemble=1"]  # fmt: skip
+    runs = {"default": [], "explicit": ["--back_projection=3", "--detail_floor=0.5"],
+            "off": ["--back_projection=0", "--detail_floor=0"]}  # fmt: skip
+    commands = [
+        [*common, "--mode=upscale", f"--output={tmp_path / k}", *v] for k, v in runs.items()
+    ]
+    commands.append([*common, "--mode=compare", "--protocol=paper", "--window=16",
+                     f"--output={tmp_path / 'compare'}"])  # fmt: skip
+    scored = [*common[1:], "--mode=evaluate", "--split=none", "--protocol=paper",
+              f"--data_dir={tmp_path / 'set'}", "--checkpoint_dir=none"]  # fmt: skip
+    (tmp_path / "set").mkdir()
+    iio.imwrite(tmp_path / "set" / "photo.png", iio.imread(photo))
+    commands += [[*scored, f"--output={tmp_path / 'ev'}"],
+                 [*scored, f"--output={tmp_path / 'ev0'}", "--back_projection=0"]]  # fmt: skip
+    results = run_main_many(commands)
+    assert all(r.returncode == 0 for r in results), [r.stderr[-1000:] for r in results]
+    default, explicit, off, compare, evaluated, evaluated_off = results
+    assert "post+bp3+gate0.5" in evaluated.stdout and "WARNING" not in evaluated.stderr
+    assert "+bp" not in evaluated_off.stdout and "Pass --back_projection=3" in evaluated_off.stderr
+    assert "Back-projection: 3 steps" in default.stdout and "weaker than 0.5" in default.stdout
+    assert "WARNING" not in default.stderr + explicit.stderr + compare.stderr
+    assert "WARNING" in off.stderr and str(g.parent / "config.json") in off.stderr
+    assert "Pass --back_projection=3 --detail_floor=0.5" in off.stderr
+    out = {k: iio.imread(tmp_path / k / "photo_x4.png") for k in runs}
+    np.testing.assert_array_equal(out["default"], out["explicit"])
+    assert np.abs(out["default"].astype(int) - out["off"]).max() > 0
+    assert "post+bp3+gate0.5:" in compare.stdout and "post:" in compare.stdout

@@ -63,3 +63,56 @@ def test_specialize_warns_loudly_when_it_falls_back_to_the_demo(tmp_path):
     assert choice.path == official and not choice.loud
     srgan = _touch(tmp_path / "srgan" / "g.weights.h5", finished=True)
     assert default_generator("specialize", tmp_path).path == srgan
+
+
+def _trained_through_folder(root, **loss):
+    """A generator folder as training leaves it: weights plus the run's config.json, whose
+    "loss" section is the real LossConfig written the way modes/train.py writes it."""
+    from srgan_tf.config import LossConfig, to_dict
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "g.weights.h5").write_bytes(b"weights")
+    written = {"mode": "init", "loss": to_dict(LossConfig(**loss))}
+    (root / "config.json").write_text(json.dumps(written))
+    return root / "g.weights.h5"
+
+
+def test_a_generator_trained_through_post_processing_says_so(tmp_path):
+    from srgan_tf.modes.trained_through import mismatch, trained_through
+
+    g = _trained_through_folder(tmp_path / "post", loss_back_projection=3, loss_detail_floor=0.5)
+    trained = trained_through(g)
+    assert (trained.back_projection, trained.detail_floor) == (3, 0.5)
+    assert trained.source == tmp_path / "post" / "config.json"
+    # Only steps, or only a gate, count too.
+    gate_only = _trained_through_folder(tmp_path / "gate", loss_detail_floor=1.0)
+    assert trained_through(gate_only).back_projection == 0
+    # Nothing to say: trained on its own pixels, no record, or a broken record (never a crash).
+    assert trained_through(_trained_through_folder(tmp_path / "plain")) is None
+    assert trained_through(tmp_path / "nowhere" / "g.weights.h5") is None
+    for broken in ("{not json", "[1, 2]", '{"loss": {"loss_back_projection": "two"}}'):
+        (tmp_path / "plain" / "config.json").write_text(broken)
+        assert trained_through(tmp_path / "plain" / "g.weights.h5") is None, broken
+    # Run as trained: no warning; any other steps or floor: one naming both and the record.
+    assert mismatch(g, 3, 0.5) == ""
+    for steps, floor in [(0, 0.0), (2, 0.5), (3, 1.5)]:
+        warning = mismatch(g, steps, floor)
+        assert warning.startswith("WARNING") and str(trained.source) in warning
+        assert f"--back_projection={steps} --detail_floor={floor:g}" in warning
+        assert "Pass --back_projection=3 --detail_floor=0.5" in warning
+    assert mismatch(tmp_path / "plain" / "g.weights.h5", 0, 0.0) == ""
+
+
+def test_unset_post_processing_is_what_the_generator_was_trained_through(tmp_path):
+    from srgan_tf.modes import defaults
+    from srgan_tf.modes.trained_through import trained_through
+
+    g = _trained_through_folder(tmp_path / "post", loss_back_projection=3, loss_detail_floor=0.5)
+    trained = trained_through(g)
+    for mode in ("upscale", "export", "evaluate", "compare"):
+        assert defaults.back_projection(mode, -1, trained) == 3
+        assert defaults.detail_floor(mode, -1, trained) == 0.5
+        assert defaults.back_projection(mode, 1, trained) == 1  # asked always wins
+        assert defaults.detail_floor(mode, 0, trained) == 0
+    assert defaults.back_projection("evaluate", -1, None) == 0
+    assert defaults.back_projection("upscale", -1, None) == defaults.UPSCALE_BACK_PROJECTION

@@ -20,6 +20,11 @@ as it is (`evaluate` keeps the raw numbers reproducible and adds `+bpN` rows whe
 `compare` adds a panel when asked; training validation scores the generator alone). The
 detail gate's `--detail_floor` and the self-ensemble's `--self_ensemble` follow the same rule
 (`UPSCALE_DETAIL_FLOOR`, `UPSCALE_SELF_ENSEMBLE`).
+
+A generator trained through back-projection and the gate (`--loss_back_projection`,
+`--loss_detail_floor`; its `config.json` says so: trained_through.py) gets those as its
+unset `--back_projection` and `--detail_floor` in every mode: they are part of what it is.
+`evaluate` and `compare` still show it alone too (the raw row, the raw panel), beside them.
 """
 
 import dataclasses
@@ -27,6 +32,7 @@ from pathlib import Path
 
 import srgan_tf
 from srgan_tf.config import FINISHED  # (not from training/: that would start TensorFlow)
+from srgan_tf.modes.trained_through import TrainedThrough
 
 SHIPPED = Path(srgan_tf.__file__).resolve().parent.parent / "checkpoints"
 SHIPPED_DEMO = SHIPPED / "demo" / "g.weights.h5"  # both protocols: the study's reproduction
@@ -53,17 +59,23 @@ UPSCALE_DETAIL_FLOOR = 1.5
 UPSCALE_SELF_ENSEMBLE = 4
 
 
-def back_projection(mode: str, asked: int) -> int:
-    """The back-projection steps of `mode`: `asked` when given (>= 0), else the mode's default."""
+def back_projection(mode: str, asked: int, trained: TrainedThrough | None = None) -> int:
+    """The back-projection steps of `mode`: `asked` when given (>= 0), else the steps the
+    generator was trained through (`trained`), else the mode's default."""
     if asked >= 0:
         return asked
+    if trained is not None:
+        return trained.back_projection
     return UPSCALE_BACK_PROJECTION if mode in ("upscale", "export") else 0
 
 
-def detail_floor(mode: str, asked: float) -> float:
-    """The detail gate's floor of `mode`: `asked` when given (>= 0), else the mode's default."""
+def detail_floor(mode: str, asked: float, trained: TrainedThrough | None = None) -> float:
+    """The detail gate's floor of `mode`: `asked` when given (>= 0), else the floor the
+    generator was trained through (`trained`), else the mode's default."""
     if asked >= 0:
         return asked
+    if trained is not None:
+        return trained.detail_floor
     return UPSCALE_DETAIL_FLOOR if mode in ("upscale", "export") else 0.0
 
 

@@ -1,12 +1,14 @@
 """`--mode=evaluate`: every generator on every set, against bicubic, under one protocol."""
 
 import json
+import sys
 from pathlib import Path
 
 from srgan_tf import atomic, evaluation
 from srgan_tf.config import Configs, to_dict
 from srgan_tf.data import datasets, protocols, sample_data
 from srgan_tf.errors import ConfigError
+from srgan_tf.modes.trained_through import mismatch
 
 
 def evaluation_sets(data):
@@ -35,6 +37,10 @@ def run(cfg: Configs) -> None:
             f"no generators to evaluate: none in {app.checkpoint_dir}/*/g.weights.h5 and no "
             f"--g_weights"
         )
+    for path in generators.values():
+        warning = mismatch(path, app.back_projection, app.detail_floor)
+        if warning:  # its raw row is shown all the same: the generator as it is
+            print(warning, file=sys.stderr)
     test_sets = evaluation_sets(data)
     out = Path(app.output or "results/evaluate")
     out.mkdir(parents=True, exist_ok=True)

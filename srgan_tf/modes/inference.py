@@ -12,6 +12,7 @@ from srgan_tf.data import images
 from srgan_tf.errors import ConfigError
 from srgan_tf.evaluation import compare as compare_lib
 from srgan_tf.models import build_generator
+from srgan_tf.modes.trained_through import mismatch
 
 
 def load_generator(cfg: Configs) -> keras.Model:
@@ -19,6 +20,9 @@ def load_generator(cfg: Configs) -> keras.Model:
     (--g_weights, else a shipped generator: modes/defaults.py) and the gate has read once already."""
     g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)
     weights.load_weights(g, cfg.app.g_weights)
+    warning = mismatch(cfg.app.g_weights, cfg.app.back_projection, cfg.app.detail_floor)
+    if warning:
+        print(warning, file=sys.stderr)
     return g
 
 
