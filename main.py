@@ -35,10 +35,10 @@ def make_configs():
     )
     if app_cfg.mode != "evaluate":
         app_cfg = dataclasses.replace(app_cfg, g_weights=choice.path)
-    # The post-processing the one generator of this command was trained through, if any
-    # (evaluate with several generators names each one's in its own warning).
-    one = app_cfg.g_weights if "," not in app_cfg.g_weights else ""
-    trained = trained_through(one) if one and app_cfg.mode not in TRAINING_MODES else None
+    # The post-processing the generator of this command was trained through, if any
+    # (evaluate, which may score several, gives each its own: modes/evaluate.py).
+    gets_own = app_cfg.mode not in (*TRAINING_MODES, "evaluate") and app_cfg.g_weights
+    trained = trained_through(app_cfg.g_weights) if gets_own else None
     app_cfg = dataclasses.replace(
         app_cfg,
         back_projection=defaults.back_projection(app_cfg.mode, app_cfg.back_projection, trained),

@@ -87,13 +87,13 @@ class AppConfig:
     )
     back_projection: int = setting(
         -1,
-        "Consistency with the input: N steps of iterative back-projection after the generator (SR += bicubic_up(LR - down(SR)), down the LR protocol's own downscaler; upscale and export: the paper protocol's). evaluate also scores each generator without them. -1: the mode's default (upscale and export: the steps chosen on validation photos, UPSCALE_BACK_PROJECTION in srgan_tf/modes/defaults.py; evaluate, compare: 0); 0: the generator alone.",
+        "Consistency with the input: N steps of iterative back-projection after the generator (SR += bicubic_up(LR - down(SR)), down the LR protocol's own downscaler; upscale and export: the paper protocol's). evaluate also scores each generator without them. -1: the steps the generator was trained through (--loss_back_projection, from the config.json beside it; evaluate: its own extra row), else the mode's default (upscale and export: the steps chosen on validation photos, UPSCALE_BACK_PROJECTION in srgan_tf/modes/defaults.py; evaluate, compare: 0); 0: the generator alone.",
         lower=-1,
         upper=10,
     )
     detail_floor: float = setting(
         -1.0,
-        "The detail gate, after back-projection: where the generator's residual over bicubic is locally weaker than this many grey levels (of 255) RMS, it is shrunk away (a local Wiener-style weight), so flat tones get bicubic's clean pixels instead of the generator's faint texture (srgan_tf/models/detail_gate.py). -1: the mode's default (upscale and export: UPSCALE_DETAIL_FLOOR in srgan_tf/modes/defaults.py, chosen on validation photos; evaluate, compare: 0); 0: no gate.",
+        "The detail gate, after back-projection: where the generator's residual over bicubic is locally weaker than this many grey levels (of 255) RMS, it is shrunk away (a local Wiener-style weight), so flat tones get bicubic's clean pixels instead of the generator's faint texture (srgan_tf/models/detail_gate.py). -1: the floor the generator was trained through (--loss_detail_floor, from the config.json beside it), else the mode's default (upscale and export: UPSCALE_DETAIL_FLOOR in srgan_tf/modes/defaults.py, chosen on validation photos; evaluate, compare: 0); 0: no gate.",
         lower=-1.0,
         upper=50.0,
     )

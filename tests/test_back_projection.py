@@ -166,12 +166,13 @@ def test_a_generator_trained_through_post_processing_gets_it_unasked(tmp_path):
     (tmp_path / "set").mkdir()
     iio.imwrite(tmp_path / "set" / "photo.png", iio.imread(photo))
     commands += [[*scored, f"--output={tmp_path / 'ev'}"],
-                 [*scored, f"--output={tmp_path / 'ev0'}", "--back_projection=0"]]  # fmt: skip
+                 [*scored, f"--output={tmp_path / 'ev1'}", "--back_projection=1"]]  # fmt: skip
     results = run_main_many(commands)
     assert all(r.returncode == 0 for r in results), [r.stderr[-1000:] for r in results]
-    default, explicit, off, compare, evaluated, evaluated_off = results
+    default, explicit, off, compare, evaluated, evaluated_other = results
     assert "post+bp3+gate0.5" in evaluated.stdout and "WARNING" not in evaluated.stderr
-    assert "+bp" not in evaluated_off.stdout and "Pass --back_projection=3" in evaluated_off.stderr
+    assert "post+bp1 " in evaluated_other.stdout and "+bp3" not in evaluated_other.stdout
+    assert "Pass --back_projection=3" in evaluated_other.stderr
     assert "Back-projection: 3 steps" in default.stdout and "weaker than 0.5" in default.stdout
     assert "WARNING" not in default.stderr + explicit.stderr + compare.stderr
     assert "WARNING" in off.stderr and str(g.parent / "config.json") in off.stderr

@@ -105,6 +105,34 @@ def test_two_runs_give_identical_numbers(setup, tmp_path):
     assert a == b
 
 
+def test_a_generator_with_its_own_post_processing_gets_its_own_column(setup, tmp_path):
+    """`own_post` (generators trained through post-processing): only that generator gets the
+    extra column, with its own steps and floor; every raw column is as without it."""
+    from srgan_tf import data, inference
+    from srgan_tf.data import images
+
+    root, ck, tests = setup
+    gens = evaluation.find_generators(ck)
+    quiet = {"tile": 16, "log": lambda *_: None, "progress": False}
+    plain = evaluation.evaluate(gens, tests, DATA, MODEL, tmp_path / "a", **quiet)
+    own = evaluation.evaluate(gens, tests, DATA, MODEL, tmp_path / "b", own_post={"desert": (3, 0.5)},
+                              **quiet)  # fmt: skip
+    assert list(own["psnr_y"]["sea"]) == ["bicubic", "desert", "desert+bp3+gate0.5", "general"]
+    for cls in plain["psnr_y"]:
+        for model, value in plain["psnr_y"][cls].items():
+            assert own["psnr_y"][cls][model] == value
+    # The column is the generator's output followed by PostProcessed with those settings.
+    g = build_generator(MODEL.n_res_blocks, MODEL.filters)
+    weights.load_weights(g, gens["desert"])
+    post = inference.PostProcessed(g, 3, DATA.protocol, 0.5, 1, DATA.scale, 16)
+    rows = json.loads((tmp_path / "b" / "results.json").read_text())["images"]
+    by_image = {Path(r["image"]).name: r for r in rows["desert+bp3+gate0.5/sea"]}
+    for path, lr, hr in data.eval_pairs(tests["sea"], DATA):
+        sr = post(lr, inference.upscale(inference.predictor(g), lr, DATA.scale, 16))
+        m = metrics.all_metrics(images.to_uint8(sr), images.to_uint8(hr), sr, hr, DATA.scale)
+        assert by_image[Path(path).name]["psnr_y"] == pytest.approx(m["psnr_y"], abs=1e-6)
+
+
 def test_best_model_direction():
     res = {
         "mse": {"c": {"bicubic": 0.1, "m1": 0.2, "m2": 0.05}},

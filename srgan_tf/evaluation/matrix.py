@@ -66,6 +66,7 @@ def evaluate(
     back_projection: int = 0,
     detail_floor: float = 0.0,
     self_ensemble: int = 1,
+    own_post: dict | None = None,
 ) -> dict:
     """Runs every generator on every class's test images and writes the outputs.
 
@@ -82,6 +83,8 @@ def evaluate(
             (`<name>+bpN+gateF`, or `<name>+gateF` without steps).
         self_ensemble: with n > 1, that column's generator output is the self-ensemble of n
             passes (`<name>+xn+bpN+gateF`; n more passes per image).
+        own_post: `{model name: (steps, floor)}`: generators whose extra column has these
+            instead of `back_projection` and `detail_floor` (those trained through them).
 
     Returns:
         `{metric: {class: {model: mean}}}`, bicubic included.
@@ -100,19 +103,18 @@ def evaluate(
         )
     g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
     predict = inference.predictor(g)
-    post = inference.PostProcessed(g, back_projection, data_cfg.protocol, detail_floor,
-                                   self_ensemble, scale, tile)  # fmt: skip
-    suffix = post.label
+    posts = {}  # each generator's extra column (none when its PostProcessed is empty)
+    for name in generators:
+        steps, floor = (own_post or {}).get(name, (back_projection, detail_floor))
+        posts[name] = inference.PostProcessed(g, steps, data_cfg.protocol, floor, self_ensemble,
+                                              scale, tile)  # fmt: skip
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
     per_image = {}  # (model, cls) -> list of metric dicts
     first_sr = {}  # (model, cls) -> uint8 output on the class's first image
     # Each generator raw and, with post-processing, once more with it (one generator pass).
-    columns = {BICUBIC: (None, False)}
+    names = [BICUBIC]
     for name in generators:
-        columns[name] = (name, False)
-        if suffix:
-            columns[f"{name}{suffix}"] = (name, True)
-    names = list(columns)
+        names += [name, f"{name}{posts[name].label}"] if posts[name] else [name]
     total = sum(len(p) for p in pairs.values()) * (1 + len(generators))
     bar = tqdm(total=total, desc="evaluate", unit="image", disable=not progress)
 
@@ -136,8 +138,8 @@ def evaluate(
                 else:
                     sr = inference.upscale(predict, lr, scale, tile)
                     record(model, cls, path, sr, hr, rows)
-                    if post:
-                        record(f"{model}{suffix}", cls, path, post(lr, sr), hr, rows)
+                    if post := posts[model]:
+                        record(f"{model}{post.label}", cls, path, post(lr, sr), hr, rows)
                 bar.update(1)
             per_image.update({(m, cls): r for m, r in rows.items()})
     bar.close()

@@ -23,8 +23,9 @@ detail gate's `--detail_floor` and the self-ensemble's `--self_ensemble` follow 
 
 A generator trained through back-projection and the gate (`--loss_back_projection`,
 `--loss_detail_floor`; its `config.json` says so: trained_through.py) gets those as its
-unset `--back_projection` and `--detail_floor` in every mode: they are part of what it is.
-`evaluate` and `compare` still show it alone too (the raw row, the raw panel), beside them.
+unset `--back_projection` and `--detail_floor` (upscale, export, compare): they are part of
+what it is. `compare` still shows it alone too (the raw panel); `evaluate`, which may score
+several generators, gives each such one its own extra row beside its raw one (evaluate.py).
 """
 
 import dataclasses

@@ -8,7 +8,7 @@ from srgan_tf import atomic, evaluation
 from srgan_tf.config import Configs, to_dict
 from srgan_tf.data import datasets, protocols, sample_data
 from srgan_tf.errors import ConfigError
-from srgan_tf.modes.trained_through import mismatch
+from srgan_tf.modes.trained_through import mismatch, trained_through
 
 
 def evaluation_sets(data):
@@ -37,9 +37,15 @@ def run(cfg: Configs) -> None:
             f"no generators to evaluate: none in {app.checkpoint_dir}/*/g.weights.h5 and no "
             f"--g_weights"
         )
-    for path in generators.values():
-        warning = mismatch(path, app.back_projection, app.detail_floor)
-        if warning:  # its raw row is shown all the same: the generator as it is
+    # A generator trained through post-processing gets its own extra row when none is asked
+    # (its raw row stays: the generator as it is); asked otherwise, it is warned about.
+    asked = (app.back_projection, app.detail_floor)
+    own_post = {}
+    for name, path in generators.items():
+        trained = trained_through(path)
+        if trained is not None and asked == (0, 0):
+            own_post[name] = (trained.back_projection, trained.detail_floor)
+        elif warning := mismatch(path, *asked):
             print(warning, file=sys.stderr)
     test_sets = evaluation_sets(data)
     out = Path(app.output or "results/evaluate")
@@ -48,7 +54,8 @@ def run(cfg: Configs) -> None:
                  "protocol": data.protocol, "data": to_dict(data), "model": to_dict(model),
                  "post_processing": {"self_ensemble": app.self_ensemble,
                                      "back_projection": app.back_projection,
-                                     "detail_floor": app.detail_floor}}  # fmt: skip
+                                     "detail_floor": app.detail_floor,
+                                     "own": own_post}}  # fmt: skip
     atomic.write_text(out / "config.json", json.dumps(described, indent=1))
     print(
         f"Evaluating {', '.join(generators)} (+ bicubic) on {', '.join(test_sets)}; protocol "
@@ -57,6 +64,6 @@ def run(cfg: Configs) -> None:
     evaluation.evaluate(
         generators, test_sets, data, model, out, app.tile, progress=app.progress,
         back_projection=app.back_projection, detail_floor=app.detail_floor,
-        self_ensemble=app.self_ensemble,
+        self_ensemble=app.self_ensemble, own_post=own_post,
     )  # fmt: skip
     print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")
