@@ -267,17 +267,22 @@ def test_existing_version_is_refused(generator, exported):
         export.export_saved_model(generator, exported.parent, version=3)
 
 
-@pytest.mark.parametrize("fp16", [False, True])
-def test_tflite_matches_keras_within_one_level(generator, tmp_path, fp16):
-    path = export.export_tflite(generator, tmp_path / "g.tflite", float16=fp16)
+def _run_tflite(path, x):
+    """The TFLite file's output for the batch `x`, its input resized to `x`'s shape."""
     interp = tf.lite.Interpreter(model_path=str(path))
-    x = np.random.default_rng(2).uniform(-1, 1, (1, 24, 20, 3)).astype(np.float32)
     inp = interp.get_input_details()[0]
     interp.resize_tensor_input(inp["index"], x.shape)
     interp.allocate_tensors()
     interp.set_tensor(inp["index"], x)
     interp.invoke()
-    y = interp.get_tensor(interp.get_output_details()[0]["index"])
+    return interp.get_tensor(interp.get_output_details()[0]["index"])
+
+
+@pytest.mark.parametrize("fp16", [False, True])
+def test_tflite_matches_keras_within_one_level(generator, tmp_path, fp16):
+    path = export.export_tflite(generator, tmp_path / "g.tflite", float16=fp16)
+    x = np.random.default_rng(2).uniform(-1, 1, (1, 24, 20, 3)).astype(np.float32)
+    y = _run_tflite(path, x)
     expected = generator(x, training=False).numpy()
     assert y.shape == (1, 96, 80, 3)
     assert np.abs(y - expected).max() * 127.5 <= 1.0
@@ -315,14 +320,8 @@ def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(gener
         generator, tmp_path / "bp.tflite", back_projection=2, detail_floor=floor,
         self_ensemble=passes,
     )  # fmt: skip
-    interp = tf.lite.Interpreter(model_path=str(tflite))
     x = lr[None, :24, :20]
-    inp = interp.get_input_details()[0]
-    interp.resize_tensor_input(inp["index"], x.shape)
-    interp.allocate_tensors()
-    interp.set_tensor(inp["index"], x)
-    interp.invoke()
-    y = interp.get_tensor(interp.get_output_details()[0]["index"])
+    y = _run_tflite(tflite, x)
     assert np.abs(y - predict(tf.constant(x)).numpy()).max() * 127.5 <= 1.0
 
 
