@@ -1,13 +1,14 @@
 """The choice of the detail gate's floor and window (`UPSCALE_DETAIL_FLOOR`, `detail_gate.SIGMA`),
 on validation images only: a quality measurement, not a speed one.
 
-For every image of the given folders (default: the photo corpus' validation photos and their
-stress variants), the upscale generator runs once with upscale's back-projection steps (paper
-protocol, tiled); then each (sigma, floor) of the grid fixed before measuring gates it. The
-rule: among the settings with which every image beats bicubic by more than -0.1 dB PSNR-Y with
-no channel mean more than 1 level off, the highest mean gain; `steps only` is the reference row.
+For every image of the given folders (default: the photo corpus' validation photos and their stress
+variants), the generator (by default the one the choice was made with,
+`validation_set.CHOSEN_WITH`) runs once with upscale's back-projection steps (paper protocol,
+tiled); then each (sigma, floor) of the grid fixed before measuring gates it. The rule: among the
+settings with which every image beats bicubic by more than -0.1 dB PSNR-Y with no channel mean more
+than 1 level off, the highest mean gain; `steps only` is the reference row.
 
-    python bench/detail_gate_choice.py [--g_weights=checkpoints/upscale/g.weights.h5] [DIR ...]
+    python bench/detail_gate_choice.py [--g_weights=checkpoints/candidates/standalone/g.weights.h5] [DIR ...]
 
 Prints one row per setting (mean gain, worst image, images below -0.1 dB, largest colour
 offset) and the chosen one; the last line is one JSON object.
@@ -22,7 +23,7 @@ from validation_set import BAR
 from srgan_tf import inference, weights
 from srgan_tf.models import build_generator
 from srgan_tf.models.detail_gate import DetailGate
-from srgan_tf.modes.defaults import SHIPPED_UPSCALE, UPSCALE_BACK_PROJECTION
+from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION
 
 FLOORS = (0.5, 1.0, 1.5, 2.0)  # grey levels
 SIGMAS = (1.0, 2.0)  # HR pixels
@@ -31,7 +32,7 @@ SIGMAS = (1.0, 2.0)  # HR pixels
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dirs", nargs="*", default=list(vs.DIRS))
-    parser.add_argument("--g_weights", default=str(SHIPPED_UPSCALE))
+    parser.add_argument("--g_weights", default=str(vs.CHOSEN_WITH))
     args = parser.parse_args()
     g = build_generator()
     weights.load_weights(g, args.g_weights)

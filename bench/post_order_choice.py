@@ -11,7 +11,7 @@ the rule: the other order replaces upscale's only if its best setting that passe
 above bicubic - 0.1 dB PSNR-Y, no channel mean more than 1 level off) gains at least `MIN_STEP`
 dB more on average than upscale's own setting.
 
-    python bench/post_order_choice.py [--g_weights=checkpoints/upscale/g.weights.h5]
+    python bench/post_order_choice.py [--g_weights=checkpoints/candidates/standalone/g.weights.h5]
         [--tile=256] [DIR ...]
 
 Prints one row per setting and the verdict; the last line is one JSON object.
@@ -29,7 +29,6 @@ from srgan_tf.models import build_generator
 from srgan_tf.models.back_projection import BackProjection
 from srgan_tf.models.detail_gate import DetailGate
 from srgan_tf.modes.defaults import (
-    SHIPPED_UPSCALE,
     UPSCALE_BACK_PROJECTION,
     UPSCALE_DETAIL_FLOOR,
     UPSCALE_SELF_ENSEMBLE,
@@ -43,7 +42,7 @@ MIN_STEP = 0.02  # dB the other order must add
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dirs", nargs="*", default=list(vs.DIRS))
-    parser.add_argument("--g_weights", default=str(SHIPPED_UPSCALE))
+    parser.add_argument("--g_weights", default=str(vs.CHOSEN_WITH))
     parser.add_argument("--tile", type=int, default=0, help="0: whole images")
     args = parser.parse_args()
     g = build_generator()

@@ -1,18 +1,19 @@
 """The choice of upscale's self-ensemble (`UPSCALE_SELF_ENSEMBLE`) and the detail gate's floor
 with it, on validation images only: a quality measurement, not a speed one.
 
-For every image of the given folders (default: the photo corpus' validation photos and their
-stress variants), the upscale generator runs on the 4 orientations of an ensemble of 4 (paper
-protocol, tiled); the ensembles of 1, 2 and 4 are the means of their first 1, 2 and 4 turned-back
-outputs (`self_ensemble.TRANSFORMS`; tests/test_self_ensemble.py checks that this is what
-`self_ensembled` computes), each followed by upscale's back-projection steps and the detail gate
-at each floor of the grid. Fixed before measuring: the grid (ensembles of at most 4 passes, so
-serving costs at most 4 times a pass; floors 1, 1.5 and 2 grey levels, sigma 1) and the rule:
-among the settings with which every image beats bicubic by more than -0.1 dB PSNR-Y with no
-channel mean more than 1 level off, the highest mean gain; a larger ensemble only when it gains
-at least `MIN_STEP` dB more than the best smaller one (each doubling of the cost must earn it).
+For every image of the given folders (default: the photo corpus' validation photos and their stress
+variants), the generator (by default the one the choice was made with,
+`validation_set.CHOSEN_WITH`) runs on the 4 orientations of an ensemble of 4 (paper protocol,
+tiled); the ensembles of 1, 2 and 4 are the means of their first 1, 2 and 4 turned-back outputs
+(`self_ensemble.TRANSFORMS`; tests/test_self_ensemble.py checks that this is what `self_ensembled`
+computes), each followed by upscale's back-projection steps and the detail gate at each floor of
+the grid. Fixed before measuring: the grid (ensembles of at most 4 passes, so serving costs at most
+4 times a pass; floors 1, 1.5 and 2 grey levels, sigma 1) and the rule: among the settings with
+which every image beats bicubic by more than -0.1 dB PSNR-Y with no channel mean more than 1 level
+off, the highest mean gain; a larger ensemble only when it gains at least `MIN_STEP` dB more than
+the best smaller one (each doubling of the cost must earn it).
 
-    python bench/self_ensemble_choice.py [--g_weights=checkpoints/upscale/g.weights.h5]
+    python bench/self_ensemble_choice.py [--g_weights=checkpoints/candidates/standalone/g.weights.h5]
         [--tile=0] [DIR ...]
 
 `--tile=0` runs whole images (about twice as fast as tiles of 256, which recompute their
@@ -32,7 +33,7 @@ from validation_set import BAR
 from srgan_tf import inference, weights
 from srgan_tf.config import DEFAULT_TILE
 from srgan_tf.models import build_generator, post_processing
-from srgan_tf.modes.defaults import SHIPPED_UPSCALE, UPSCALE_BACK_PROJECTION
+from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION
 
 ENSEMBLES = (1, 2, 4)  # generator passes
 FLOORS = (1.0, 1.5, 2.0)  # grey levels
@@ -42,7 +43,7 @@ MIN_STEP = 0.02  # dB a larger ensemble must add
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dirs", nargs="*", default=list(vs.DIRS))
-    parser.add_argument("--g_weights", default=str(SHIPPED_UPSCALE))
+    parser.add_argument("--g_weights", default=str(vs.CHOSEN_WITH))
     parser.add_argument("--tile", type=int, default=DEFAULT_TILE, help="0: whole images")
     args = parser.parse_args()
     g = build_generator()
