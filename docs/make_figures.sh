@@ -2,8 +2,8 @@
 # Regenerates the pictures in docs/ with the project's own commands, from the shipped
 # generators:
 #   0. LR, bicubic, SR and HR crops of a photograph of the photo corpus' test split by the
-#      upscale generator (--mode=compare, the paper protocol; the corpus is built first if
-#      missing), and the same for a test-derived stress image with and without back-projection
+#      upscale generator alone and as upscale ships it (--mode=compare, the paper protocol; the
+#      corpus is built first if missing), and the same for a test-derived stress image
 # and a miniature of the study on the built-in sample set:
 #   1. specialise the demo generator to each sample class and to the general sample (the last
 #      layer re-initialised and trained for 200 steps; MSE phase only, --n_epoch=0, as no VGG
@@ -21,7 +21,8 @@ rm -rf "$RUNS" "$OUT"  # the script's own folders: a rerun must not resume the p
 
 PHOTO=data/photo_corpus/test/picos_de_europa.jpg
 [ -f "$PHOTO" ] || python data/make_photo_corpus.py
-python main.py --mode=compare --input="$PHOTO" --g_weights="$UPSCALE" --protocol=paper --output="$OUT"
+python main.py --mode=compare --input="$PHOTO" --g_weights="$UPSCALE" --protocol=paper --self_ensemble=4 \
+  --back_projection=2 --detail_floor=1.5 --output="$OUT"
 cp "$OUT"/picos_de_europa_compare.png docs/
 
 # A test-derived stress image (a test photo with a defocus blur, the kind the colour-robust

@@ -1,7 +1,8 @@
 """Which generator a mode starts from when `--g_weights` is not given: one rule for every mode.
 
 - `upscale`, `export`: the shipped upscale generator (`checkpoints/upscale/`, trained for
-  photographs: the paper protocol's antialiased LR, colour and defocus augmentation).
+  photographs: the paper protocol's antialiased LR, colour and defocus augmentation, and at
+  the end through the back-projection steps and the detail gate it runs with).
 - `compare`: the shipped generator of the protocol in force: `--protocol=paper` the upscale
   generator, `study` the shipped demo (`checkpoints/demo/`, trained for both protocols, the
   study's reproduction).
