@@ -116,3 +116,20 @@ def test_unset_post_processing_is_what_the_generator_was_trained_through(tmp_pat
         assert defaults.detail_floor(mode, 0, trained) == 0
     assert defaults.back_projection("evaluate", -1, None) == 0
     assert defaults.back_projection("upscale", -1, None) == defaults.UPSCALE_BACK_PROJECTION
+
+
+def test_the_shipped_upscale_generator_records_what_it_was_trained_through():
+    """checkpoints/upscale/ ships a generator trained through upscale's steps and gate, poor
+    alone (docs/upscale.md): its config.json must say so, with upscale's own defaults, or
+    `--g_weights=checkpoints/upscale/g.weights.h5` in evaluate and compare would show it raw
+    and a swapped-in generator without its record would silently change what upscale does.
+    The standalone one it replaced must have no such record."""
+    from srgan_tf.modes import defaults
+    from srgan_tf.modes.trained_through import trained_through
+
+    trained = trained_through(SHIPPED_UPSCALE)
+    assert trained is not None, f"{SHIPPED_UPSCALE.parent / 'config.json'} is missing"
+    assert trained.back_projection == defaults.UPSCALE_BACK_PROJECTION
+    assert trained.detail_floor == defaults.UPSCALE_DETAIL_FLOOR
+    standalone = SHIPPED_UPSCALE.parent.parent / "candidates" / "standalone" / "g.weights.h5"
+    assert standalone.is_file() and trained_through(standalone) is None
