@@ -39,6 +39,23 @@ def bicubic_downscale(hr, scale: int, antialias: bool = False):
     return lr if batched else lr[0]
 
 
+def symmetric_pad(x: tf.Tensor, pad, after=None) -> tf.Tensor:
+    """`(b, h, w, c)` mirrored by `pad` pixels before and `after` (default: `pad`) after, on h
+    and w, edge pixels repeated ('symmetric', MATLAB's and `tf.pad(mode="SYMMETRIC")`'s rule),
+    for any size: where a pad exceeds a side (a 1x2 photo) the mirroring repeats, as MATLAB's
+    `imresize` indexes (`mod(i, 2n)`), where `tf.pad` would refuse. `pad` and `after` are ints
+    or `(y, x)` pairs, Python or tensors. A gather of indices, so it also runs inside a
+    SavedModel and in TFLite's builtins."""
+    before = pad if isinstance(pad, (tuple, list)) else (pad, pad)
+    after = before if after is None else after
+    after = after if isinstance(after, (tuple, list)) else (after, after)
+    for axis, b, a in ((1, before[0], after[0]), (2, before[1], after[1])):
+        n = tf.shape(x)[axis]
+        i = tf.math.floormod(tf.range(-b, n + a), 2 * n)
+        x = tf.gather(x, tf.where(i < n, i, 2 * n - 1 - i), axis=axis)
+    return x
+
+
 def matlab_downscale(hr, scale: int):
     """MATLAB `imresize(hr, 1/scale, 'bicubic')` of `(h, w, 3)` or `(b, h, w, 3)` floats.
 
@@ -50,7 +67,7 @@ def matlab_downscale(hr, scale: int):
     batched = hr.shape.rank == 4
     x = hr if batched else hr[None]
     pad = 2 * scale
-    x = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="SYMMETRIC")
+    x = symmetric_pad(x, pad)
     size = tf.shape(x)[1:3] // scale
     lr = tf.image.resize(x, size, method="bicubic", antialias=True)[:, 2:-2, 2:-2]
     return lr if batched else lr[0]

@@ -76,7 +76,7 @@ class BackProjection(keras.layers.Layer):
     def down(self, sr):
         p = self._down_pad
         if p:
-            sr = tf.pad(sr, [[0, 0], [p, p], [p, p], [0, 0]], mode="SYMMETRIC")
+            sr = protocols.symmetric_pad(sr, p)
         s = self.scale
         return tf.nn.depthwise_conv2d(sr, self._down, [1, s, s, 1], "VALID")
 

@@ -25,6 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from srgan_tf.data import protocols
 from srgan_tf.models.back_projection import BicubicUp
 
 # HR pixels: the local window, chosen on validation photos with the floor (docs/evaluation.md;
@@ -68,7 +69,7 @@ class DetailGate(keras.layers.Layer):
         `(n, h, w, 3)` (the same value in each channel)."""
         energy = tf.nn.conv2d(tf.square(residual * 127.5), self._channel_mean, 1, "VALID")
         r = self._radius
-        energy = tf.pad(energy, [[0, 0], [r, r], [r, r], [0, 0]], mode="SYMMETRIC")
+        energy = protocols.symmetric_pad(energy, r)
         energy = tf.nn.depthwise_conv2d(energy, self._row, [1, 1, 1, 1], "VALID")
         return tf.nn.depthwise_conv2d(energy, self._col, [1, 1, 1, 1], "VALID")
 

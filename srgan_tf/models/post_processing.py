@@ -8,6 +8,7 @@ import keras
 from srgan_tf.models import self_ensemble as ensemble
 from srgan_tf.models.back_projection import RADIUS_PER_STEP, BackProjection
 from srgan_tf.models.detail_gate import GATE_RADIUS, DetailGate
+from srgan_tf.models.min_side import at_least_min_side
 
 
 def margin(back_projection: int = 0, detail_floor: float = 0.0) -> int:
@@ -60,11 +61,12 @@ def post_processed(
     protocol: str = "paper",
     self_ensemble: int = 1,
 ) -> keras.Model:
-    """The generator, self-ensembled over `self_ensemble` orientations, followed by
-    `back_projection` steps under `protocol` and, with `detail_floor > 0` (grey levels), the
-    detail gate; the generator itself when all are off."""
+    """The generator, self-ensembled over `self_ensemble` orientations (tiny inputs mirrored
+    up to its least side: `min_side.py`), followed by `back_projection` steps under `protocol`
+    and, with `detail_floor > 0` (grey levels), the detail gate; with all off, the generator's
+    own output for any input of at least `min_side.MIN_SIDE` pixels a side."""
     layers = stages(back_projection, detail_floor, protocol)
-    model = ensemble.self_ensembled(generator, self_ensemble)
+    model = at_least_min_side(ensemble.self_ensembled(generator, self_ensemble))
     if not layers:
         return model
     lr = keras.Input((None, None, 3), name="lr_image")
