@@ -26,6 +26,15 @@ MAX_TILE = 1024
 DEFAULT_MAX_PIXELS = 16_000_000  # input pixels per served image: a 16-megapixel photo
 CLUSTER_TIMEOUT = 300  # seconds for every worker of a TF_CONFIG cluster to come up
 FINISHED = "finished.json"  # in a run folder once its run has ended as asked (not Ctrl-C)
+UPSCALED_DIR = "results/upscaled"  # upscale's output folder when --output is not given
+SSIM_WINDOW = 11  # TensorFlow's SSIM window (evaluation/metrics.py): the least side it scores
+
+
+def smallest_scored_side(scale: int) -> int:
+    """The least side (pixels) of an image that evaluate and compare can score: trimmed to a
+    multiple of `scale` and cropped by `scale` a side, one SSIM window must still fit."""
+    need = SSIM_WINDOW + 2 * scale
+    return -(-need // scale) * scale
 
 
 def setting(default, help, flag=None, choices=None, lower=None, upper=None, **extra):
@@ -112,9 +121,15 @@ class AppConfig:
         "export/srgan", "export: SavedModel root; the model goes to <export_dir>/<version>."
     )
     version: int = setting(
-        1, "export: the SavedModel version folder (TF Serving serves the highest)."
+        1,
+        "export: the SavedModel version folder, a positive integer (TF Serving serves the highest).",
+        lower=1,
     )
     tflite_fp16: bool = setting(False, "export --format=tflite: float16 weights (half size).")
+    overwrite: bool = setting(
+        False,
+        "upscale: upscale every input again; by default an output that exists already (a run stopped by Ctrl-C, rerun) is kept and counted.",
+    )
     window: int = setting(256, "compare: side of the window shown, in HR pixels.", lower=16)
     window_at: str = setting("", "compare: 'y,x' of the window (default: the most detailed one).")
     cpu_replicas: int = setting(

@@ -192,11 +192,14 @@ def test_split_none_trains_on_every_image_and_evaluates_every_image(tmp_path):
     root = tmp_path / "bench"
     for i in range(5):
         write(root / f"img_{i}.png", h=20 + i)
-    write(root / "tiny.png", h=16, w=16)  # too small to train on, big enough to score
-    cfg = dataclasses.replace(CFG, split="none", crop_size=20)
+    write(root / "tiny.png", h=20, w=20)  # too small to train on, big enough to score
+    write(root / "too_small.png", h=16, w=16)  # no SSIM window fits once the border is cropped
+    cfg = dataclasses.replace(CFG, split="none", crop_size=21)
     train = datasets.make_split(root, "", cfg, log=lambda *_: None)
-    assert len(train.test) == 0 and len(train.train) == 5
+    assert len(train.test) == 0 and len(train.train) == 4  # img_0 is 20 pixels high
     scored = datasets.make_split(root, "", cfg, log=lambda *_: None, with_train=False)
     assert sorted(p.name for p in scored.test.paths) == sorted(
         [f"img_{i}.png" for i in range(5)] + ["tiny.png"]
     )
+    assert scored.report.skipped == {"smaller_than_20px": 1}
+    assert "too_small.png (smaller than 20px)" in scored.report.summary(root)

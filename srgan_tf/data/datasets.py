@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from srgan_tf import atomic
-from srgan_tf.config import DataConfig
+from srgan_tf.config import DataConfig, smallest_scored_side
 from srgan_tf.data import images
 from srgan_tf.errors import DataError  # noqa: F401  (re-exported)
 
@@ -104,26 +104,41 @@ def select_classes(classes, cls, root):
 
 @dataclasses.dataclass
 class ScanReport:
-    """What happened to every file looked at: used, skipped (by reason) or converted."""
+    """What happened to every file looked at: used, skipped (by reason, and which files) or
+    converted. Every mode that reads a folder reports through one of these, the same way."""
 
     used: int = 0
     skipped: dict = dataclasses.field(default_factory=dict)
     converted: dict = dataclasses.field(default_factory=dict)
+    skipped_files: list = dataclasses.field(default_factory=list)  # (path, reason)
 
-    def add_skip(self, kind):
+    SHOWN = 5  # skipped files named in the summary line; all of them are in the manifest
+
+    def add_skip(self, kind: str, path: str | os.PathLike | None = None, reason: str = "") -> None:
+        """Counts a skipped file under `kind`, and names it (`reason`: what was wrong, when
+        more can be said than the kind)."""
         self.skipped[kind] = self.skipped.get(kind, 0) + 1
+        if path is not None:
+            self.skipped_files.append((str(path), reason or kind.replace("_", " ")))
 
-    def add_converted(self, kind):
+    def add_converted(self, kind: str) -> None:
         self.converted[kind] = self.converted.get(kind, 0) + 1
 
-    def summary(self, where):
+    def skipped_names(self) -> str:
+        """`a.png (smaller than 20px), b.txt (not an image), and 3 more`, or "" when none."""
+        shown = [f"{Path(p).name} ({why})" for p, why in self.skipped_files[: self.SHOWN]]
+        more = len(self.skipped_files) - len(shown)
+        return ", ".join(shown) + (f", and {more} more" if more > 0 else "")
+
+    def summary(self, where: str | os.PathLike, verb: str = "used from") -> str:
         skipped = sum(self.skipped.values())
-        parts = [f"{self.used} images used from {where}"]
+        parts = [f"{self.used} images {verb} {where}"]
         if skipped:
             reasons = ", ".join(
                 f"{n} {k.replace('_', ' ')}" for k, n in sorted(self.skipped.items())
             )
-            parts.append(f"{skipped} skipped ({reasons})")
+            names = self.skipped_names()
+            parts.append(f"{skipped} skipped ({reasons})" + (f": {names}" if names else ""))
         if self.converted:
             conv = ", ".join(f"{n} {k}" for k, n in sorted(self.converted.items()))
             parts.append(f"converted: {conv}")
@@ -171,6 +186,9 @@ class Split:
             "test": [rel(p) for p in self.test.paths],
             "used": self.report.used,
             "skipped": self.report.skipped,
+            "skipped_files": [
+                {"file": rel(p), "reason": why} for p, why in self.report.skipped_files
+            ],
             "converted": self.report.converted,
         }
 
@@ -217,7 +235,7 @@ def _split_one(files, cls, config, report, with_train=True):
             batch = order[start : start + 8]
             for path, result in zip(batch, pool.map(_try_read, batch)):
                 if isinstance(result, images.BadImage):
-                    report.add_skip(result.kind)
+                    report.add_skip(result.kind, path, result.reason)
                 else:
                     decoded.append((path, *result))
             if len(decoded) >= n_test + n_train + 64:
@@ -225,19 +243,19 @@ def _split_one(files, cls, config, report, with_train=True):
     # Small classes: hold out half of what can be read instead of n_test.
     if not no_split:
         n_test = min(n_test, len(decoded) // 2)
-    min_test = 4 * config.scale  # a test image only needs an LR of a few pixels
+    min_test = smallest_scored_side(config.scale)
     for path, rgb, conversions in decoded:
         side = min(rgb.shape[:2])
         if len(test) < n_test:
             if side >= min_test:
                 test.append((path, rgb, conversions))
             else:
-                report.add_skip(f"smaller_than_{min_test}px")
+                report.add_skip(f"smaller_than_{min_test}px", path)
         elif len(train) < n_train:
             if side >= config.crop_size:
                 train.append((path, rgb, conversions))
             else:
-                report.add_skip(f"smaller_than_{config.crop_size}px")
+                report.add_skip(f"smaller_than_{config.crop_size}px", path)
     return test, train, n_test
 
 
@@ -268,8 +286,8 @@ def make_split(
     classes, unknown = discover(root)
     names = select_classes(classes, cls, root)
     report = ScanReport()
-    for _ in unknown:
-        report.add_skip("unknown_class")
+    for path in unknown:
+        report.add_skip("unknown_class", path)
     budget = int(config.cache_gb * 2**30)
     cached = 0
     train, test = ImageSet(), ImageSet()

@@ -20,7 +20,7 @@ class BadImage(ValueError):
 
     def __init__(self, path, kind, reason):
         super().__init__(f"{path}: {reason}")
-        self.kind = kind
+        self.kind, self.reason = kind, reason
 
 
 def is_image_name(path):

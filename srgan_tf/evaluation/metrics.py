@@ -8,6 +8,8 @@ SSIM is TensorFlow's (Gaussian window 11, sigma 1.5, K1 0.01, K2 0.03): the same
 import numpy as np
 import tensorflow as tf
 
+from srgan_tf.config import SSIM_WINDOW
+
 
 def rgb_to_y(rgb_u8: np.ndarray) -> np.ndarray:
     """BT.601 luma in [16, 235] of a uint8 RGB image (MATLAB's `rgb2ycbcr` Y), as float64."""
@@ -31,7 +33,8 @@ def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
     b = np.asarray(b, np.float32)
     if a.ndim == 2:
         a, b = a[..., None], b[..., None]
-    return float(tf.reduce_mean(tf.image.ssim(a, b, max_val=data_range)).numpy())
+    ssim_map = tf.image.ssim(a, b, max_val=data_range, filter_size=SSIM_WINDOW)
+    return float(tf.reduce_mean(ssim_map).numpy())
 
 
 def all_metrics(sr_u8, hr_u8, sr_pm1, hr_pm1, border):
