@@ -160,6 +160,16 @@ def upscale_file(
 OUTPUT_FORMATS = IMAGE_FORMATS
 
 
+def input_files(src: str | os.PathLike, out: str | os.PathLike) -> list[Path]:
+    """The files `--mode=upscale` reads: `src` itself, or every file under the folder `src`
+    except those under `out` (an output folder inside the input folder holds this program's
+    own outputs, which a second run must never upscale again), sorted."""
+    src, out = Path(src), Path(out).absolute()
+    if not src.is_dir():
+        return [src]
+    return sorted(p for p in src.rglob("*") if p.is_file() and not p.absolute().is_relative_to(out))
+
+
 def output_paths(files, src, out, scale=4, fmt="png"):
     """Where each upscaled file goes: the input tree mirrored under `out`, `<stem>_x4.<fmt>`.
 

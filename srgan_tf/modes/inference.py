@@ -4,11 +4,12 @@ import sys
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 from tqdm import tqdm
 
 from srgan_tf import inference, weights
-from srgan_tf.config import Configs
-from srgan_tf.data import images
+from srgan_tf.config import UPSCALED_DIR, Configs
+from srgan_tf.data import datasets, images
 from srgan_tf.errors import ConfigError
 from srgan_tf.evaluation import compare as compare_lib
 from srgan_tf.models import build_generator
@@ -49,33 +50,45 @@ def _steps_note(steps: int, floor: float) -> str:
 
 
 def upscale(cfg: Configs) -> None:
+    """Upscales `--input` (a file, or a folder's tree) into `--output`; outputs that exist
+    already are kept (a rerun after Ctrl-C goes on where it stopped) unless `--overwrite`."""
     app, scale = cfg.app, cfg.data.scale
     src = Path(app.input)  # checked by modes/checks.py
     fmt = app.format or "png"  # one of IMAGE_FORMATS (modes/checks.py)
-    files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
-    # A photograph's own optics low-pass it before its pixels are sampled: the paper protocol.
-    predict = inference.predictor(
-        load_generator(cfg), app.back_projection, "paper", app.detail_floor, app.self_ensemble
-    )
-    print(consistency_note(app.back_projection, app.detail_floor, app.self_ensemble))
-    out = Path(app.output or "results/upscaled")
+    out = Path(app.output or UPSCALED_DIR)
+    files = inference.input_files(src, out)  # never this program's own outputs
     targets = inference.output_paths(files, src, out, scale, fmt)
-    done, failed = 0, []
-    for path in tqdm(files, desc="upscale", unit="image", disable=not app.progress):
+    todo = [p for p in files if app.overwrite or not targets[p].is_file()]
+    kept = len(files) - len(todo)
+    if kept:
+        print(
+            f"{kept} of {len(files)} outputs exist in {out} and are kept (--overwrite: redo them)"
+        )
+    report = datasets.ScanReport()
+    if todo:
+        # A photograph's own optics low-pass it before its pixels are sampled: the paper protocol.
+        predict = inference.predictor(
+            load_generator(cfg), app.back_projection, "paper", app.detail_floor, app.self_ensemble
+        )
+        print(consistency_note(app.back_projection, app.detail_floor, app.self_ensemble))
+    for path in tqdm(todo, desc="upscale", unit="image", disable=not app.progress):
         try:
             sr = inference.upscale_file(predict, path, scale, app.tile, app.progress)
         except images.BadImage as e:
-            failed.append(str(e))
+            report.add_skip(e.kind, path, e.reason)
+            print(f"skipped {e}", file=sys.stderr)
+            continue
+        except tf.errors.ResourceExhaustedError:
+            report.add_skip("out_of_memory", path, "out of memory; try a smaller --tile")
+            print(f"skipped {path}: out of memory; try a smaller --tile", file=sys.stderr)
             continue
         if fmt == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
             sr = sr[..., :3]  # JPEG has no alpha channel
         images.write_image(targets[path], sr)
-        done += 1
-    for reason in failed:
-        print(f"skipped {reason}", file=sys.stderr)
-    print(f"{done} images upscaled into {out}; {len(failed)} skipped")
-    if not done:
-        raise ConfigError(f"no readable image in {src}")
+        report.used += 1
+    print(report.summary(out, verb="upscaled into") + (f"; {kept} kept" if kept else ""))
+    if not report.used and not kept:
+        raise ConfigError(f"no readable image in {src}: {report.skipped_names()}")
 
 
 def compare(cfg: Configs) -> None:
