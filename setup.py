@@ -42,6 +42,9 @@ setup(
             "opencv-python-headless",
             # Builds TF Serving PredictRequests in the export tests (client side only).
             "tensorflow-serving-api>=2.21,<2.22",
+            # Runs the exported TFLite files in the tests and benchmarks: LiteRT, the successor
+            # of tf.lite.Interpreter (deprecated in TensorFlow 2.21), the same Interpreter API.
+            "ai-edge-litert>=2.1",
             "ruff>=0.6",
         ],
     },

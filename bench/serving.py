@@ -47,9 +47,10 @@ print(json.dumps({"seconds": min(times), "peak_rss_gb": rss, "srgan_tf_imported"
 
 _TFLITE = """
 import json, sys, time
-import numpy as np, tensorflow as tf
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
 path, size, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-it = tf.lite.Interpreter(model_path=path, num_threads=2)
+it = Interpreter(model_path=path, num_threads=2)
 inp = it.get_input_details()[0]
 it.resize_tensor_input(inp["index"], [1, size, size, 3])
 it.allocate_tensors()

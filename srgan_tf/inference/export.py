@@ -19,6 +19,8 @@ settings are kept in the SavedModel (`tile`, `max_pixels`, `self_ensemble`, `bac
 `back_projection_protocol`, `detail_floor`).
 """
 
+import contextlib
+import io
 import os
 import shutil
 from pathlib import Path
@@ -30,6 +32,8 @@ from srgan_tf import inference
 from srgan_tf.config import DEFAULT_MAX_PIXELS, DEFAULT_TILE
 from srgan_tf.inference import orientation
 from srgan_tf.models import post_processing
+
+MIN_IMAGE_BYTES = 25  # the header bytes `encoded` reads: PNG's signature and IHDR size and depth
 
 
 def _to_uint8(x):
@@ -167,6 +171,18 @@ class _Serving(tf.Module):
         return tf.cond(is_png, png, jpeg_or_other)
 
     def _encoded_one(self, data):
+        # Every header peek below reads the first 25 bytes; no PNG or JPEG file is shorter. Any
+        # op that reads `data` waits for this check, so a short request gets this message.
+        n = tf.strings.length(data)
+        short = tf.debugging.assert_greater_equal(
+            n,
+            MIN_IMAGE_BYTES,
+            message=f"image_bytes: too short to be an image file (a PNG or JPEG file has at "
+            f"least {MIN_IMAGE_BYTES} bytes)",
+            summarize=1,
+        )
+        with tf.control_dependencies([short]):
+            data = tf.identity(data)
         hw = self._declared_size(data)
         self._check_size(hw[0], hw[1])
         img = self._decode(data)
@@ -277,7 +293,10 @@ def export_tflite(
     if float16:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
-    data = converter.convert()
+    # Keras prints its intermediate SavedModel's signature ("Saved artifact at ...", about 50
+    # lines of "Captures"): noise to someone who asked for a .tflite file.
+    with contextlib.redirect_stdout(io.StringIO()):
+        data = converter.convert()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
