@@ -61,5 +61,12 @@ def run(cfg: Configs) -> None:
         atomic.write_text(out / "config.json", json.dumps(written, indent=1))
         split.write_manifest(out / "manifest.json")
     final = trainer.run()
+    if trainer.interrupted:
+        return  # the loop said where it saved and how to resume
     where = f"Generator: {out / 'g.weights.h5'}" if trainer.chief else "(the chief writes)"
-    print(f"Done at step {int(trainer.step)}: {final}. {where}")
+    if not final:
+        print(f"Nothing to train: {out} finished at step {int(trainer.step)} already. {where}")
+        return
+    losses = ", ".join(f"{k}={v:.5g}" for k, v in final.items())
+    print(f"Done at step {int(trainer.step)}; its batch's losses: {losses} (one batch; the epoch "
+          f"lines give each epoch's means). {where}")  # fmt: skip

@@ -94,6 +94,7 @@ class Trainer:
         )  # fmt: skip
         self.ckpt_dir, self.manager = self.saver.ckpt_dir, self.saver.manager
         self._stop = StopRequest(log)  # Ctrl-C: finish the step, save, return
+        self.interrupted = False  # whether the last run() ended on Ctrl-C
 
     # The task's parts, for callers that drive or inspect a trainer.
     g = property(lambda self: self.task.g)
@@ -163,6 +164,7 @@ class Trainer:
                     self.saver.save()
         self.saver.save()  # the end of training, --max_steps or Ctrl-C: always saved
         history.plot(force=True)
+        self.interrupted = bool(self._stop)
         if self._stop:
             where = self.saver.latest() + (
                 f" and {self.run_dir / 'g.weights.h5'}" if self.chief else ""

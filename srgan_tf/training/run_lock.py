@@ -2,9 +2,12 @@
 
 Two processes training into one folder would interleave checkpoints and history rows. The
 lock is held for the life of the process (the kernel drops it when the process dies, however
-it dies), so a killed run never leaves a stale lock behind.
+it dies), so a killed run never leaves a stale lock behind; the `.lock` file itself is removed
+when the process exits normally (an error included), so a finished or refused run leaves only
+its results.
 """
 
+import atexit
 import fcntl
 import os
 from pathlib import Path
@@ -42,3 +45,13 @@ def acquire(run_dir):
     f.write(str(os.getpid()))
     f.flush()
     _held[path] = f
+
+
+@atexit.register
+def release_all() -> None:
+    """Removes this process's lock files, then releases the locks (unlinked first, so no other
+    process can take a lock on a file about to disappear)."""
+    for path, f in list(_held.items()):
+        path.unlink(missing_ok=True)
+        f.close()
+        del _held[path]

@@ -32,7 +32,7 @@ class RunSaver:
         weight_files: returns `{file name: Keras model}`, the weights written beside `ckpt/` at
             each save (the chief's only).
         save_every, save_secs: the cadence (0: off).
-        keep: how many checkpoints to keep.
+        keep: how many checkpoints to keep (`TrainConfig.keep_checkpoints`, the one default).
     """
 
     def __init__(
@@ -41,9 +41,9 @@ class RunSaver:
         checkpoint: tf.train.Checkpoint,
         progress: Progress,
         weight_files: Callable[[], dict],
-        save_every: int = 0,
-        save_secs: float = 0,
-        keep: int = 3,
+        save_every: int,
+        save_secs: float,
+        keep: int,
     ):
         self.run_dir, self.checkpoint, self.progress = Path(run_dir), checkpoint, progress
         self.weight_files, self.save_every, self.save_secs = weight_files, save_every, save_secs
@@ -91,8 +91,14 @@ class RunSaver:
         state = self.progress.state()
         if state == self.saved_state:
             return
+        try:
+            self.manager.save(checkpoint_number=state[0])
+            if self.chief:
+                for name, model in self.weight_files().items():
+                    weights.save_weights(model, self.run_dir / name)
+        except (tf.errors.ResourceExhaustedError, OSError) as e:
+            raise self._not_saved(state[0], e) from None
         self.saved_state, self.saved_at = state, time.time()
-        self.manager.save(checkpoint_number=state[0])
         if not self.chief:
             shutil.rmtree(self._write_dir, ignore_errors=True)
             try:
@@ -100,5 +106,19 @@ class RunSaver:
             except OSError:
                 pass
             return
-        for name, model in self.weight_files().items():
-            weights.save_weights(model, self.run_dir / name)
+
+    def _not_saved(self, step: int, error: Exception) -> TrainingError:
+        """The checkpoint of `step` could not be written (a full disk, most often): its partial
+        files are removed, and the error names the folder and the step that is safe."""
+        for partial in self._write_dir.glob("*_temp*"):
+            shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink()
+        usage = shutil.disk_usage(self._write_dir) if self._write_dir.exists() else None
+        full = usage is not None and usage.free < 64 * 2**20
+        latest = self.latest()
+        safe = (f"step {latest.rsplit('-', 1)[-1]} ({latest}) is the last complete checkpoint"
+                if latest else "no checkpoint was complete yet")  # fmt: skip
+        why = "the disk holding it is full" if full else str(error).splitlines()[0][:200]
+        return TrainingError(
+            f"the checkpoint of step {step} could not be written in {self._write_dir}: {why}; "
+            f"{safe}. Free space and rerun the same command to resume from it"
+        )
