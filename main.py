@@ -7,6 +7,7 @@ one clear message and exit code 1, not a traceback.
 """
 
 import dataclasses
+import errno
 import os
 import sys
 
@@ -98,6 +99,17 @@ def main(argv):
     except USER_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
+    except OSError as e:
+        if e.errno != errno.ENOSPC:
+            raise
+        # Every file is written atomically: what exists is whole, and a run resumes.
+        print(
+            f"error: no space left on the disk writing {e.filename or 'a file'}: nothing was "
+            f"left half-written; free space and rerun the same command (training resumes from "
+            f"its last complete checkpoint)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
     except KeyboardInterrupt:
         # Training catches Ctrl-C itself (it saves first); anywhere else (start-up, evaluate,
         # upscale) every file is written atomically, so what exists is whole.
@@ -129,6 +141,9 @@ def import_tensorflow_quietly():
 
 
 if __name__ == "__main__":
+    if "--helpfull" in sys.argv or "-helpfull" in sys.argv:
+        print(srgan_flags.full_help(os.path.basename(sys.argv[0])))
+        sys.exit(0)
     if len(sys.argv) == 1 or any(a in ("-h", "--help", "-help", "--helpshort") for a in sys.argv):
         # A bare `python main.py` must not start a 100-epoch run; absl's own --help would list
         # only this file's flags (none) and -h is not a flag to it.

@@ -6,6 +6,7 @@ library never reads these: `main.py` turns the parsed values into the frozen con
 """
 
 import dataclasses
+import textwrap
 
 from absl import flags as absl_flags
 
@@ -55,8 +56,9 @@ MAIN_FLAGS = {
     "training": ["cls", "crop_size", "batch_size", "n_epoch_init", "n_epoch", "lr_init",
                  "max_steps", "precision", "val_every", "val_dir", "flagfile"],
     "evaluate, upscale, compare, export": ["input", "output", "split", "tile",
-                                           "back_projection", "self_ensemble", "export_dir",
-                                           "format"],
+                                           "back_projection", "detail_floor",
+                                           "self_ensemble", "overwrite", "export_dir", "format",
+                                           "version"],
 }  # fmt: skip
 
 
@@ -79,11 +81,38 @@ def short_help(program="main.py"):
                 )
                 continue
             flag = absl_flags.FLAGS[name]
-            default = str(flag.default).lower() if isinstance(flag.default, bool) else flag.default
-            text = flag.help.split(">: ", 1)[-1] if flag.help.startswith("<") else flag.help
-            text = text.split(". ")[0].split(" (")[0].rstrip(".")
-            if len(text) > 64:
-                text = text[:61] + "..."
-            lines.append(f"  --{name}={default}".ljust(32) + " " + text)
+            lines += _flag_lines(name, flag, _first_sentence(flag.help))
     lines += ["", f"example: python {program} --mode=upscale --input=my_photo.jpg"]
+    return "\n".join(lines)
+
+
+def _default(flag) -> str:
+    return str(flag.default).lower() if isinstance(flag.default, bool) else str(flag.default)
+
+
+def _first_sentence(text: str) -> str:
+    text = text.split(">: ", 1)[-1] if text.startswith("<") else text
+    return (text if len(text) <= 160 else text.split(". ")[0]).rstrip(".")
+
+
+def _flag_lines(name: str, flag, text: str) -> list[str]:
+    """`--name=default` and its text, wrapped under it (never cut)."""
+    head = f"  --{name}={_default(flag)}".ljust(32) + " "
+    wrapped = textwrap.wrap(text, 100 - len(head)) or [""]
+    if len(head) > 33:  # a long default: the text starts on the next line
+        return [head.rstrip()] + [" " * 33 + line for line in wrapped]
+    return [head + wrapped[0]] + [" " * 33 + line for line in wrapped[1:]]
+
+
+def full_help(program: str = "main.py") -> str:
+    """Every flag with its default and whole help text, grouped by the config it sets."""
+    define_flags()
+    lines = [f"usage: python {program} --mode=MODE [flags]", ""]
+    for cls in config.CONFIGS:
+        lines.append(f"{cls.__name__}: {(cls.__doc__ or '').strip().splitlines()[0]}")
+        for _, name in config.flag_fields(cls):
+            flag = absl_flags.FLAGS[name]
+            lines += _flag_lines(name, flag, flag.help)
+        lines.append("")
+    lines.append("  --flagfile=FILE".ljust(32) + " read flags from a file (flags/*.cfg)")
     return "\n".join(lines)

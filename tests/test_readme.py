@@ -30,7 +30,10 @@ COMMANDS = {
         "results/upscaled/my_photo_x4.png",
     ),
     "python main.py --mode=init --data_dir=my_photos --split=none --crop_size=96 --batch_size=16 "
-    "--init_loss=l1 --checkpoint_dir=runs/mine": (["--max_steps=2"], "runs/mine/init/g.weights.h5"),
+    "--patches_per_image=64 --init_loss=l1 --checkpoint_dir=runs/mine": (
+        ["--max_steps=2"],
+        "runs/mine/init/g.weights.h5",
+    ),
     "python main.py --mode=specialize --cls=texture --g_weights=checkpoints/demo/g.weights.h5 "
     "--crop_size=96 --patches_per_image=16 --n_epoch=0": (
         ["--max_steps=2"],
@@ -41,11 +44,12 @@ COMMANDS = {
 
 
 def readme_commands():
-    """The `python main.py ...` lines of README's bash blocks, comments stripped."""
+    """The `python main.py ...` lines of README's bash blocks, comments stripped and lines
+    continued with a backslash joined."""
     text = (ROOT / "README.md").read_text()
     found = []
     for block in re.findall(r"```bash\n(.*?)```", text, re.S):
-        for line in block.splitlines():
+        for line in re.sub(r"\\\n\s*", "", block).splitlines():
             line = line.split("#")[0].strip()
             for part in line.split("&&"):
                 part = part.strip()
@@ -73,7 +77,7 @@ def sandbox(tmp_path_factory):
     photos = root / "my_photos"
     photos.mkdir()
     rng = np.random.default_rng(0)
-    for i in range(16):
+    for i in range(5):  # fewer photos than a batch: README's command must still train
         y, x = rng.integers(0, 150, 2)
         iio.imwrite(photos / f"photo_{i}.png", skdata.astronaut()[y : y + 110, x : x + 110])
     g = build_generator()

@@ -156,10 +156,12 @@ def _inputs(cfg):
         problems.append(
             f"--mode=upscale writes {'/'.join(config.IMAGE_FORMATS)}, not --format={app.format}"
         )
-    if mode == "upscale" and (not app.input or not Path(app.input).exists()):
-        problems.append(f"--input must be an image file or a folder, got {app.input!r}")
-    if mode == "compare" and (not app.input or not Path(app.input).is_file()):
-        problems.append(f"--mode=compare needs --input=HR_IMAGE (an image file), got {app.input!r}")
+    if mode == "upscale":
+        problems += _upscale_input(app)
+    if mode == "compare":
+        problems += _compare_input(app, cfg.data.scale)
+    if mode in TRAINING_MODES:
+        problems += _writable(train.run_dir, "--checkpoint_dir")
     if mode == "export":
         fmt = app.format or "saved_model"
         if fmt not in ("saved_model", "tflite"):
@@ -168,6 +170,45 @@ def _inputs(cfg):
     if mode in ("upscale", "compare", "evaluate") and app.output:
         problems += _writable(app.output, "--output")
     return problems
+
+
+def _upscale_input(app):
+    """An input that exists and holds files, and an output folder that is not the input folder
+    (its outputs would be read as inputs by the next run)."""
+    from srgan_tf.inference import input_files
+
+    src, out = Path(app.input), Path(app.output or config.UPSCALED_DIR)
+    if not app.input or not src.exists():
+        return [f"--input must be an image file or a folder, got {app.input!r}"]
+    if src.is_dir() and out.absolute() == src.absolute():
+        return [
+            f"--output={out} is the --input folder itself: its outputs would be read as inputs "
+            f"by the next run; pass another folder (one inside it is fine)"
+        ]
+    if not input_files(src, out):
+        return [f"--input={src}: no files in this folder or its subfolders"]
+    return []
+
+
+def _compare_input(app, scale):
+    """An HR image large enough to score (its LR is a quarter of it; SSIM needs a window)."""
+    from srgan_tf.data import images
+
+    if not app.input or not Path(app.input).is_file():
+        return [f"--mode=compare needs --input=HR_IMAGE (an image file), got {app.input!r}"]
+    try:
+        rgb, _ = images.read_image(app.input)
+    except images.BadImage as e:
+        return [f"--input={e}"]
+    least = config.smallest_scored_side(scale)
+    if min(rgb.shape[:2]) < least:
+        h, w = rgb.shape[:2]
+        return [
+            f"--input={app.input} is {w}x{h} pixels: compare makes its LR at 1/{scale} of it and "
+            f"scores the SR against it, which needs at least {least}x{least}; to upscale a "
+            f"small image use --mode=upscale"
+        ]
+    return []
 
 
 def _starting_point(cfg):
@@ -212,7 +253,9 @@ def _vgg_file(train):
 
 
 def _missing(path, flag):
-    return [] if Path(path).is_file() else [f"{flag}={path}: no such file"]
+    from srgan_tf.weights.official import where_to_get
+
+    return [] if Path(path).is_file() else [f"{flag}={path}: no such file{where_to_get(path)}"]
 
 
 def _generator_file(path, model_cfg):
@@ -222,7 +265,9 @@ def _generator_file(path, model_cfg):
     from srgan_tf.models import build_generator
 
     if not Path(path).is_file():
-        return [f"--g_weights={path}: no such file"]
+        from srgan_tf.weights.official import where_to_get
+
+        return [f"--g_weights={path}: no such file{where_to_get(path)}"]
     try:
         weights.load_weights(
             build_generator(model_cfg.n_res_blocks, model_cfg.filters), path, log=lambda *_: None

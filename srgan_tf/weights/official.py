@@ -24,6 +24,19 @@ OFFICIAL = {
 }
 
 
+# Where the official files are published (the reference README), for a missing one's error.
+WHERE = (
+    "g_srgan.npz: tensorlayer/srgan release 1.2.0 on GitHub; g.h5, d.h5 and vgg19.npy: the "
+    "Google Drive folder linked in tensorlayer/srgan's README (docs/weights.md lists every file)"
+)
+OFFICIAL_NAMES = ("g_srgan.npz", "d_srgan.npz", "g.h5", "d.h5", "g.npz", "d.npz", "vgg19.npy")
+
+
+def where_to_get(path: str | Path) -> str:
+    """For a missing file named like an official one: where it is published; else ""."""
+    return f" (an official file: {WHERE})" if Path(path).name in OFFICIAL_NAMES else ""
+
+
 def sha256(path, chunk=1 << 22):
     h = hashlib.sha256()
     with open(path, "rb") as f:
