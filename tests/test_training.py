@@ -831,3 +831,20 @@ def test_validation_with_back_projection_scores_what_upscale_ships(tmp_path):
     expected = shipped._score(lambda lr: inference.upscale(predict, lr, cfg.scale, 0), "paper")
     assert shipped(g)["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
     assert abs(shipped(g)["psnr_y"] - gated(g)["psnr_y"]) > 1e-6  # the passes change the score
+
+
+def test_every_loss_the_step_returns_reaches_the_history(split, tmp_path):
+    """A loss no fixed column names (`log_mse`) gets its own column in both CSV files, and
+    the column survives a resume."""
+    loss = dataclasses.replace(LOSS, init_loss="log_mse")
+    t = tcfg(tmp_path, max_steps=3, n_epoch_init=5)  # 2 steps an epoch
+    trainer(["init"], split, t, loss=loss).run()
+    steps = rows(tmp_path / "run" / "history_steps.csv")
+    assert [r["step"] for r in steps] == ["1", "2", "3"]
+    assert all(np.isfinite(float(r["log_mse"])) for r in steps)
+    epochs = rows(tmp_path / "run" / "history_epochs.csv")
+    assert epochs and all(r["log_mse"] for r in epochs)
+    trainer(["init"], split, dataclasses.replace(t, max_steps=5), loss=loss).run()
+    steps = rows(tmp_path / "run" / "history_steps.csv")
+    assert [r["step"] for r in steps] == ["1", "2", "3", "4", "5"]
+    assert all(r["log_mse"] for r in steps)

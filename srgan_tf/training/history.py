@@ -25,6 +25,8 @@ VAL_FIELDS = [
 ]
 EPOCH_FIELDS = ["phase", "epoch", "step", "seconds"]
 PLOT_SECS = 60  # loss figures are redrawn at most this often (and at the end of a run)
+# The usual losses, in the order their columns come; any other scalar a step returns (a new
+# loss such as `log_mse`) gets a column of its own the first time it appears.
 LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss", "l1"]
 
 
@@ -47,17 +49,39 @@ class History:
         self.steps_path = self.dir / "history_steps.csv"
         self.epochs_path = self.dir / "history_epochs.csv"
         self.enabled = enabled
-        self.step_fields = STEP_FIELDS + LOSS_KEYS + VAL_FIELDS + list(val_fields)
+        self.val_fields = VAL_FIELDS + list(val_fields)
+        self.loss_keys = list(LOSS_KEYS)
         self._plotted_at = -math.inf
-        self.epoch_fields = EPOCH_FIELDS + LOSS_KEYS
+        self._epoch_rows = []
         if not enabled:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         steps = [r for r in _read(self.steps_path) if int(r["step"]) <= resume_step]
         epochs = [r for r in _read(self.epochs_path) if int(r["step"]) <= resume_step]
+        known = set(STEP_FIELDS + EPOCH_FIELDS + self.val_fields + self.loss_keys)
+        # A resumed run keeps the loss columns it had (a loss learned from its steps).
+        self.loss_keys += [k for r in steps[:1] for k in r if k not in known]
+        self._rewrite(steps, epochs)
+
+    @property
+    def step_fields(self):
+        return STEP_FIELDS + self.loss_keys + self.val_fields
+
+    @property
+    def epoch_fields(self):
+        return EPOCH_FIELDS + self.loss_keys
+
+    def _rewrite(self, steps, epochs):
         _rewrite(self.steps_path, self.step_fields, steps)
         _rewrite(self.epochs_path, self.epoch_fields, epochs)
-        self._epoch_rows = []
+
+    def _learn(self, scalars):
+        """New columns for scalars the step returned that no column holds yet."""
+        new = [k for k in scalars if k not in self.loss_keys]
+        if new and self.enabled:
+            steps, epochs = _read(self.steps_path), _read(self.epochs_path)
+            self.loss_keys += new
+            self._rewrite(steps, epochs)
 
     def _append(self, path, fields, row):
         with open(path, "a", newline="") as f:
@@ -75,6 +99,7 @@ class History:
     def log_step(self, row, tb=None, scalars=None):
         """Appends a step's row; `scalars` also go to TensorBoard as `<phase>/<name>`."""
         if self.enabled:
+            self._learn(scalars or {})
             self._append(self.steps_path, self.step_fields, row)
             self._epoch_rows.append(row)
         if tb is not None and scalars:
@@ -91,7 +116,7 @@ class History:
         rows = [r for r in self._epoch_rows if r["phase"] == phase]
         means = {
             k: sum(float(r[k]) for r in rows) / len(rows)
-            for k in LOSS_KEYS
+            for k in self.loss_keys
             if rows and k in rows[0]
         }
         self._append(
