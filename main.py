@@ -40,12 +40,16 @@ def make_configs():
     # (evaluate, which may score several, gives each its own: modes/evaluate.py).
     gets_own = app_cfg.mode not in (*TRAINING_MODES, "evaluate") and app_cfg.g_weights
     trained = trained_through(app_cfg.g_weights) if gets_own else None
-    app_cfg = dataclasses.replace(
-        app_cfg,
-        back_projection=defaults.back_projection(app_cfg.mode, app_cfg.back_projection, trained),
-        detail_floor=defaults.detail_floor(app_cfg.mode, app_cfg.detail_floor, trained),
-        self_ensemble=defaults.self_ensemble(app_cfg.mode, app_cfg.self_ensemble),
-    )
+    # upscale and export post-process photographs (the paper protocol's downscaler); evaluate
+    # and compare the LR of the evaluation's protocol.
+    photo = app_cfg.mode in defaults.PICTURE_MODES
+    try:
+        post = defaults.post_processing(
+            app_cfg.mode, app_cfg.self_ensemble, app_cfg.back_projection, app_cfg.detail_floor,
+            trained, defaults.PHOTO_PROTOCOL if photo else data.protocol,
+        )  # fmt: skip
+    except ValueError:
+        post = None  # a value out of range: the gate names it (modes/checks.py)
     train = config.from_flags(
         config.TrainConfig,
         values,
@@ -59,6 +63,7 @@ def make_configs():
         data=data,
         loss=config.from_flags(config.LossConfig, values),
         train=train,
+        post=post,
     )
     return cfg, choice
 

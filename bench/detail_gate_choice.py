@@ -21,6 +21,7 @@ import validation_set as vs
 from validation_set import BAR
 
 from srgan_tf import inference, weights
+from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator
 from srgan_tf.models.detail_gate import DetailGate
 from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION
@@ -36,7 +37,7 @@ def main():
     args = parser.parse_args()
     g = build_generator()
     weights.load_weights(g, args.g_weights)
-    predict = inference.predictor(g, UPSCALE_BACK_PROJECTION, "paper")
+    predict = inference.predictor(g, PostProcessing(back_projection=UPSCALE_BACK_PROJECTION))
     gates = {(s, f): DetailGate(f, s) for s in SIGMAS for f in FLOORS}
     paths = vs.paths(args.dirs)
     names = ["steps only", *(f"sigma {s:g}, floor {f:g}" for s, f in gates)]

@@ -45,10 +45,7 @@ def child(precision, width, height, tile, shipped=False):
     from srgan_tf.modes import defaults
 
     if shipped:  # what `upscale` runs when no flag says otherwise
-        predict = inference.predictor(
-            build_generator(), defaults.UPSCALE_BACK_PROJECTION, "paper",
-            defaults.UPSCALE_DETAIL_FLOOR, defaults.UPSCALE_SELF_ENSEMBLE,
-        )  # fmt: skip
+        predict = inference.predictor(build_generator(), defaults.post_processing("upscale"))
     else:
         predict = inference.predictor(build_generator())
     lr = np.random.default_rng(0).uniform(-1, 1, (height, width, 3)).astype(np.float32)

@@ -25,6 +25,7 @@ import validation_set as vs
 from validation_set import BAR
 
 from srgan_tf import inference, weights
+from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator
 from srgan_tf.models.back_projection import BackProjection
 from srgan_tf.models.detail_gate import DetailGate
@@ -47,7 +48,7 @@ def main():
     args = parser.parse_args()
     g = build_generator()
     weights.load_weights(g, args.g_weights)
-    predict = inference.predictor(g, self_ensemble=UPSCALE_SELF_ENSEMBLE)  # upscale's passes
+    predict = inference.predictor(g, PostProcessing(UPSCALE_SELF_ENSEMBLE))  # upscale's passes
     steps = BackProjection(UPSCALE_BACK_PROJECTION, "paper")
     gates = {f: DetailGate(f) for f in FLOORS}
     settings = {}

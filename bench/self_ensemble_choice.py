@@ -32,7 +32,8 @@ from validation_set import BAR
 
 from srgan_tf import inference, weights
 from srgan_tf.config import DEFAULT_TILE
-from srgan_tf.models import build_generator, post_processing
+from srgan_tf.inference import PostProcessing
+from srgan_tf.models import build_generator
 from srgan_tf.modes.defaults import UPSCALE_BACK_PROJECTION
 
 ENSEMBLES = (1, 2, 4)  # generator passes
@@ -49,7 +50,8 @@ def main():
     g = build_generator()
     weights.load_weights(g, args.g_weights)
     predict = inference.predictor(g)
-    posts = {f: post_processing.Post(UPSCALE_BACK_PROJECTION, f, "paper") for f in FLOORS}
+    posts = {f: inference.PostProcessed(g, PostProcessing(1, UPSCALE_BACK_PROJECTION, f))
+             for f in FLOORS}  # fmt: skip
     settings = [(n, f) for n in ENSEMBLES for f in FLOORS]
     paths = vs.paths(args.dirs)
     gains = {s: [] for s in settings}

@@ -9,6 +9,10 @@ tensorlayer reference's `config.py` values and the study's choices.
 """
 
 import dataclasses
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from srgan_tf.inference.post_processing import PostProcessing
 
 # Choices that library modules check too (they import them from here, the one place).
 PROTOCOLS = ("study", "paper")  # LR protocols: data/protocols.py
@@ -421,6 +425,10 @@ class Configs:
     data: DataConfig
     loss: LossConfig
     train: TrainConfig
+    # What wraps and follows the generator in this command, resolved once by main.py from the
+    # flags, the mode's defaults and the generator's config.json (None until then, or when a
+    # flag is out of range: the gate says which).
+    post: "PostProcessing | None" = None
 
 
 def to_dict(config):

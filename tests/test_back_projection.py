@@ -7,6 +7,7 @@ import tensorflow as tf
 from skimage import data as skimage_data
 
 from srgan_tf.data import protocols
+from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator
 from srgan_tf.models.back_projection import BackProjection
 from srgan_tf.models.post_processing import post_processed
@@ -98,18 +99,15 @@ def test_upscale_and_export_default_to_the_chosen_steps_evaluate_to_none(tmp_pat
     from srgan_tf.models import build_generator
     from srgan_tf.modes import defaults
 
-    assert defaults.UPSCALE_BACK_PROJECTION >= 1
-    assert [defaults.back_projection(m, -1) for m in ("upscale", "export", "evaluate", "compare")
-            ] == [defaults.UPSCALE_BACK_PROJECTION] * 2 + [0, 0]  # fmt: skip
-    assert defaults.back_projection("upscale", 0) == 0
-    assert defaults.UPSCALE_DETAIL_FLOOR > 0
-    assert [defaults.detail_floor(m, -1) for m in ("upscale", "export", "evaluate", "compare")
-            ] == [defaults.UPSCALE_DETAIL_FLOOR] * 2 + [0, 0]  # fmt: skip
-    assert defaults.detail_floor("upscale", 0) == 0
+    assert defaults.UPSCALE_BACK_PROJECTION >= 1 and defaults.UPSCALE_DETAIL_FLOOR > 0
+    modes = ("upscale", "export", "evaluate", "compare")
     passes = defaults.UPSCALE_SELF_ENSEMBLE
-    assert [defaults.self_ensemble(m, -1) for m in ("upscale", "export", "evaluate", "compare")
-            ] == [passes] * 2 + [1, 1]  # fmt: skip
-    assert defaults.self_ensemble("upscale", 1) == 1
+    shipped = PostProcessing(
+        passes, defaults.UPSCALE_BACK_PROJECTION, defaults.UPSCALE_DETAIL_FLOOR
+    )
+    assert [defaults.post_processing(m) for m in modes] == [shipped] * 2 + [PostProcessing()] * 2
+    off = defaults.post_processing("upscale", back_projection=0, detail_floor=0, self_ensemble=1)
+    assert not off
     g = tmp_path / "g.weights.h5"
     weights.save_weights(build_generator(1, 8), g)
     photo = tmp_path / "photo.png"

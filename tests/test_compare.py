@@ -7,6 +7,7 @@ from skimage import data as skdata
 
 from srgan_tf import weights
 from srgan_tf.evaluation import compare
+from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator
 
 
@@ -48,12 +49,12 @@ def test_the_post_processed_panel_is_what_upscale_computes(tmp_path):
     g = he_scaled_kernels(build_generator(1, 8))
     cfg = DataConfig(protocol="paper")
     hr_rgb = skdata.coffee()[:160, :200]
-    post = inference.PostProcessed(g, 2, "paper", 1.5, 2, cfg.scale, tile=0)
+    post = inference.PostProcessed(g, PostProcessing(2, 2, 1.5), cfg.scale, tile=0)
     scores = compare.compare_figure(inference.predictor(g), hr_rgb, tmp_path / "c.png", cfg,
                                     crop=64, name="tiny", tile=0, post=post)  # fmt: skip
     assert list(scores) == ["bicubic", "tiny", "tiny+x2+bp2+gate1.5"]
     lr, hr = data.eval_pair(hr_rgb, cfg)
-    shipped = inference.upscale(inference.predictor(g, 2, "paper", 1.5, 2), lr, tile=0)
+    shipped = inference.upscale(inference.predictor(g, PostProcessing(2, 2, 1.5)), lr, tile=0)
     expected = all_metrics(images.to_uint8(shipped), images.to_uint8(hr), shipped, hr, 4)
     assert abs(scores["tiny+x2+bp2+gate1.5"] - expected["psnr_y"]) < 0.01
     assert abs(scores["tiny+x2+bp2+gate1.5"] - scores["tiny"]) > 0.05  # the panel differs

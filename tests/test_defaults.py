@@ -3,6 +3,7 @@
 import json
 
 from srgan_tf.config import FINISHED
+from srgan_tf.inference import PostProcessing
 from srgan_tf.modes.defaults import SHIPPED_DEMO, SHIPPED_UPSCALE, default_generator
 
 
@@ -94,13 +95,13 @@ def test_a_generator_trained_through_post_processing_says_so(tmp_path):
         (tmp_path / "plain" / "config.json").write_text(broken)
         assert trained_through(tmp_path / "plain" / "g.weights.h5") is None, broken
     # Run as trained: no warning; any other steps or floor: one naming both and the record.
-    assert mismatch(g, 3, 0.5) == ""
+    assert mismatch(g, PostProcessing(4, 3, 0.5)) == ""  # the ensemble is not trained through
     for steps, floor in [(0, 0.0), (2, 0.5), (3, 1.5)]:
-        warning = mismatch(g, steps, floor)
+        warning = mismatch(g, PostProcessing(1, steps, floor))
         assert warning.startswith("WARNING") and str(trained.source) in warning
         assert f"--back_projection={steps} --detail_floor={floor:g}" in warning
         assert "Pass --back_projection=3 --detail_floor=0.5" in warning
-    assert mismatch(tmp_path / "plain" / "g.weights.h5", 0, 0.0) == ""
+    assert mismatch(tmp_path / "plain" / "g.weights.h5", PostProcessing()) == ""
 
 
 def test_unset_post_processing_is_what_the_generator_was_trained_through(tmp_path):
@@ -110,12 +111,14 @@ def test_unset_post_processing_is_what_the_generator_was_trained_through(tmp_pat
     g = _trained_through_folder(tmp_path / "post", loss_back_projection=3, loss_detail_floor=0.5)
     trained = trained_through(g)
     for mode in ("upscale", "export", "evaluate", "compare"):
-        assert defaults.back_projection(mode, -1, trained) == 3
-        assert defaults.detail_floor(mode, -1, trained) == 0.5
-        assert defaults.back_projection(mode, 1, trained) == 1  # asked always wins
-        assert defaults.detail_floor(mode, 0, trained) == 0
-    assert defaults.back_projection("evaluate", -1, None) == 0
-    assert defaults.back_projection("upscale", -1, None) == defaults.UPSCALE_BACK_PROJECTION
+        post = defaults.post_processing(mode, trained=trained)
+        assert (post.back_projection, post.detail_floor) == (3, 0.5)
+        asked = defaults.post_processing(mode, back_projection=1, detail_floor=0, trained=trained)
+        assert (asked.back_projection, asked.detail_floor) == (1, 0)  # asked always wins
+    assert not defaults.post_processing("evaluate")
+    shipped = defaults.post_processing("upscale")
+    assert shipped.back_projection == defaults.UPSCALE_BACK_PROJECTION
+    assert shipped.detail_floor == defaults.UPSCALE_DETAIL_FLOOR
 
 
 def test_the_shipped_upscale_generator_records_what_it_was_trained_through():

@@ -211,7 +211,7 @@ def _photo_table():
 
 def _check_rows_against(table, evaluation):
     """Every photo `evaluation` scored has its table row, and the row is what it measured."""
-    from srgan_tf.models.post_processing import label
+    from srgan_tf.inference import PostProcessing
     from srgan_tf.modes.defaults import (
         UPSCALE_BACK_PROJECTION,
         UPSCALE_DETAIL_FLOOR,
@@ -220,7 +220,7 @@ def _check_rows_against(table, evaluation):
 
     images = evaluation["images"]
     shipped = (UPSCALE_BACK_PROJECTION, UPSCALE_DETAIL_FLOOR, UPSCALE_SELF_ENSEMBLE)
-    column = "upscale" + label(*shipped)
+    column = "upscale" + PostProcessing(shipped[2], shipped[0], shipped[1]).label
     alone = {Path(r["image"]).stem: r for r in images["upscale/test"]}
     shipped = {Path(r["image"]).stem: r for r in images[f"{column}/test"]}
     bicubic = {Path(r["image"]).stem: r for r in images["bicubic/test"]}

@@ -9,9 +9,10 @@ from scipy.ndimage import gaussian_filter
 from skimage import data as skdata
 
 from srgan_tf.data import protocols
+from srgan_tf.inference import PostProcessing
 from srgan_tf.models.detail_gate import DetailGate
 from srgan_tf.models.generator import build_generator
-from srgan_tf.models.post_processing import label, margin, post_processed
+from srgan_tf.models.post_processing import margin, post_processed
 
 
 def oracle(lr, sr, floor, sigma=1.0):
@@ -67,7 +68,8 @@ def test_floor_must_be_positive_and_off_is_the_model_itself():
     np.testing.assert_array_equal(post_processed(g, 0, 0.0)(lr).numpy(), g(lr).numpy())
     with pytest.raises(ValueError, match="detail floor"):
         post_processed(g, 0, -1.0)
-    assert label(2, 1.5) == "+bp2+gate1.5" and label(0, 0.0) == "" and label(2) == "+bp2"
+    assert PostProcessing(1, 2, 1.5).label == "+bp2+gate1.5" and PostProcessing().label == ""
+    assert PostProcessing(1, 2).label == "+bp2"
     assert margin(2, 1.5) > margin(2) > margin(0) == 0
 
 

@@ -11,6 +11,7 @@ from srgan_tf import evaluation, weights
 from srgan_tf.config import DataConfig, ModelConfig
 from srgan_tf.data import datasets, protocols
 from srgan_tf.evaluation import metrics
+from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator
 
 MODEL = ModelConfig(n_res_blocks=1, filters=8)
@@ -115,7 +116,7 @@ def test_a_generator_with_its_own_post_processing_gets_its_own_column(setup, tmp
     gens = evaluation.find_generators(ck)
     quiet = {"tile": 16, "log": lambda *_: None, "progress": False}
     plain = evaluation.evaluate(gens, tests, DATA, MODEL, tmp_path / "a", **quiet)
-    own = evaluation.evaluate(gens, tests, DATA, MODEL, tmp_path / "b", own_post={"desert": (3, 0.5)},
+    own = evaluation.evaluate(gens, tests, DATA, MODEL, tmp_path / "b", own_post={"desert": PostProcessing(1, 3, 0.5, DATA.protocol)},
                               **quiet)  # fmt: skip
     assert list(own["psnr_y"]["sea"]) == ["bicubic", "desert", "desert+bp3+gate0.5", "general"]
     for cls in plain["psnr_y"]:
@@ -124,7 +125,7 @@ def test_a_generator_with_its_own_post_processing_gets_its_own_column(setup, tmp
     # The column is the generator's output followed by PostProcessed with those settings.
     g = build_generator(MODEL.n_res_blocks, MODEL.filters)
     weights.load_weights(g, gens["desert"])
-    post = inference.PostProcessed(g, 3, DATA.protocol, 0.5, 1, DATA.scale, 16)
+    post = inference.PostProcessed(g, PostProcessing(1, 3, 0.5, DATA.protocol), DATA.scale, 16)
     rows = json.loads((tmp_path / "b" / "results.json").read_text())["images"]
     by_image = {Path(r["image"]).name: r for r in rows["desert+bp3+gate0.5/sea"]}
     for path, lr, hr in data.eval_pairs(tests["sea"], DATA):
@@ -233,7 +234,7 @@ def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
 
     small = build_generator(1, 8)
     weights.load_weights(small, g)
-    predict = inference.predictor(small, 2, "paper", detail_floor=1.5, self_ensemble=2)
+    predict = inference.predictor(small, PostProcessing(2, 2, 1.5))
     sr = inference.upscale(predict, lr, 4)
     m = metrics.all_metrics(images.to_uint8(sr), images.to_uint8(hr), sr, hr, 4)
     by_image = {Path(row["image"]).name: row for row in gated["mine+x2+bp2+gate1.5/SetA"]}

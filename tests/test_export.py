@@ -22,7 +22,7 @@ from skimage import data as skimage_data
 from srgan_tf import inference
 from srgan_tf.config import DEFAULT_MAX_PIXELS
 from srgan_tf.data import images
-from srgan_tf.inference import export
+from srgan_tf.inference import PostProcessing, export
 from srgan_tf.models import build_generator
 
 ROOT = Path(__file__).parent.parent
@@ -299,14 +299,12 @@ def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(gener
     test_inference.py.)"""
     floor, passes = 1.5, 2
     photo = skimage_data.astronaut()[100:200, 150:330]  # 2 x 4 tiles of 160 (cores of 50)
-    path = export.export_saved_model(
-        generator, tmp_path / "bp", tile=160, back_projection=2, detail_floor=floor,
-        self_ensemble=passes,
-    )  # fmt: skip
+    post = PostProcessing(passes, 2, floor)
+    path = export.export_saved_model(generator, tmp_path / "bp", tile=160, post=post)
     m = tf.saved_model.load(str(path))
     assert int(m.back_projection) == 2 and m.back_projection_protocol.numpy() == b"paper"
     assert float(m.detail_floor) == floor and int(m.self_ensemble) == passes
-    predict = inference.predictor(generator, 2, "paper", detail_floor=floor, self_ensemble=passes)
+    predict = inference.predictor(generator, post)
     lr = photo.astype(np.float32) / 127.5 - 1.0
     expected = inference.upscale(predict, lr, 4, 160, to_uint8=True)
     raw = _tiled_reference(generator, photo)
@@ -319,10 +317,7 @@ def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(gener
     floats = m.signatures["predict_float"](lr=tf.constant(lr[None]))["sr"].numpy()[0]
     assert np.abs(floats - inference.upscale(predict, lr, 4, 160)).max() < 1e-4
 
-    tflite = export.export_tflite(
-        generator, tmp_path / "bp.tflite", back_projection=2, detail_floor=floor,
-        self_ensemble=passes,
-    )  # fmt: skip
+    tflite = export.export_tflite(generator, tmp_path / "bp.tflite", post=post)
     x = lr[None, :24, :20]
     y = _run_tflite(tflite, x)
     assert np.abs(y - predict(tf.constant(x)).numpy()).max() * 127.5 <= 1.0

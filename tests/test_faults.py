@@ -251,7 +251,7 @@ def test_docs_request_bodies_run_against_the_default_export(default_export, tmp_
 
     from srgan_tf import inference, weights
     from srgan_tf.data import images
-    from srgan_tf.models import build_generator, post_processing
+    from srgan_tf.models import build_generator
     from srgan_tf.modes import defaults
     from srgan_tf.modes.trained_through import trained_through
 
@@ -281,19 +281,12 @@ def test_docs_request_bodies_run_against_the_default_export(default_export, tmp_
     g = build_generator()
     weights.load_weights(g, defaults.SHIPPED_UPSCALE)
     trained = trained_through(str(defaults.SHIPPED_UPSCALE))
-    predict = inference.predictor(
-        g,
-        defaults.back_projection("upscale", -1, trained),
-        "paper",
-        defaults.detail_floor("upscale", -1, trained),
-        defaults.self_ensemble("upscale", -1),
-    )
+    predict = inference.predictor(g, defaults.post_processing("upscale", trained=trained))
     photo = images.read_image(tmp_path / "photo.jpg")[0]
     expected = inference.upscale(predict, photo / 127.5 - 1.0, 4, to_uint8=True)
     got = np.asarray(Image.open(io.BytesIO(out["rest_encoded__png_bytes"][0])))
     assert got.shape == (160, 200, 3)
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
-    assert post_processing  # the export's stages are upscale's: tested in test_export.py
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ from oracles import require
 from random_weights import he_scaled_kernels
 
 from srgan_tf import inference
+from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator
 
 
@@ -70,7 +71,7 @@ def test_tiled_equals_whole_image_with_back_projection(generator, protocol):
     from skimage import data as skimage_data
 
     lr = skimage_data.chelsea()[::2, ::2][:100, :180].astype(np.float32) / 127.5 - 1.0
-    predict = inference.predictor(generator, back_projection=3, protocol=protocol)
+    predict = inference.predictor(generator, PostProcessing(back_projection=3, protocol=protocol))
     assert predict.overlap == inference.OVERLAP + 15
     tiled, whole = tiled_and_whole(predict, lr, 160)
     raw = inference.upscale(inference.predictor(generator), lr, tile=0, to_uint8=True)
@@ -87,10 +88,12 @@ def test_tiled_equals_whole_image_with_back_projection_and_the_detail_gate(gener
 
     lr = skimage_data.coffee()[::2, ::2][:100, :180].astype(np.float32) / 127.5 - 1.0
     # An untrained generator's residual is tens of levels: a floor of its size gates it.
-    predict = inference.predictor(generator, 2, "paper", detail_floor=40.0)
+    predict = inference.predictor(generator, PostProcessing(1, 2, 40.0))
     assert predict.overlap == inference.OVERLAP + 10 + GATE_RADIUS
     tiled, whole = tiled_and_whole(predict, lr, 160)
-    ungated = inference.upscale(inference.predictor(generator, 2), lr, tile=0, to_uint8=True)
+    ungated = inference.upscale(
+        inference.predictor(generator, PostProcessing(1, 2)), lr, tile=0, to_uint8=True
+    )
     assert np.abs(whole.astype(int) - ungated.astype(int)).max() > 3  # the gate changes pixels
     assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
 

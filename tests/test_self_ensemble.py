@@ -6,8 +6,9 @@ import pytest
 from random_weights import he_scaled_kernels
 from skimage import data as skimage_data
 
+from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator, self_ensemble
-from srgan_tf.models.post_processing import label, post_processed
+from srgan_tf.models.post_processing import post_processed
 
 
 def _lr(name, h, w, step=4):
@@ -77,7 +78,7 @@ def test_one_pass_is_the_generator_itself_and_bad_sizes_are_refused(generator):
     for bad in (0, 3, 16):
         with pytest.raises(ValueError, match=r"one of \(1, 2, 4, 8\)"):
             self_ensemble.self_ensembled(generator, bad)
-    assert label(2, 1.5, 4) == "+x4+bp2+gate1.5" and label(0, 0, 8) == "+x8"
+    assert PostProcessing(4, 2, 1.5).label == "+x4+bp2+gate1.5" and PostProcessing(8).label == "+x8"
 
 
 def test_comes_before_the_steps_and_shares_the_generators_weights(generator):
@@ -102,9 +103,11 @@ def test_tiled_equals_whole_image():
 
     generator = _he_scaled(1, 8)
     lr = _lr("coffee", 80, 170, step=2)[0]
-    predict = inference.predictor(generator, 2, "paper", self_ensemble=8)
-    assert predict.overlap == inference.predictor(generator, 2, "paper").overlap
+    predict = inference.predictor(generator, PostProcessing(8, 2))
+    assert predict.overlap == inference.predictor(generator, PostProcessing(1, 2)).overlap
     tiled, whole = tiled_and_whole(predict, lr, 160)
-    single = inference.upscale(inference.predictor(generator, 2), lr, tile=0, to_uint8=True)
+    single = inference.upscale(
+        inference.predictor(generator, PostProcessing(1, 2)), lr, tile=0, to_uint8=True
+    )
     assert np.abs(whole.astype(int) - single.astype(int)).max() > 3  # the ensemble changes pixels
     assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1

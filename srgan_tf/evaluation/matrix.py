@@ -18,6 +18,7 @@ from srgan_tf.config import DEFAULT_TILE, DataConfig, ModelConfig
 from srgan_tf.data import images, protocols
 from srgan_tf.evaluation import figures
 from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
+from srgan_tf.inference.post_processing import NONE, PostProcessing
 from srgan_tf.models import build_generator
 
 
@@ -63,9 +64,7 @@ def evaluate(
     tile: int = DEFAULT_TILE,
     log=print,
     progress: bool = True,
-    back_projection: int = 0,
-    detail_floor: float = 0.0,
-    self_ensemble: int = 1,
+    post: PostProcessing = NONE,
     own_post: dict | None = None,
 ) -> dict:
     """Runs every generator on every class's test images and writes the outputs.
@@ -77,14 +76,11 @@ def evaluate(
         model_cfg: a `ModelConfig` (generator size).
         out_dir: where matrices, figures and SR images go.
         tile: tiled-inference tile side (0: whole images).
-        back_projection: with N > 0, every generator is also scored after N back-projection
-            steps under the evaluation's protocol, as a column `<name>+bpN` beside its raw one.
-        detail_floor: with F > 0, that column also applies the detail gate after the steps
-            (`<name>+bpN+gateF`, or `<name>+gateF` without steps).
-        self_ensemble: with n > 1, that column's generator output is the self-ensemble of n
-            passes (`<name>+xn+bpN+gateF`; n more passes per image).
-        own_post: `{model name: (steps, floor)}`: generators whose extra column has these
-            instead of `back_projection` and `detail_floor` (those trained through them).
+        post: with anything in it, every generator is also scored post-processed so (its
+            steps under `post.protocol`, the evaluation's), as a column `<name><post.label>`
+            (`mine+x2+bp2+gate1.5`) beside its raw one.
+        own_post: `{model name: PostProcessing}`: generators whose extra column has this
+            instead of `post` (those trained through steps and a gate).
 
     Returns:
         `{metric: {class: {model: mean}}}`, bicubic included.
@@ -105,9 +101,7 @@ def evaluate(
     predict = inference.predictor(g)
     posts = {}  # each generator's extra column (none when its PostProcessed is empty)
     for name in generators:
-        steps, floor = (own_post or {}).get(name, (back_projection, detail_floor))
-        posts[name] = inference.PostProcessed(g, steps, data_cfg.protocol, floor, self_ensemble,
-                                              scale, tile)  # fmt: skip
+        posts[name] = inference.PostProcessed(g, (own_post or {}).get(name, post), scale, tile)
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
     per_image = {}  # (model, cls) -> list of metric dicts
     first_sr = {}  # (model, cls) -> uint8 output on the class's first image

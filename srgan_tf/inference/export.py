@@ -31,7 +31,7 @@ import tensorflow as tf
 from srgan_tf import inference
 from srgan_tf.config import DEFAULT_MAX_PIXELS, DEFAULT_TILE
 from srgan_tf.inference import orientation
-from srgan_tf.models import post_processing
+from srgan_tf.inference.post_processing import NONE, PostProcessing
 
 MIN_IMAGE_BYTES = 25  # the header bytes `encoded` reads: PNG's signature and IHDR size and depth
 
@@ -41,39 +41,28 @@ def _to_uint8(x):
 
 
 class _Serving(tf.Module):
-    def __init__(
-        self,
-        generator,
-        tile,
-        max_pixels,
-        back_projection=0,
-        detail_floor=0.0,
-        self_ensemble=1,
-        scale=4,
-    ):
+    def __init__(self, generator, tile, max_pixels, post: PostProcessing = NONE, scale=4):
         super().__init__()
-        # What --mode=upscale computes: the paper protocol's downscaler, a photo's own optics.
-        self.generator = post_processing.post_processed(
-            generator, back_projection, detail_floor, "paper", self_ensemble
-        )
-        overlap = inference.overlap_for(back_projection, detail_floor)
+        self.generator = post.model(generator)
+        overlap = inference.overlap_for(post)
         if tile - 2 * overlap <= 0:
             raise ValueError(f"tile {tile} leaves no core after an overlap of {overlap} a side")
         self.tile = tf.Variable(tile, trainable=False, dtype=tf.int32, name="tile")
         self.max_pixels = tf.Variable(
             max_pixels, trainable=False, dtype=tf.int64, name="max_pixels"
         )
+        # What it computes, kept in the SavedModel for whoever serves it.
         self.back_projection = tf.Variable(
-            back_projection, trainable=False, dtype=tf.int32, name="back_projection"
+            post.back_projection, trainable=False, dtype=tf.int32, name="back_projection"
         )
         self.back_projection_protocol = tf.Variable(
-            "paper", trainable=False, dtype=tf.string, name="back_projection_protocol"
+            post.protocol, trainable=False, dtype=tf.string, name="back_projection_protocol"
         )
         self.detail_floor = tf.Variable(
-            detail_floor, trainable=False, dtype=tf.float32, name="detail_floor"
+            post.detail_floor, trainable=False, dtype=tf.float32, name="detail_floor"
         )
         self.self_ensemble = tf.Variable(
-            self_ensemble, trainable=False, dtype=tf.int32, name="self_ensemble"
+            post.self_ensemble, trainable=False, dtype=tf.int32, name="self_ensemble"
         )
         self._overlap, self._core, self._scale = overlap, tile - 2 * overlap, scale
 
@@ -222,9 +211,7 @@ def export_saved_model(
     version: int = 1,
     tile: int = DEFAULT_TILE,
     max_pixels: int = DEFAULT_MAX_PIXELS,
-    back_projection: int = 0,
-    detail_floor: float = 0.0,
-    self_ensemble: int = 1,
+    post: PostProcessing = NONE,
 ) -> Path:
     """Writes the SavedModel to `export_dir/version` atomically (TF Serving never sees half).
 
@@ -234,12 +221,9 @@ def export_saved_model(
         version: the version number.
         tile: input tile side, overlap included, fixed in the graph.
         max_pixels: the largest input (height x width) a request may send.
-        back_projection: consistency steps after the generator (paper protocol's downscaler),
-            baked into every signature and kept in the SavedModel (`back_projection`).
-        detail_floor: the detail gate's floor in grey levels after them (0: no gate), baked
-            in and kept (`detail_floor`).
-        self_ensemble: generator passes averaged over orientations (1, 2, 4 or 8), baked in and
-            kept (`self_ensemble`).
+        post: what wraps and follows the generator (upscale's: the paper protocol's steps),
+            baked into every signature and kept in the SavedModel (`self_ensemble`,
+            `back_projection`, `back_projection_protocol`, `detail_floor`).
 
     Raises:
         FileExistsError: that version exists already.
@@ -250,7 +234,7 @@ def export_saved_model(
         raise FileExistsError(f"{target} exists; pass another --version")
     tmp = Path(export_dir) / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    module = _Serving(generator, tile, max_pixels, back_projection, detail_floor, self_ensemble)
+    module = _Serving(generator, tile, max_pixels, post)
     signatures = {
         "serving_default": module.serve_uint8,
         "encoded": module.serve_encoded,
@@ -268,9 +252,7 @@ def export_tflite(
     generator: keras.Model,
     path: str | os.PathLike,
     float16: bool = False,
-    back_projection: int = 0,
-    detail_floor: float = 0.0,
-    self_ensemble: int = 1,
+    post: PostProcessing = NONE,
 ) -> Path:
     """Writes a TFLite generator: input `(n, h, w, 3)` float32 in [-1, 1] of any size (resize
     the interpreter's input before allocating), output `(n, 4h, 4w, 3)` in [-1, 1].
@@ -279,14 +261,9 @@ def export_tflite(
         generator: the Keras generator.
         path: the `.tflite` file.
         float16: store the weights as float16 (half the file; computed in float32).
-        back_projection: consistency steps after the generator (paper protocol's downscaler),
-            built from TFLite's builtin ops.
-        detail_floor: the detail gate's floor in grey levels after them (0: no gate).
-        self_ensemble: generator passes averaged over orientations (1, 2, 4 or 8).
+        post: what wraps and follows the generator, built from TFLite's builtin ops.
     """
-    generator = post_processing.post_processed(
-        generator, back_projection, detail_floor, "paper", self_ensemble
-    )
+    generator = post.model(generator)
     # from_keras_model freezes the weights into the file; converting a traced function here
     # kept them as resource variables that the interpreter reads uninitialised (NaN output).
     converter = tf.lite.TFLiteConverter.from_keras_model(generator)

@@ -10,10 +10,11 @@ against that path).
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.inference.post_processing import PostProcessing
 from srgan_tf.inference.tiling import predictor, upscale
-from srgan_tf.models import post_processing
 
 
 class PostProcessed:
@@ -22,32 +23,33 @@ class PostProcessed:
     Args:
         generator: the generator whose raw output is given (its weights are read at each
             call, so one `PostProcessed` serves every weight file loaded into it).
-        back_projection, protocol, detail_floor, self_ensemble: as `inference.predictor`'s
-            (protocol: the down-scaler of the back-projection steps).
+        post: what wraps and follows the generator (its protocol: the down-scaler of the
+            back-projection steps).
         scale, tile: of the ensembled predictor's tiled pass.
     """
 
     def __init__(
         self,
         generator: keras.Model,
-        back_projection: int = 0,
-        protocol: str = "paper",
-        detail_floor: float = 0.0,
-        self_ensemble: int = 1,
+        post: PostProcessing,
         scale: int = 4,
         tile: int = DEFAULT_TILE,
     ):
-        self.label = post_processing.label(back_projection, detail_floor, self_ensemble)
-        self._post = post_processing.Post(back_projection, detail_floor, protocol)
-        self._ensembled = (
-            predictor(generator, self_ensemble=self_ensemble) if self_ensemble > 1 else None
-        )
+        self.post, self.label = post, post.label
+        self._stages = post.stages()
+        ensemble = post.ensemble_only()
+        self._ensembled = predictor(generator, ensemble) if ensemble else None
         self._scale, self._tile = scale, tile
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         """Whether there is anything to add beside the raw output."""
-        return bool(self.label)
+        return bool(self.post)
 
     def __call__(self, lr: np.ndarray, raw: np.ndarray) -> np.ndarray:
         sr = upscale(self._ensembled, lr, self._scale, self._tile) if self._ensembled else raw
-        return self._post(lr, sr)
+        if not self._stages:
+            return sr
+        lr_t, sr_t = tf.constant(lr[None], tf.float32), tf.constant(sr[None], tf.float32)
+        for stage in self._stages:
+            sr_t = stage([lr_t, sr_t])
+        return sr_t.numpy()[0]

@@ -17,48 +17,37 @@ from tqdm import tqdm
 
 from srgan_tf.config import DEFAULT_TILE, IMAGE_FORMATS
 from srgan_tf.data import images
-from srgan_tf.models import post_processing
+from srgan_tf.inference.post_processing import NONE, PostProcessing
 
 RECEPTIVE_RADIUS = 36  # input pixels: 35 3x3 convs at LR, one at 2x (half an LR pixel)
 OVERLAP = RECEPTIVE_RADIUS + 4  # context kept around each tile's core
 
 
-def overlap_for(back_projection: int = 0, detail_floor: float = 0.0) -> int:
+def overlap_for(post: PostProcessing = NONE) -> int:
     """Input pixels of context each tile keeps: the generator's, and what the steps and the
     gate after it reach (the self-ensemble reaches no further)."""
-    return OVERLAP + post_processing.margin(back_projection, detail_floor)
+    return OVERLAP + post.margin
 
 
 class Predictor:
     """A traced `(1, h, w, 3) -> (1, 4h, 4w, 3)` function that never retraces for new sizes: the
-    generator (self-ensembled over `self_ensemble` orientations), followed by `back_projection`
-    steps under `protocol` and the detail gate (`detail_floor` grey levels) when asked;
-    `overlap` is the context its tiles need (the receptive field grows with each step and with
-    the gate)."""
+    generator wrapped and followed as `post` says; `overlap` is the context its tiles need (the
+    receptive field grows with each step and with the gate)."""
 
-    def __init__(
-        self, generator, back_projection=0, protocol="paper", detail_floor=0.0, self_ensemble=1
-    ):
-        self.model = post_processing.post_processed(
-            generator, back_projection, detail_floor, protocol, self_ensemble
-        )
-        self.overlap = overlap_for(back_projection, detail_floor)
+    def __init__(self, generator: keras.Model, post: PostProcessing = NONE):
+        self.post = post
+        self.model = post.model(generator)
+        self.overlap = overlap_for(post)
         spec = tf.TensorSpec([None, None, None, 3], tf.float32)
         self._fn = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])
 
-    def __call__(self, x):
+    def __call__(self, x: tf.Tensor) -> tf.Tensor:
         return self._fn(x)
 
 
-def predictor(
-    generator: keras.Model,
-    back_projection: int = 0,
-    protocol: str = "paper",
-    detail_floor: float = 0.0,
-    self_ensemble: int = 1,
-) -> Predictor:
+def predictor(generator: keras.Model, post: PostProcessing = NONE) -> Predictor:
     """A `Predictor` of the generator (see there)."""
-    return Predictor(generator, back_projection, protocol, detail_floor, self_ensemble)
+    return Predictor(generator, post)
 
 
 def _starts(length, core):

@@ -17,12 +17,6 @@ def margin(back_projection: int = 0, detail_floor: float = 0.0) -> int:
     return RADIUS_PER_STEP * back_projection + (GATE_RADIUS if detail_floor > 0 else 0)
 
 
-def label(back_projection: int = 0, detail_floor: float = 0.0, self_ensemble: int = 1) -> str:
-    """The suffix naming a post-processing in tables and panels: `+bp2`, `+x4+bp2+gate1.5`."""
-    out = ensemble.label(self_ensemble) + (f"+bp{back_projection}" if back_projection else "")
-    return out + (f"+gate{detail_floor:g}" if detail_floor > 0 else "")
-
-
 def stages(back_projection: int = 0, detail_floor: float = 0.0, protocol: str = "paper") -> list:
     """The `[lr, sr] -> sr` layers, in order: the steps under `protocol`, then the gate."""
     if back_projection < 0:
@@ -35,23 +29,6 @@ def stages(back_projection: int = 0, detail_floor: float = 0.0, protocol: str = 
     if detail_floor:
         layers.append(DetailGate(detail_floor, name="detail_gate"))
     return layers
-
-
-class Post:
-    """The post-processing alone, `(lr, sr) -> sr` on one `(h, w, 3)` image (numpy in and out):
-    for outputs a generator has already made (evaluate's extra column, compare's panel)."""
-
-    def __init__(self, back_projection=0, detail_floor=0.0, protocol="paper"):
-        self.stages = stages(back_projection, detail_floor, protocol)
-
-    def __bool__(self):
-        return bool(self.stages)
-
-    def __call__(self, lr, sr):
-        lr, sr = lr[None], sr[None]
-        for stage in self.stages:
-            sr = stage([lr, sr])
-        return sr.numpy()[0] if self.stages else sr[0]
 
 
 def post_processed(
@@ -73,5 +50,5 @@ def post_processed(
     sr = model(lr)
     for layer in layers:
         sr = layer([lr, sr])
-    name = f"{generator.name}{label(back_projection, detail_floor, self_ensemble)}_{protocol}"
+    name = f"{generator.name}_x{self_ensemble}_bp{back_projection}_gate{detail_floor:g}_{protocol}"
     return keras.Model(lr, sr, name=name.replace("+", "_"))

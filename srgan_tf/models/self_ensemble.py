@@ -64,11 +64,6 @@ def inverse(y, transform):
     return y
 
 
-def label(n: int) -> str:
-    """The suffix naming an ensemble in tables: `+x4`, "" for none."""
-    return f"+x{n}" if n > 1 else ""
-
-
 def self_ensembled(generator: keras.Model, n: int) -> keras.Model:
     """`lr -> sr`: the mean of the generator's outputs on the first `n` orientations of
     `TRANSFORMS`, each turned back (the generator itself for `n = 1`); one set of weights."""

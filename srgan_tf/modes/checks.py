@@ -55,8 +55,8 @@ def _combinations(cfg):
             f"--scale={data.scale}: the SRGAN generator is 4x (two x2 pixel shuffles); only "
             f"--scale=4 is supported"
         )
-    if app.tile:
-        margin = overlap_for(app.back_projection, app.detail_floor)
+    if app.tile and cfg.post is not None:
+        margin = overlap_for(cfg.post)
         if app.tile <= 2 * margin:
             problems.append(
                 f"--tile={app.tile} leaves no core inside the {margin}-pixel context kept on each "

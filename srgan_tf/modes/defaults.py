@@ -34,6 +34,7 @@ from pathlib import Path
 
 import srgan_tf
 from srgan_tf.config import FINISHED  # (not from training/: that would start TensorFlow)
+from srgan_tf.inference.post_processing import PHOTO_PROTOCOL, PostProcessing  # noqa: F401
 from srgan_tf.modes.trained_through import TrainedThrough
 
 SHIPPED = Path(srgan_tf.__file__).resolve().parent.parent / "checkpoints"
@@ -61,32 +62,32 @@ UPSCALE_DETAIL_FLOOR = 1.5
 UPSCALE_SELF_ENSEMBLE = 4
 
 
-def back_projection(mode: str, asked: int, trained: TrainedThrough | None = None) -> int:
-    """The back-projection steps of `mode`: `asked` when given (>= 0), else the steps the
-    generator was trained through (`trained`), else the mode's default."""
-    if asked >= 0:
-        return asked
-    if trained is not None:
-        return trained.back_projection
-    return UPSCALE_BACK_PROJECTION if mode in ("upscale", "export") else 0
+PICTURE_MODES = ("upscale", "export")  # where a user gets pictures: the defaults above apply
 
 
-def detail_floor(mode: str, asked: float, trained: TrainedThrough | None = None) -> float:
-    """The detail gate's floor of `mode`: `asked` when given (>= 0), else the floor the
-    generator was trained through (`trained`), else the mode's default."""
-    if asked >= 0:
-        return asked
-    if trained is not None:
-        return trained.detail_floor
-    return UPSCALE_DETAIL_FLOOR if mode in ("upscale", "export") else 0.0
-
-
-def self_ensemble(mode: str, asked: int) -> int:
-    """The self-ensemble's generator passes in `mode`: `asked` when given (>= 1), else the mode's
-    default."""
-    if asked >= 1:
-        return asked
-    return UPSCALE_SELF_ENSEMBLE if mode in ("upscale", "export") else 1
+def post_processing(
+    mode: str,
+    self_ensemble: int = -1,
+    back_projection: int = -1,
+    detail_floor: float = -1.0,
+    trained: TrainedThrough | None = None,
+    protocol: str = PHOTO_PROTOCOL,
+) -> PostProcessing:
+    """What wraps and follows the generator in `mode`, resolved once: each setting as asked
+    (>= 0; the self-ensemble >= 1), else what the generator was trained through (`trained`:
+    the steps and the gate), else the mode's default (upscale and export: the UPSCALE_*
+    values above; elsewhere none). `protocol`: the steps' downscaler (upscale and export: the
+    paper protocol's, a photograph's; evaluate and compare: the evaluation's)."""
+    pictures = mode in PICTURE_MODES
+    if back_projection < 0:
+        back_projection = trained.back_projection if trained else 0
+        back_projection = UPSCALE_BACK_PROJECTION if pictures and not trained else back_projection
+    if detail_floor < 0:
+        detail_floor = trained.detail_floor if trained else 0.0
+        detail_floor = UPSCALE_DETAIL_FLOOR if pictures and not trained else detail_floor
+    if self_ensemble < 1:
+        self_ensemble = UPSCALE_SELF_ENSEMBLE if pictures else 1
+    return PostProcessing(self_ensemble, back_projection, detail_floor, protocol)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """`--mode=evaluate`: every generator on every set, against bicubic, under one protocol."""
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -37,33 +38,32 @@ def run(cfg: Configs) -> None:
             f"no generators to evaluate: none in {app.checkpoint_dir}/*/g.weights.h5 and no "
             f"--g_weights"
         )
-    # A generator trained through post-processing gets its own extra row when none is asked
-    # (its raw row stays: the generator as it is); asked otherwise, it is warned about.
-    asked = (app.back_projection, app.detail_floor)
+    # A generator trained through post-processing gets its own extra row when no steps or gate
+    # are asked (its raw row stays: the generator as it is); asked otherwise, it is warned about.
+    post = cfg.post
     own_post = {}
     for name, path in generators.items():
         trained = trained_through(path)
-        if trained is not None and asked == (0, 0):
-            own_post[name] = (trained.back_projection, trained.detail_floor)
-        elif warning := mismatch(path, *asked):
+        if trained is not None and not post.has_stages:
+            own_post[name] = dataclasses.replace(
+                post, back_projection=trained.back_projection, detail_floor=trained.detail_floor
+            )
+        elif warning := mismatch(path, post):
             print(warning, file=sys.stderr)
     test_sets = evaluation_sets(data)
     out = Path(app.output or "results/evaluate")
     out.mkdir(parents=True, exist_ok=True)
     described = {"generators": {k: str(v) for k, v in generators.items()},
                  "protocol": data.protocol, "data": to_dict(data), "model": to_dict(model),
-                 "post_processing": {"self_ensemble": app.self_ensemble,
-                                     "back_projection": app.back_projection,
-                                     "detail_floor": app.detail_floor,
-                                     "own": own_post}}  # fmt: skip
+                 "post_processing": {**post.to_dict(),
+                                     "own": {k: v.to_dict() for k, v in own_post.items()}}}  # fmt: skip
     atomic.write_text(out / "config.json", json.dumps(described, indent=1))
     print(
         f"Evaluating {', '.join(generators)} (+ bicubic) on {', '.join(test_sets)}; protocol "
         f"{data.protocol!r}: {protocols.DESCRIPTIONS[data.protocol]}"
     )
     evaluation.evaluate(
-        generators, test_sets, data, model, out, app.tile, progress=app.progress,
-        back_projection=app.back_projection, detail_floor=app.detail_floor,
-        self_ensemble=app.self_ensemble, own_post=own_post,
+        generators, test_sets, data, model, out, app.tile, progress=app.progress, post=post,
+        own_post=own_post,
     )  # fmt: skip
     print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")

@@ -5,23 +5,21 @@ from pathlib import Path
 from srgan_tf.config import Configs
 from srgan_tf.errors import ConfigError
 from srgan_tf.inference import export as export_lib
-from srgan_tf.modes.inference import consistency_note, load_generator
+from srgan_tf.modes.inference import load_generator
 
 
 def run(cfg: Configs) -> None:
     app = cfg.app
     fmt = app.format or "saved_model"  # one of saved_model, tflite (modes/checks.py)
     g = load_generator(cfg)
-    print(consistency_note(app.back_projection, app.detail_floor, app.self_ensemble))
+    print(cfg.post.note())
     if fmt == "tflite":
         name = f"srgan_{'fp16' if app.tflite_fp16 else 'fp32'}.tflite"
         target = export_lib.export_tflite(
             g,
             Path(app.export_dir) / name,
             app.tflite_fp16,
-            app.back_projection,
-            app.detail_floor,
-            app.self_ensemble,
+            cfg.post,
         )
         print(
             f"TFLite model written to {target} ({target.stat().st_size / 2**20:.1f} MB): input "
@@ -35,9 +33,7 @@ def run(cfg: Configs) -> None:
             app.version,
             app.tile,
             app.max_pixels,
-            app.back_projection,
-            app.detail_floor,
-            app.self_ensemble,
+            cfg.post,
         )
     except ValueError as e:
         raise ConfigError(f"--tile={app.tile}: {e}") from None

@@ -21,32 +21,10 @@ def load_generator(cfg: Configs) -> keras.Model:
     (--g_weights, else a shipped generator: modes/defaults.py) and the gate has read once already."""
     g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)
     weights.load_weights(g, cfg.app.g_weights)
-    warning = mismatch(cfg.app.g_weights, cfg.app.back_projection, cfg.app.detail_floor)
+    warning = mismatch(cfg.app.g_weights, cfg.post)
     if warning:
         print(warning, file=sys.stderr)
     return g
-
-
-def consistency_note(steps: int, floor: float = 0.0, passes: int = 1) -> str:
-    """The line that says what wraps and follows the generator (upscale and export)."""
-    if passes > 1:
-        start = (f"Self-ensemble: the generator's {passes} passes on flipped copies of the input, "
-                 f"turned back and averaged (--self_ensemble=1: one pass, up to {passes}x faster). ")  # fmt: skip
-    else:
-        start = "Self-ensemble: off (--self_ensemble=1): one generator pass. "
-    return start + _steps_note(steps, floor)
-
-
-def _steps_note(steps: int, floor: float) -> str:
-    if not steps:
-        note = "Back-projection: off (--back_projection=0): the generator's pixels as they are"
-    else:
-        note = (f"Back-projection: {steps} step{'s' if steps > 1 else ''} after the generator, so the "
-                f"output downscaled agrees with the input (--back_projection=0: the generator alone)")  # fmt: skip
-    if floor > 0:
-        return (note + f"; then the detail gate: where the generator's detail over bicubic is "
-                f"weaker than {floor:g} grey levels, bicubic's pixels (--detail_floor=0: no gate)")  # fmt: skip
-    return note
 
 
 def upscale(cfg: Configs) -> None:
@@ -67,10 +45,8 @@ def upscale(cfg: Configs) -> None:
     report = datasets.ScanReport()
     if todo:
         # A photograph's own optics low-pass it before its pixels are sampled: the paper protocol.
-        predict = inference.predictor(
-            load_generator(cfg), app.back_projection, "paper", app.detail_floor, app.self_ensemble
-        )
-        print(consistency_note(app.back_projection, app.detail_floor, app.self_ensemble))
+        predict = inference.predictor(load_generator(cfg), cfg.post)
+        print(cfg.post.note())
     for path in tqdm(todo, desc="upscale", unit="image", disable=not app.progress):
         try:
             sr = inference.upscale_file(predict, path, scale, app.tile, app.progress)
@@ -105,8 +81,7 @@ def compare(cfg: Configs) -> None:
     g = load_generator(cfg)
     out = Path(app.output or "results/compare") / f"{src.stem}_compare.png"
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"
-    post = inference.PostProcessed(g, app.back_projection, cfg.data.protocol, app.detail_floor,
-                                   app.self_ensemble, cfg.data.scale, app.tile)  # fmt: skip
+    post = inference.PostProcessed(g, cfg.post, cfg.data.scale, app.tile)
     scores = compare_lib.compare_figure(
         inference.predictor(g), rgb, out, cfg.data, app.window, box, name=name, title=src.name,
         tile=app.tile, post=post,

@@ -42,19 +42,17 @@ def trained_through(weight_file: str | Path) -> TrainedThrough | None:
     return TrainedThrough(steps, floor, source)
 
 
-def mismatch(weight_file: str | Path, back_projection: int, detail_floor: float) -> str:
-    """A warning when `weight_file` runs with other post-processing than it was trained
-    through, else ""."""
+def mismatch(weight_file: str | Path, post) -> str:
+    """A warning when `weight_file` runs with other steps and gate (`post`, a
+    `PostProcessing`) than it was trained through, else ""."""
     trained = trained_through(weight_file)
-    if trained is None or (back_projection, detail_floor) == (
-        trained.back_projection,
-        trained.detail_floor,
-    ):
+    asked = (post.back_projection, post.detail_floor)
+    if trained is None or asked == (trained.back_projection, trained.detail_floor):
         return ""
     return (
         f"WARNING: {weight_file} was trained through {trained.back_projection} back-projection "
         f"step(s) and a detail gate of {trained.detail_floor:g} grey levels ({trained.source}), "
-        f"and runs here with --back_projection={back_projection} "
-        f"--detail_floor={detail_floor:g}: its pixels are not what its training made them. Pass "
-        f"{trained.flags()} for the output it was trained to give."
+        f"and runs here with --back_projection={post.back_projection} "
+        f"--detail_floor={post.detail_floor:g}: its pixels are not what its training made them. "
+        f"Pass {trained.flags()} for the output it was trained to give."
     )

@@ -22,6 +22,7 @@ from srgan_tf.config import DEFAULT_TILE, FINISHED
 from srgan_tf.data import images
 from srgan_tf.errors import TrainingError
 from srgan_tf.evaluation import figures
+from srgan_tf.inference.post_processing import PostProcessing
 from srgan_tf.training import distribute, validation
 from srgan_tf.training.history import History
 from srgan_tf.training.interrupt import StopRequest
@@ -75,8 +76,9 @@ class Trainer:
             t = train_cfg
             self.validator = validation.Validator(
                 t.val_dir, data_cfg, t.val_crop, t.val_protocol_list, t.val_best, log=log,
-                min_gain=t.val_min_gain, tile=tile, back_projection=t.val_back_projection,
-                detail_floor=t.val_detail_floor, self_ensemble=t.val_self_ensemble,
+                min_gain=t.val_min_gain, tile=tile,
+                post=PostProcessing(t.val_self_ensemble, t.val_back_projection,
+                                    t.val_detail_floor),
             )  # fmt: skip
         self.task = task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
         self.phases = task.phases

@@ -15,7 +15,8 @@ import tensorflow as tf
 
 from srgan_tf import weights
 from srgan_tf.errors import TrainingError
-from srgan_tf.models import build_discriminator, build_generator, post_processing, seeded
+from srgan_tf.inference.post_processing import PostProcessing
+from srgan_tf.models import build_discriminator, build_generator, seeded
 from srgan_tf.models.vgg import load_vgg
 from srgan_tf.training import distribute, losses, transfer
 from srgan_tf.training.weight_average import WeightAverage
@@ -69,11 +70,11 @@ class SRGANTask:
         )
         # What upscale ships after the generator, when the init loss is to see it (under the
         # training LR's protocol; modes/checks.py refuses it with --train_lr=mixed).
-        self._loss_post = post_processing.stages(
-            loss_cfg.loss_back_projection,
-            loss_cfg.loss_detail_floor,
-            data_cfg.train_lr or data_cfg.protocol,
-        )
+        self._loss_post = PostProcessing(
+            back_projection=loss_cfg.loss_back_projection,
+            detail_floor=loss_cfg.loss_detail_floor,
+            protocol=data_cfg.train_lr or data_cfg.protocol,
+        ).stages()
         self._init_step = self._make_step(self._init_fn) if "init" in self.phases else None
         self._adv_step = self._make_step(self._adv_fn) if self.adversarial else None
 

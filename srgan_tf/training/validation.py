@@ -29,6 +29,7 @@ from srgan_tf.config import DEFAULT_TILE
 from srgan_tf.data import datasets, images
 from srgan_tf.data.protocols import bicubic_up
 from srgan_tf.evaluation import metrics
+from srgan_tf.inference.post_processing import NONE, PostProcessing
 
 GUARDS = ("min_psnr_y_gain", "max_colour_offset")  # the scores `passes_guards` reads
 # Bicubic stays within about 0.05 of a level; a model's colour cast shows as whole levels.
@@ -68,10 +69,8 @@ class Validator:
             of the protocols' gains does).
         min_gain: the per-image bar of the guards, in dB of PSNR-Y over bicubic.
         tile: tiled-inference tile side (bounds memory on big images).
-        back_projection: back-projection steps after the generator (each protocol's own
-            downscaler; 0: the generator alone), so validation scores what upscale ships.
-        detail_floor: the detail gate's floor after the steps (grey levels; 0: no gate).
-        self_ensemble: generator passes on flipped copies, averaged before the steps (1: one).
+        post: what wraps and follows the generator (its steps take each protocol's own
+            downscaler), so validation scores what upscale ships; default: the generator alone.
         log: where the loading line goes.
 
     Raises:
@@ -88,9 +87,7 @@ class Validator:
         tile=DEFAULT_TILE,
         log=print,
         min_gain=0.0,
-        back_projection=0,
-        detail_floor=0.0,
-        self_ensemble=1,
+        post: PostProcessing = NONE,
     ):
         roots = [Path(p) for p in str(val_dir).split(",") if p]
         self.protocols = tuple(protocols) or (data_cfg.protocol,)
@@ -102,15 +99,15 @@ class Validator:
         self.definition = {"val_dir": str(val_dir), "crop": crop, "protocols": list(self.protocols)}
         if self.min_gain:
             self.definition["min_gain"] = self.min_gain
-        self.back_projection = int(back_projection)
-        if self.back_projection:
-            self.definition["back_projection"] = self.back_projection
-        self.detail_floor = float(detail_floor)
-        if self.detail_floor:
-            self.definition["detail_floor"] = self.detail_floor
-        self.self_ensemble = int(self_ensemble)
-        if self.self_ensemble > 1:
-            self.definition["self_ensemble"] = self.self_ensemble
+        self.post = post
+        # (written only when set, so the definitions of older runs still match)
+        if post.back_projection:
+            self.definition["back_projection"] = post.back_projection
+        if post.detail_floor:
+            self.definition["detail_floor"] = post.detail_floor
+        if post.self_ensemble > 1:
+            self.definition["self_ensemble"] = post.self_ensemble
+        self._predictors = {}  # (generator, protocol) -> Predictor, built once
         if self.best_key != "psnr_y_gain":
             self.definition["best"] = best
         # Set by `start`: the first step that counts for the best, and the best so far.
@@ -127,7 +124,7 @@ class Validator:
             try:
                 rgb, _ = images.read_image(path)
             except images.BadImage as e:
-                report.add_skip(e.kind)
+                report.add_skip(e.kind, path, e.reason)
                 continue
             side = min(crop, *rgb.shape[:2]) // self.scale * self.scale if crop else 0
             for p in self.protocols:
@@ -163,9 +160,7 @@ class Validator:
         (`<protocol>_psnr_y_gain`)."""
         out, gains = {}, []
         for i, p in enumerate(self.protocols):
-            predict = inference.predictor(
-                generator, self.back_projection, p, self.detail_floor, self.self_ensemble
-            )
+            predict = self._predictor(generator, p)
             rows = self._score(
                 lambda lr, f=predict: inference.upscale(f, lr, self.scale, self.tile), p
             )
@@ -185,6 +180,15 @@ class Validator:
         if len(self.protocols) > 1:
             out["mean_psnr_y_gain"] = np.mean([g.mean() for g in gains])
         return {k: float(v) for k, v in out.items()}
+
+    def _predictor(self, generator, protocol):
+        """The traced predictor of `generator` under `protocol`, built on the first call (the
+        generator's weights change between validations; its model and trace do not)."""
+        key = (id(generator), protocol)
+        if key not in self._predictors:  # (the generator is kept: its id is not reused)
+            post = dataclasses.replace(self.post, protocol=protocol)
+            self._predictors[key] = (generator, inference.predictor(generator, post))
+        return self._predictors[key][1]
 
     @property
     def fields(self):
