@@ -50,6 +50,11 @@ def make_configs():
         )  # fmt: skip
     except ValueError:
         post = None  # a value out of range: the gate names it (modes/checks.py)
+    from srgan_tf.inference import precision
+
+    app_cfg = dataclasses.replace(
+        app_cfg, infer_precision=precision.resolve(app_cfg.infer_precision, app_cfg.mode)
+    )
     train = config.from_flags(
         config.TrainConfig,
         values,

@@ -16,11 +16,16 @@ With `--tiles`, each tile size runs in its own process per precision, and the fa
 tile under 3 GB of peak RSS is named (the rule that picks `srgan_tf.config.DEFAULT_TILE`).
 
     python bench/inference.py --shipped --width=1020 --height=678 --save=inference_shipped
+    python bench/inference.py --fraction --width=340 --height=256 --repeats=3 --save=inference_fraction
 
 With `--shipped`, what `upscale` runs by default (the generator self-ensembled over
 `UPSCALE_SELF_ENSEMBLE` passes, `UPSCALE_BACK_PROJECTION` steps and the detail gate, tiled,
 float32) and the generator alone, each in its own process on the same image: the default's
 cost as a ratio to one raw pass, and both peak RSS.
+
+With `--fraction`, the default path (what `upscale` runs: tiled, with its post-processing) as a
+fraction of one whole-image float32 pass of the generator alone on the same image and machine,
+float32 and, where the CPU has native bfloat16 (AVX512_BF16 or AMX), bfloat16 beside it.
 
 The last line is one JSON object.
 """
@@ -35,7 +40,7 @@ import time
 import common
 
 
-def child(precision, width, height, tile, shipped=False):
+def child(precision, width, height, tile, shipped=False, repeats=1):
     import keras
     import numpy as np
 
@@ -49,10 +54,13 @@ def child(precision, width, height, tile, shipped=False):
     else:
         predict = inference.predictor(build_generator())
     lr = np.random.default_rng(0).uniform(-1, 1, (height, width, 3)).astype(np.float32)
-    inference.upscale(predict, lr[:tile, :tile], tile=tile)  # warm-up (tracing)
-    t0 = time.perf_counter()
-    out = inference.upscale(predict, lr, tile=tile, to_uint8=True)
-    seconds = time.perf_counter() - t0
+    warm = tile or 64
+    inference.upscale(predict, lr[:warm, :warm], tile=tile)  # warm-up (tracing)
+    seconds = float("inf")
+    for _ in range(repeats):  # the fastest of `repeats` runs
+        t0 = time.perf_counter()
+        out = inference.upscale(predict, lr, tile=tile, to_uint8=True)
+        seconds = min(seconds, time.perf_counter() - t0)
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     mp = out.shape[0] * out.shape[1] / 1e6
     print(
@@ -145,6 +153,33 @@ def shipped_cost(width, height, tile, save):
     }, save)  # fmt: skip
 
 
+def default_fraction(width, height, tile, repeats, save):
+    """The default path's output rate as a fraction of one whole-image float32 pass of the
+    same generator on the same machine (the yardstick), and with bfloat16 where the CPU runs it
+    natively; each in its own process (its own peak RSS), the fastest of `repeats` runs."""
+    from srgan_tf.inference.precision import native_bf16
+    from srgan_tf.modes import defaults
+
+    def run(precision, t, shipped):
+        cmd = [sys.executable, __file__, f"--child={precision}", f"--width={width}",
+               f"--height={height}", f"--tile={t}", f"--repeats={repeats}"]  # fmt: skip
+        return _child_json(cmd + (["--child_shipped"] if shipped else []))
+
+    rows = {"whole float32 pass": run("float32", 0, False),
+            "default path, float32": run("float32", tile, True)}  # fmt: skip
+    if native_bf16():
+        rows["default path, bfloat16"] = run("mixed_bfloat16", tile, True)
+        rows["whole bfloat16 pass"] = run("mixed_bfloat16", 0, False)
+    base = rows["whole float32 pass"]["output_mp_per_s"]
+    for name, r in rows.items():
+        r["fraction"] = round(r["output_mp_per_s"] / base, 3)
+        print(f"{name:>24}: {r['output_mp_per_s']:.3f} output MP/s ({r['fraction']:.0%} of one "
+              f"whole float32 pass), {r['seconds']:.2f} s, peak RSS {r['peak_rss_gb']:.2f} GB")  # fmt: skip
+    common.report({"input": [height, width], "tile": tile, "repeats": repeats, "rows": rows,
+                   "native_bf16": native_bf16(),
+                   "post_processing": defaults.post_processing("upscale").to_dict()}, save)  # fmt: skip
+
+
 def main(argv=None):
     ap = common.parser(__doc__)
     ap.add_argument("--width", type=int, default=2040, help="LR width of the tiled run")
@@ -158,6 +193,10 @@ def main(argv=None):
     )
     ap.add_argument("--rounds", type=int, default=3, help="side-by-side alternating rounds")
     ap.add_argument("--shipped", action="store_true", help="upscale's default path vs. raw")
+    ap.add_argument(
+        "--fraction", action="store_true", help="the default path as a fraction of a whole pass"
+    )
+    ap.add_argument("--repeats", type=int, default=1, help="runs per measurement (fastest kept)")
     ap.add_argument("--child", default="", help=argparse.SUPPRESS)
     ap.add_argument("--child_shipped", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--compare_child", default="", help=argparse.SUPPRESS)
@@ -165,7 +204,9 @@ def main(argv=None):
     width, height, tile = args.width, args.height, args.tile
     size, rounds = args.compare_size, args.rounds
     if args.child:
-        return child(args.child, width, height, tile, args.child_shipped)
+        return child(args.child, width, height, tile, args.child_shipped, args.repeats)
+    if args.fraction:
+        return default_fraction(width, height, tile, args.repeats, args.save)
     if args.shipped:
         return shipped_cost(width, height, tile, args.save)
     if args.compare_child:

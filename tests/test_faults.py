@@ -107,7 +107,11 @@ def test_upscale_refusals_write_nothing(tmp_path):
     _one_clear_line(refused[0], str(empty), "no files")
     _one_clear_line(refused[1], "--output", "--input folder itself")
     _one_clear_line(refused[2], "3x3", "20x20", "--mode=upscale")
-    for r in refused:
+    # A missing official file says where it is published.
+    (missing,) = run_main_many([["--mode=upscale", f"--input={src}",
+                                 f"--g_weights={tmp_path / 'g_srgan.npz'}"]])  # fmt: skip
+    _one_clear_line(missing, "g_srgan.npz: no such file", "tensorlayer/srgan release 1.2.0")
+    for r in [*refused, missing]:
         assert "Generator:" not in r.stdout  # refused before any model was loaded
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
     assert sorted(p.name for p in src.iterdir()) == sorted(

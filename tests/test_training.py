@@ -759,6 +759,7 @@ def test_ctrl_c_saves_says_where_exits_0_and_resumes(tmp_path):
     assert proc.returncode == 0, err[-2000:]
     match = re.search(r"Interrupted at step (\d+): saved (\S+) and (\S+)\. Rerun", out)
     assert match, out[-2000:]
+    assert "Done at" not in out  # the interruption is the run's last word
     assert Path(match.group(3)).is_file() and match.group(2).endswith(f"ckpt-{match.group(1)}")
     r = cli(*args, f"--max_steps={int(match.group(1)) + 1}")
     assert r.returncode == 0 and f"Resuming from step {match.group(1)}" in r.stdout

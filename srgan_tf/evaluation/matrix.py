@@ -18,6 +18,7 @@ from srgan_tf.config import DEFAULT_TILE, DataConfig, ModelConfig
 from srgan_tf.data import images, protocols
 from srgan_tf.evaluation import figures
 from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
+from srgan_tf.inference import precision as inference_precision
 from srgan_tf.inference.post_processing import NONE, PostProcessing
 from srgan_tf.models import build_generator
 
@@ -66,6 +67,7 @@ def evaluate(
     progress: bool = True,
     post: PostProcessing = NONE,
     own_post: dict | None = None,
+    precision: str = "float32",
 ) -> dict:
     """Runs every generator on every class's test images and writes the outputs.
 
@@ -81,6 +83,7 @@ def evaluate(
             (`mine+x2+bp2+gate1.5`) beside its raw one.
         own_post: `{model name: PostProcessing}`: generators whose extra column has this
             instead of `post` (those trained through steps and a gate).
+        precision: the generators' compute precision, "float32" or "bfloat16".
 
     Returns:
         `{metric: {class: {model: mean}}}`, bicubic included.
@@ -97,7 +100,8 @@ def evaluate(
             f"{', ...' if len(paths) > 5 else ''}), by its manifest.json: its numbers are not "
             f"held-out numbers. Was it trained with another --split_seed or data folder?"
         )
-    g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
+    with inference_precision.building(precision):
+        g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
     predict = inference.predictor(g)
     posts = {}  # each generator's extra column (none when its PostProcessed is empty)
     for name in generators:

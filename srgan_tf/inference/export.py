@@ -83,8 +83,12 @@ class _Serving(tf.Module):
         core, ov, s = self._core, self._overlap, self._scale
         rows = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
         for y in tf.range(0, h, core):
+            # One tile at a time: a graph's while loop may otherwise run up to 10 iterations at
+            # once, and how many it does depends on the machine's load, so the peak memory did.
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
             cols = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
             for x0 in tf.range(0, w, core):
+                tf.autograph.experimental.set_loop_options(parallel_iterations=1)
                 ya, xa = tf.maximum(0, y - ov), tf.maximum(0, x0 - ov)
                 yb, xb = tf.minimum(h, y + core + ov), tf.minimum(w, x0 + core + ov)
                 sr = tf.cast(self.generator(x[None, ya:yb, xa:xb], training=False)[0], tf.float32)
@@ -104,6 +108,7 @@ class _Serving(tf.Module):
             lambda im: self._tiled(im, tf.uint8),
             x,
             fn_output_signature=tf.TensorSpec([None, None, 3], tf.uint8),
+            parallel_iterations=1,  # one image of the batch at a time: a bounded peak
         )
         return {"sr_images": out}
 
@@ -113,6 +118,7 @@ class _Serving(tf.Module):
             lambda im: self._tiled(im, tf.float32),
             lr,
             fn_output_signature=tf.TensorSpec([None, None, 3], tf.float32),
+            parallel_iterations=1,
         )
         return {"sr": out}
 
@@ -200,7 +206,10 @@ class _Serving(tf.Module):
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
     def serve_encoded(self, image_bytes):
         out = tf.map_fn(
-            self._encoded_one, image_bytes, fn_output_signature=tf.TensorSpec([], tf.string)
+            self._encoded_one,
+            image_bytes,
+            fn_output_signature=tf.TensorSpec([], tf.string),
+            parallel_iterations=1,
         )
         return {"png_bytes": out}
 

@@ -54,7 +54,8 @@ def run(cfg: Configs) -> None:
     out = Path(app.output or "results/evaluate")
     out.mkdir(parents=True, exist_ok=True)
     described = {"generators": {k: str(v) for k, v in generators.items()},
-                 "protocol": data.protocol, "data": to_dict(data), "model": to_dict(model),
+                 "protocol": data.protocol, "precision": app.infer_precision,
+                 "data": to_dict(data), "model": to_dict(model),
                  "post_processing": {**post.to_dict(),
                                      "own": {k: v.to_dict() for k, v in own_post.items()}}}  # fmt: skip
     atomic.write_text(out / "config.json", json.dumps(described, indent=1))
@@ -64,6 +65,6 @@ def run(cfg: Configs) -> None:
     )
     evaluation.evaluate(
         generators, test_sets, data, model, out, app.tile, progress=app.progress, post=post,
-        own_post=own_post,
+        own_post=own_post, precision=app.infer_precision,
     )  # fmt: skip
     print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")

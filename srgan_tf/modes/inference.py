@@ -12,6 +12,7 @@ from srgan_tf.config import UPSCALED_DIR, Configs
 from srgan_tf.data import datasets, images
 from srgan_tf.errors import ConfigError
 from srgan_tf.evaluation import compare as compare_lib
+from srgan_tf.inference import precision
 from srgan_tf.models import build_generator
 from srgan_tf.modes.trained_through import mismatch
 
@@ -19,8 +20,10 @@ from srgan_tf.modes.trained_through import mismatch
 def load_generator(cfg: Configs) -> keras.Model:
     """The generator of upscale/compare/export: `app.g_weights`, which main.py resolved
     (--g_weights, else a shipped generator: modes/defaults.py) and the gate has read once already."""
-    g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)
+    with precision.building(cfg.app.infer_precision):
+        g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)
     weights.load_weights(g, cfg.app.g_weights)
+    print(precision.describe(cfg.app.infer_precision))
     warning = mismatch(cfg.app.g_weights, cfg.post)
     if warning:
         print(warning, file=sys.stderr)
