@@ -13,6 +13,7 @@ with the machine it ran on. This script turns those files into the table between
     python bench/inference.py --fraction --width=340 --height=256 --repeats=3 --save=inference_fraction
     python bench/inference.py --shipped --width=2040 --height=1356 --save=inference_shipped_large
     python bench/serving.py --default_export --width=1020 --height=680 --repeats=3 --save=serving_default
+    python bench/bf16_quality.py --save=bf16_quality
     python bench/table.py            # rewrite the table; --check: exit 1 if it differs
 
 It also writes README's sentence on speed (between `<!-- bench summary -->` markers).
@@ -40,6 +41,7 @@ COMMANDS = {
     "inference_shipped": "python bench/inference.py --shipped --width=1020 --height=678 --save=inference_shipped",
     "inference_fraction": "python bench/inference.py --fraction --width=340 --height=256 --repeats=3 --save=inference_fraction",
     "inference_shipped_large": "python bench/inference.py --shipped --width=2040 --height=1356 --save=inference_shipped_large",
+    "bf16_quality": "python bench/bf16_quality.py --save=bf16_quality",
     "serving_default": "python bench/serving.py --default_export --width=1020 --height=680 --repeats=3 --save=serving_default",
 }
 
@@ -111,6 +113,13 @@ def rows(res: dict) -> list[tuple]:
             out.append(_shipped_row(name, res[name]))
     if "inference_fraction" in res:
         out.append(_fraction_row(res["inference_fraction"]))
+    if "bf16_quality" in res:
+        q = res["bf16_quality"]
+        out.append((f"bfloat16 against float32, {q['images']} validation images, upscale's "
+                    f"post-processed output (quality, not speed)", "bf16_quality",
+                    f"mean PSNR-Y change {q['mean_change_db']:+.4f} dB, largest "
+                    f"{q['max_abs_change_db']:.4f} dB", "",
+                    "passes" if q["passes"] else "fails", "<= 0.02 dB mean, <= 0.1 dB any"))  # fmt: skip
     if "serving_default" in res:
         s = res["serving_default"]
         h, w = s["input"]
