@@ -141,7 +141,12 @@ def _shipped_row(name: str, s: dict) -> tuple:
     h, w = s["input"]
     raw, shipped = s["raw"], s["shipped"]
     target = "<= 2 GB" if (w, h) == (2040, 1356) else ""
-    return (f"upscale's default ({_post(s['post_processing'])}) vs. the generator alone, tiled "
+    from srgan_tf.modes import defaults
+
+    now = defaults.post_processing("upscale").to_dict()
+    current = all(s["post_processing"][k] == now[k] for k in s["post_processing"])
+    which = "upscale's default" if current else "upscale's default when measured"
+    return (f"{which} ({_post(s['post_processing'])}) vs. the generator alone, tiled "
             f"{w}x{h} -> {4 * w}x{4 * h}, float32", name,
             f"{shipped['output_mp_per_s']:.3f} MP/s, peak RSS {shipped['peak_rss_gb']:.2f} GB "
             f"(alone {raw['output_mp_per_s']:.3f} MP/s, {raw['peak_rss_gb']:.2f} GB)", "",
