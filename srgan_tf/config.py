@@ -222,7 +222,7 @@ class DataConfig:
         "Class to use (landscapes: general, mountain, desert, sea, beach, island, japan). Empty: all images.",
     )
     crop_size: int = setting(384, "HR training patch side (pixels).", lower=16)
-    scale: int = setting(4, "Upscaling factor (the models are 4x).")
+    scale: int = 4  # the generator's factor (two x2 pixel shuffles): fixed, not a flag
     n_images: int = setting(100, "Training images per class (<= 0: all).")
     n_test: int = setting(20, "Held-out test images per class.", lower=0)
     n_test_general: int = setting(50, "Held-out test images of the general class.", lower=0)

@@ -585,8 +585,7 @@ def test_user_mistakes_end_in_one_clear_line(tmp_path):
     r = cli(*base, f"--checkpoint_dir={existing}", "--mode=init")
     assert r.returncode == 0, r.stderr[-1500:]
     cases = [
-        (["--mode=init", "--scale=2"], "only --scale=4 is supported"),
-        (["--mode=init", "--crop_size=66"], "--crop_size=66 is not divisible by --scale=4"),
+        (["--mode=init", "--crop_size=66"], "--crop_size=66 is not divisible by 4 (the generator is 4x)"),
         (["--mode=specialize", "--cls=desert", f"--g_weights={g}", "--n_trainable=0"],
          "--n_trainable=0: the generator has"),
         (["--mode=specialize", "--cls=desert", f"--g_weights={g}", "--n_trainable=99"],

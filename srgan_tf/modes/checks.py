@@ -50,11 +50,6 @@ def _combinations(cfg):
 
     app, data, train, mode = cfg.app, cfg.data, cfg.train, cfg.app.mode
     problems = []
-    if data.scale != 4:
-        problems.append(
-            f"--scale={data.scale}: the SRGAN generator is 4x (two x2 pixel shuffles); only "
-            f"--scale=4 is supported"
-        )
     if app.tile and cfg.post is not None:
         margin = overlap_for(cfg.post)
         if app.tile <= 2 * margin:
@@ -80,7 +75,8 @@ def _combinations(cfg):
         )
     if data.crop_size % data.scale:
         problems.append(
-            f"--crop_size={data.crop_size} is not divisible by --scale={data.scale}; use e.g. "
+            f"--crop_size={data.crop_size} is not divisible by {data.scale} (the generator is "
+            f"{data.scale}x); use e.g. "
             f"{data.crop_size - data.crop_size % data.scale}"
         )
     if mode != "init" and train.n_epoch > 0:  # the phases that build the discriminator
