@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from srgan_tf import data, inference
+from srgan_tf import data, inference, protocols
 from srgan_tf.config import DataConfig
-from srgan_tf.data import images, protocols
+from srgan_tf.data import images
 from srgan_tf.evaluation.metrics import all_metrics
 from srgan_tf.models import self_ensemble
 

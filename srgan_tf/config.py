@@ -9,13 +9,9 @@ tensorlayer reference's `config.py` values and the study's choices.
 """
 
 import dataclasses
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from srgan_tf.inference.post_processing import PostProcessing
 
 # Choices that library modules check too (they import them from here, the one place).
-PROTOCOLS = ("study", "paper")  # LR protocols: data/protocols.py
+PROTOCOLS = ("study", "paper")  # LR protocols: protocols.py
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # training/distribute.py
 INFER_PRECISIONS = ("auto", "float32", "bfloat16")  # inference/precision.py
 DISCRIMINATOR_KINDS = ("tl", "paper")  # models.discriminator
@@ -434,7 +430,8 @@ class Configs:
     # What wraps and follows the generator in this command, resolved once by main.py from the
     # flags, the mode's defaults and the generator's config.json (None until then, or when a
     # flag is out of range: the gate says which).
-    post: "PostProcessing | None" = None
+    # (typed loosely: this module sits below inference/ and imports nothing above it)
+    post: object = None  # an inference.PostProcessing
 
 
 def to_dict(config):

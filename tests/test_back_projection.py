@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from skimage import data as skimage_data
 
-from srgan_tf.data import protocols
+from srgan_tf import protocols
 from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator
 from srgan_tf.models.back_projection import BackProjection

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from srgan_tf import data
+from srgan_tf import data, protocols
 from srgan_tf.config import DataConfig
-from srgan_tf.data import datasets, protocols
+from srgan_tf.data import datasets
 
 CFG = DataConfig(crop_size=32, batch_size=4, seed=3)
 

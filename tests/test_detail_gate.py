@@ -8,7 +8,7 @@ import tensorflow as tf
 from scipy.ndimage import gaussian_filter
 from skimage import data as skdata
 
-from srgan_tf.data import protocols
+from srgan_tf import protocols
 from srgan_tf.inference import PostProcessing
 from srgan_tf.models.detail_gate import DetailGate
 from srgan_tf.models.generator import build_generator

@@ -7,9 +7,9 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from srgan_tf import evaluation, weights
+from srgan_tf import evaluation, protocols, weights
 from srgan_tf.config import DataConfig, ModelConfig
-from srgan_tf.data import datasets, protocols
+from srgan_tf.data import datasets
 from srgan_tf.evaluation import metrics
 from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator

@@ -376,7 +376,7 @@ def test_symmetric_pad_is_numpys_symmetric_pad_at_any_size(h, w, before, after):
     is the oracle; where the pad fits, `tf.pad(mode="SYMMETRIC")` agrees too."""
     import tensorflow as tf
 
-    from srgan_tf.data.protocols import symmetric_pad
+    from srgan_tf.protocols import symmetric_pad
 
     x = np.random.default_rng(h * 10 + w).normal(size=(2, h, w, 3)).astype(np.float32)
     b = before if isinstance(before, tuple) else (before, before)

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from srgan_tf.config import DataConfig
 from srgan_tf.data.datasets import ImageSet
-from srgan_tf.data.protocols import degrade
+from srgan_tf.protocols import degrade
 
 
 def colour_jitter(hr, seed, config):

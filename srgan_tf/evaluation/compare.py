@@ -9,9 +9,9 @@ detail in the HR image (largest Laplacian energy), chosen without looking at the
 
 import numpy as np
 
-from srgan_tf import data, inference
+from srgan_tf import data, inference, protocols
 from srgan_tf.config import DEFAULT_TILE
-from srgan_tf.data import images, protocols
+from srgan_tf.data import images
 from srgan_tf.evaluation import figures, metrics
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from srgan_tf import atomic, data, inference, weights
+from srgan_tf import atomic, data, inference, protocols, weights
 from srgan_tf.config import DEFAULT_TILE, DataConfig, ModelConfig
-from srgan_tf.data import images, protocols
+from srgan_tf.data import images
 from srgan_tf.evaluation import figures
 from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
 from srgan_tf.inference import precision as inference_precision

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf.data import protocols
+from srgan_tf import protocols
 
 # to 2 LR pixels away (the antialiased kernel spans 4 LR pixels), `up` residuals 2 away; one
 # more for rounding. Tiles keep this much more margin per step (srgan_tf/inference/tiling.py).

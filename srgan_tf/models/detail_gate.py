@@ -25,7 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf.data import protocols
+from srgan_tf import protocols
 from srgan_tf.models.back_projection import BicubicUp
 
 # HR pixels: the local window, chosen on validation photos with the floor (docs/evaluation.md;

@@ -12,7 +12,7 @@ slice, so a SavedModel and TFLite carry it.
 import keras
 import tensorflow as tf
 
-from srgan_tf.data import protocols
+from srgan_tf import protocols
 
 MIN_SIDE = 16  # input pixels; a tile is never this small unless its whole image is
 

@@ -5,9 +5,9 @@ import json
 import sys
 from pathlib import Path
 
-from srgan_tf import atomic, evaluation
+from srgan_tf import atomic, evaluation, protocols
 from srgan_tf.config import Configs, to_dict
-from srgan_tf.data import datasets, protocols, sample_data
+from srgan_tf.data import datasets, sample_data
 from srgan_tf.errors import ConfigError
 from srgan_tf.modes.trained_through import mismatch, trained_through
 

@@ -27,9 +27,9 @@ import numpy as np
 from srgan_tf import atomic, data, inference
 from srgan_tf.config import DEFAULT_TILE
 from srgan_tf.data import datasets, images
-from srgan_tf.data.protocols import bicubic_up
 from srgan_tf.evaluation import metrics
 from srgan_tf.inference.post_processing import NONE, PostProcessing
+from srgan_tf.protocols import bicubic_up
 
 GUARDS = ("min_psnr_y_gain", "max_colour_offset")  # the scores `passes_guards` reads
 # Bicubic stays within about 0.05 of a level; a model's colour cast shows as whole levels.

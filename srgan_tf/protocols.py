@@ -1,5 +1,8 @@
 """The LR protocols: how a low-resolution image is made from a high-resolution one, and back.
 
+Shared maths, in a neutral place: the data pipeline degrades with them, the models'
+back-projection and detail gate are built from their kernels, evaluation scores under them.
+
 - `study`: TensorFlow's plain bicubic x4 (no antialiasing), unquantised, as the study and the
   tensorlayer reference make their LR.
 - `paper`: MATLAB `imresize` bicubic x4 (antialiased), quantised to uint8, as SR papers make
