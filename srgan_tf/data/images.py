@@ -27,7 +27,7 @@ def is_image_name(path):
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 
 
-def to_rgb8(array):
+def to_rgb8(array: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Converts a decoded image array to `(h, w, 3)` uint8.
 
     Returns:
@@ -105,7 +105,7 @@ def _decode(path):
     return iio.imread(path)
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
+def read_image(path: str | os.PathLike) -> tuple[np.ndarray, list[str]]:
     """Reads an image file as `(h, w, 3)` uint8 RGB.
 
     Returns:

@@ -1,7 +1,7 @@
 """The study's model-by-class evaluation (Figure 9) and its best/worst comparison (Figure 10).
 
 Every generator is run on every class's held-out test images; per (model, class) the metrics of
-`srgan_tf.metrics` are averaged. A bicubic column is the baseline every model must beat.
+`srgan_tf.evaluation.metrics` are averaged. A bicubic column is the baseline every model must beat.
 Outputs: one CSV matrix per metric (rows: classes, columns: models), all numbers as JSON,
 heatmaps with each class's best model outlined, a best/worst comparison image, and the SR
 images. Deterministic: the same inputs give identical numbers.

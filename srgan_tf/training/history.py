@@ -1,4 +1,4 @@
-"""Loss history of a run: per-step and per-epoch CSV files (plots: `srgan_tf.figures`).
+"""Loss history of a run: per-step and per-epoch CSV files (plots: `srgan_tf.evaluation.figures`).
 
 The CSV files survive a resume: rows past the restored step (work that will be redone) are
 dropped first, so a killed and resumed run has one row per step.

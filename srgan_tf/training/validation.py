@@ -3,7 +3,7 @@
 The images are a folder of their own (`--val_dir`, e.g. the photo corpus' validation split),
 never trained on. Each is degraded under one or more LR protocols (`--val_protocols`; the
 first, by default the run's `--protocol`, is the one the curve and the best step follow),
-super-resolved and scored with `srgan_tf.metrics` (the metric code `evaluate` uses).
+super-resolved and scored with `srgan_tf.evaluation.metrics` (the metric code `evaluate` uses).
 
 The best step is the one with the highest mean PSNR-Y gain over bicubic under the first
 protocol (or, with `--val_best=mean`, the mean of the protocols' gains) among the validations

@@ -5,7 +5,7 @@ jitter shows as colour offsets of a few gray levels that change from one checkpo
 next, which costs most on smooth images, where bicubic is already within one gray level. ESRGAN's
 successors (BasicSR's `ema_decay`, 0.999) and timm's `ModelEmaV2` write the average of the
 recent weights instead. Every variable is averaged, BatchNorm moving statistics included (as
-ModelEmaV2 does); `srgan_tf.precise_bn` can then re-estimate those for the averaged weights.
+ModelEmaV2 does); `srgan_tf.training.precise_bn` can then re-estimate those for the averaged weights.
 Not in the reference; off unless asked for (`--ema_decay`).
 """
 
