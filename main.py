@@ -25,7 +25,8 @@ def make_configs():
     generator it starts from (the default rule runs here, once)."""
     from srgan_tf import config
     from srgan_tf.modes import defaults
-    from srgan_tf.modes.checks import TRAINING_MODES, run_dir
+    from srgan_tf.modes.checks import run_dir
+    from srgan_tf.modes.registry import TRAINING_MODES
     from srgan_tf.modes.trained_through import trained_through
 
     values = FLAGS.flag_values_dict()
@@ -73,18 +74,19 @@ def make_configs():
     return cfg, choice
 
 
-def _modes():
-    from srgan_tf.modes import evaluate, export, inference, train
+def _runner(mode):
+    """The function that runs `mode`, from the registry's `module:function`."""
+    import importlib
 
-    return {
-        "init": train.run,
-        "adversarial": train.run,
-        "specialize": train.run,
-        "evaluate": evaluate.run,
-        "upscale": inference.upscale,
-        "compare": inference.compare,
-        "export": export.run,
-    }
+    from srgan_tf.modes.registry import MODES
+
+    module, function = MODES[mode].runner.split(":")
+    return getattr(importlib.import_module(f"srgan_tf.modes.{module}"), function)
+
+
+def given_flags():
+    """The flags set on the command line (or in a --flagfile)."""
+    return {name for name in FLAGS if FLAGS[name].present}
 
 
 def main(argv):
@@ -102,10 +104,10 @@ def main(argv):
 
     try:
         cfg, choice = make_configs()
-        check_configs(cfg)
+        check_configs(cfg, given_flags())
         if choice.why and cfg.app.mode != "evaluate" and (cfg.app.mode != "init" or choice.path):
             print(choice.why, file=sys.stderr if choice.loud else sys.stdout)
-        _modes()[cfg.app.mode](cfg)
+        _runner(cfg.app.mode)(cfg)
     except USER_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)

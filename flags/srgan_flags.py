@@ -11,6 +11,7 @@ import textwrap
 from absl import flags as absl_flags
 
 from srgan_tf import config
+from srgan_tf.modes.registry import MODES
 
 _DEFINE = {int: absl_flags.DEFINE_integer, float: absl_flags.DEFINE_float,
            bool: absl_flags.DEFINE_boolean, str: absl_flags.DEFINE_string}  # fmt: skip
@@ -42,15 +43,6 @@ def modes():
 
 # What `python main.py` (or -h, --help) prints: the modes and the flags most commands need.
 # `--helpfull` lists every flag; their help texts live beside the settings in config.py.
-MODES = {
-    "init": "train the generator alone on the pixel loss        -> checkpoints/init/",
-    "adversarial": "SRGAN training, G against D, VGG feature loss    -> checkpoints/srgan/",
-    "specialize": "the study: retrain the last layer on one --cls   -> checkpoints/<cls>/",
-    "evaluate": "every generator on every class, against bicubic  -> results/evaluate/",
-    "upscale": "super-resolve --input (a file or a folder)       -> results/upscaled/",
-    "compare": "LR | bicubic | SR | HR crops of one HR photo     -> results/compare/",
-    "export": "SavedModel for TF Serving, or --format=tflite    -> export/srgan/<version>/",
-}
 MAIN_FLAGS = {
     "every mode": ["mode", "data_dir", "checkpoint_dir", "g_weights", "protocol", "verbose"],
     "training": ["cls", "crop_size", "batch_size", "n_epoch_init", "n_epoch", "lr_init",
@@ -69,7 +61,7 @@ def short_help(program="main.py"):
         f"usage: python {program} --mode=MODE [flags]    (python {program} --helpfull: every flag)",
         "",
         "modes:",
-        *(f"  {name:<12} {text}" for name, text in MODES.items()),
+        *(f"  {name:<12} {m.summary:<48} -> {m.output}" for name, m in MODES.items()),
     ]
     for group, names in MAIN_FLAGS.items():
         lines += ["", f"main flags ({group}):"]
@@ -115,4 +107,13 @@ def full_help(program: str = "main.py") -> str:
             lines += _flag_lines(name, flag, flag.help)
         lines.append("")
     lines.append("  --flagfile=FILE".ljust(32) + " read flags from a file (flags/*.cfg)")
+    lines += ["", "flags each mode reads (any other set on the command line is refused):"]
+    for name, mode in MODES.items():
+        reads = (
+            "every flag above"
+            if mode.reads is None
+            else " ".join(f"--{f}" for f in sorted(mode.reads))
+        )
+        lines += textwrap.wrap(f"{name}: {reads}", 96, initial_indent="  ",
+                               subsequent_indent="      ")  # fmt: skip
     return "\n".join(lines)

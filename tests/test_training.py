@@ -617,7 +617,11 @@ def test_user_mistakes_end_in_one_clear_line(tmp_path):
          "not an image: its first bytes match no image format"),
     ]  # fmt: skip
     before = _tree(existing)
-    commands = [[*base, f"--checkpoint_dir={ck}", *args]
+    # upscale, compare and export refuse training flags (tests/test_registry.py): they get the
+    # generator's size only.
+    pictures = ["--n_res_blocks=1", "--filters=8", "--progress=false"]
+    commands = [[*(pictures if args[0] in ("--mode=upscale", "--mode=compare", "--mode=export")
+                   else base), f"--checkpoint_dir={ck}", *args]
                 for i, (args, _) in enumerate(cases) for ck in (tmp_path / f"ck{i}", existing)]  # fmt: skip
     results = run_main_many(commands)
     for (args, expected), pair in zip(cases, zip(results[::2], results[1::2])):

@@ -14,14 +14,14 @@ from pathlib import Path
 from srgan_tf import config
 from srgan_tf.config import PROTOCOLS, SELF_ENSEMBLES
 from srgan_tf.errors import USER_ERRORS, ConfigError
-
-TRAINING_MODES = ("init", "adversarial", "specialize")
-INFERENCE_MODES = ("upscale", "compare", "export")
+from srgan_tf.modes.registry import TRAINING_MODES, refused_flags  # noqa: F401  (re-exported)
 
 
-def check_configs(cfg: config.Configs) -> None:
-    """Raises one `ConfigError` listing every problem of the command `cfg` describes."""
-    problems = _bounds(cfg)
+def check_configs(cfg: config.Configs, given: set[str] = frozenset()) -> None:
+    """Raises one `ConfigError` listing every problem of the command `cfg` describes (`given`:
+    the flags set on its command line; one its mode does not read is a problem too)."""
+    problems = refused_flags(cfg.app.mode, set(given), cfg.app.format)
+    problems += _bounds(cfg)
     if not problems:  # the rest assumes values within their bounds
         problems = _combinations(cfg) + _inputs(cfg)
     if len(problems) == 1:

@@ -8,9 +8,10 @@ from srgan_tf.config import Configs, to_dict
 from srgan_tf.data import datasets, sample_data
 from srgan_tf.errors import ConfigError, TrainingError
 from srgan_tf.modes.checks import check_resume
+from srgan_tf.modes.registry import MODES
 from srgan_tf.training import distribute, run_lock
 
-PHASES = {"init": ["init"], "adversarial": ["adversarial"], "specialize": ["init", "adversarial"]}
+PHASES = {name: list(m.phases) for name, m in MODES.items() if m.trains}
 
 
 def _strategy(app, batch_size):

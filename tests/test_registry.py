@@ -1,0 +1,58 @@
+"""The modes' table (srgan_tf/modes/registry.py): dispatch, help, and the refusal of a flag the
+chosen mode would silently ignore."""
+
+import numpy as np
+from main_cli import run_main_many
+
+from srgan_tf import config
+from srgan_tf.modes import registry
+
+
+def test_every_mode_of_the_flag_is_in_the_table_and_the_training_modes_have_phases():
+    mode_field = next(f for f in config.flag_fields(config.AppConfig) if f[1] == "mode")[0]
+    assert set(mode_field.metadata["choices"]) == set(registry.MODES)
+    assert registry.TRAINING_MODES == ("init", "adversarial", "specialize")
+    for name, mode in registry.MODES.items():
+        assert mode.output and mode.summary and ":" in mode.runner, name
+    flags = {name for cls in config.CONFIGS for _, name in config.flag_fields(cls)}
+    for mode in registry.MODES.values():  # every flag a mode reads exists
+        assert mode.reads is None or mode.reads <= flags | registry.COMMON, mode.name
+
+
+def test_flags_a_mode_would_ignore_are_refused_by_name_and_nothing_is_written(tmp_path):
+    import imageio.v3 as iio
+
+    photo = tmp_path / "photo.png"
+    iio.imwrite(photo, np.zeros((24, 24, 3), np.uint8))
+    out, exp = tmp_path / "out", tmp_path / "export"
+    cases = [
+        (["--mode=upscale", f"--input={photo}", f"--output={out}", "--tflite_fp16"],
+         ["--tflite_fp16", "--mode=upscale", "--mode=export"]),
+        (["--mode=upscale", f"--input={photo}", f"--output={out}", "--n_epoch=3",
+          "--lr_init=1e-3"], ["--n_epoch", "--lr_init", "training"]),
+        (["--mode=upscale", f"--input={photo}", f"--output={out}", "--protocol=study"],
+         ["--protocol", "--mode=compare"]),
+        (["--mode=compare", f"--input={photo}", f"--output={out}", "--version=2"],
+         ["--version", "--mode=compare", "--mode=export"]),
+        (["--mode=export", f"--export_dir={exp}", "--tflite_fp16"],
+         ["--tflite_fp16", "--format=tflite"]),
+        (["--mode=export", f"--export_dir={exp}", "--format=tflite", "--version=2"],
+         ["--version", "not --format=tflite"]),
+        (["--mode=export", f"--export_dir={exp}", "--cpu_replicas=2"],
+         ["--cpu_replicas", "--mode=export", "training"]),
+    ]  # fmt: skip
+    results = run_main_many([args for args, _ in cases])
+    for (args, words), r in zip(cases, results):
+        assert r.returncode == 1 and "Traceback" not in r.stderr, (args, r.stderr)
+        line = r.stderr.strip()
+        for word in words:
+            assert word in line, (args, word, line)
+        assert "Generator:" not in r.stdout  # refused before anything was loaded
+    assert not out.exists() and not exp.exists()
+
+
+def test_the_training_modes_and_evaluate_take_every_flag():
+    """flags/study.sh hands the same extra flags to training and to evaluate."""
+    for name in (*registry.TRAINING_MODES, "evaluate"):
+        assert registry.MODES[name].unread({"n_epoch", "tflite_fp16", "window"}) == []
+    assert registry.MODES["upscale"].unread({"progress", "verbose", "tile"}) == []
