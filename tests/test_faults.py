@@ -348,7 +348,7 @@ def test_tflite_export_is_quiet_and_serves_tiny_images(tmp_path):
         interp.set_tensor(inp["index"], np.zeros((1, h, w, 3), np.float32))
         interp.invoke()
         sr = interp.get_tensor(interp.get_output_details()[0]["index"])
-        assert sr.shape == (1, 4 * h, 4 * w, 3) and np.isfinite(sr).all()  # tiling: the app's
+        assert sr.shape == (1, 4 * h, 4 * w, 3) and np.abs(sr).max() * 127.5 <= 2  # flat stays flat
 
 
 # --- help ------------------------------------------------------------------------------------
