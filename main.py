@@ -24,6 +24,7 @@ def make_configs():
     """The frozen configs of this command, from the parsed flags, and the sentence naming the
     generator it starts from (the default rule runs here, once)."""
     from srgan_tf import config
+    from srgan_tf.inference import precision
     from srgan_tf.modes import defaults
     from srgan_tf.modes.checks import run_dir
     from srgan_tf.modes.registry import TRAINING_MODES
@@ -51,8 +52,6 @@ def make_configs():
         )  # fmt: skip
     except ValueError:
         post = None  # a value out of range: the gate names it (modes/checks.py)
-    from srgan_tf.inference import precision
-
     app_cfg = dataclasses.replace(
         app_cfg, infer_precision=precision.resolve(app_cfg.infer_precision, app_cfg.mode)
     )

@@ -35,11 +35,16 @@ class PostProcessed:
         scale: int = 4,
         tile: int = DEFAULT_TILE,
     ):
-        self.post, self.label = post, post.label
+        self.post = post
         self._stages = post.stages()
         ensemble = post.ensemble_only()
         self._ensembled = predictor(generator, ensemble) if ensemble else None
         self._scale, self._tile = scale, tile
+
+    @property
+    def label(self) -> str:
+        """The suffix naming the post-processed column or panel (`+x4+bp2+gate1.5`)."""
+        return self.post.label
 
     def __bool__(self) -> bool:
         """Whether there is anything to add beside the raw output."""

@@ -65,10 +65,6 @@ class PostProcessing:
         out += f"+bp{self.back_projection}" if self.back_projection else ""
         return out + (f"+gate{self.detail_floor:g}" if self.detail_floor > 0 else "")
 
-    def stages_only(self) -> "PostProcessing":
-        """The same steps and gate after a single pass (for an output already made)."""
-        return dataclasses.replace(self, self_ensemble=1)
-
     def ensemble_only(self) -> "PostProcessing":
         """The same self-ensemble, with nothing after it."""
         return dataclasses.replace(self, back_projection=0, detail_floor=0.0)
@@ -86,13 +82,6 @@ class PostProcessing:
         from srgan_tf.models import post_processing
 
         return post_processing.stages(self.back_projection, self.detail_floor, self.protocol)
-
-    def flags(self) -> str:
-        """The command-line flags that ask for it."""
-        return (
-            f"--self_ensemble={self.self_ensemble} --back_projection={self.back_projection} "
-            f"--detail_floor={self.detail_floor:g}"
-        )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -51,4 +51,4 @@ def post_processed(
     for layer in layers:
         sr = layer([lr, sr])
     name = f"{generator.name}_x{self_ensemble}_bp{back_projection}_gate{detail_floor:g}_{protocol}"
-    return keras.Model(lr, sr, name=name.replace("+", "_"))
+    return keras.Model(lr, sr, name=name)

@@ -261,9 +261,7 @@ def _generator_file(path, model_cfg):
     from srgan_tf.models import build_generator
 
     if not Path(path).is_file():
-        from srgan_tf.weights.official import where_to_get
-
-        return [f"--g_weights={path}: no such file{where_to_get(path)}"]
+        return _missing(path, "--g_weights")
     try:
         weights.load_weights(
             build_generator(model_cfg.n_res_blocks, model_cfg.filters), path, log=lambda *_: None

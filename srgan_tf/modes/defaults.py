@@ -80,11 +80,11 @@ def post_processing(
     paper protocol's, a photograph's; evaluate and compare: the evaluation's)."""
     pictures = mode in PICTURE_MODES
     if back_projection < 0:
-        back_projection = trained.back_projection if trained else 0
-        back_projection = UPSCALE_BACK_PROJECTION if pictures and not trained else back_projection
+        default = UPSCALE_BACK_PROJECTION if pictures else 0
+        back_projection = trained.back_projection if trained else default
     if detail_floor < 0:
-        detail_floor = trained.detail_floor if trained else 0.0
-        detail_floor = UPSCALE_DETAIL_FLOOR if pictures and not trained else detail_floor
+        default = UPSCALE_DETAIL_FLOOR if pictures else 0.0
+        detail_floor = trained.detail_floor if trained else default
     if self_ensemble < 1:
         self_ensemble = UPSCALE_SELF_ENSEMBLE if pictures else 1
     return PostProcessing(self_ensemble, back_projection, detail_floor, protocol)

@@ -111,7 +111,10 @@ class RunSaver:
         """The checkpoint of `step` could not be written (a full disk, most often): its partial
         files are removed, and the error names the folder and the step that is safe."""
         for partial in self._write_dir.glob("*_temp*"):
-            shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink()
+            if partial.is_dir():
+                shutil.rmtree(partial, ignore_errors=True)
+            else:
+                partial.unlink()
         usage = shutil.disk_usage(self._write_dir) if self._write_dir.exists() else None
         full = usage is not None and usage.free < 64 * 2**20
         latest = self.latest()
