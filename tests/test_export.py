@@ -298,7 +298,7 @@ def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(gener
     stages are the same layers: tests/test_self_ensemble.py, test_detail_gate.py and
     test_inference.py.)"""
     floor, passes = 1.5, 2
-    photo = skimage_data.astronaut()[100:200, 150:330]  # 2 x 4 tiles of 160 (cores of 50)
+    photo = skimage_data.astronaut()[100:200, 150:330]  # 2 tiles of 160 (cores of 118)
     post = PostProcessing(passes, 2, floor)
     path = export.export_saved_model(generator, tmp_path / "bp", tile=160, post=post)
     m = tf.saved_model.load(str(path))

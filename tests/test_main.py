@@ -223,10 +223,10 @@ def test_export_tflite_and_format_mistakes(tmp_path):
     refused = run_main_many([
         ["--mode=export", "--format=webp", f"--g_weights={g}", *TINY],
         ["--mode=upscale", "--format=tflite", f"--input={g}", f"--g_weights={g}", *TINY],
-        ["--mode=export", "--tile=60", f"--g_weights={g}", f"--export_dir={tmp_path / 'e2'}",
+        ["--mode=export", "--tile=40", f"--g_weights={g}", f"--export_dir={tmp_path / 'e2'}",
          *TINY],
     ])  # fmt: skip
-    said = ("saved_model or tflite, not --format=webp", "not --format=tflite", "--tile=60")
+    said = ("saved_model or tflite, not --format=webp", "not --format=tflite", "--tile=40")
     for r, words in zip(refused, said):
         assert r.returncode == 1 and words in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert not (tmp_path / "e2").exists()

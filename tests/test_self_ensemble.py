@@ -96,7 +96,7 @@ def test_comes_before_the_steps_and_shares_the_generators_weights(generator):
 
 def test_tiled_equals_whole_image():
     """Flipped and transposed tiles are the turned image's tiles: with the ensemble of 8 before
-    two steps, 6 tiles of 160 give the whole-image pixels (a real photograph, non-square tiles)."""
+    two steps, tiles of 140 give the whole-image pixels (a real photograph, non-square tiles)."""
     from test_inference import tiled_and_whole
 
     from srgan_tf import inference
@@ -104,8 +104,8 @@ def test_tiled_equals_whole_image():
     generator = _he_scaled(1, 8)
     lr = _lr("coffee", 80, 170, step=2)[0]
     predict = inference.predictor(generator, PostProcessing(8, 2))
-    assert predict.overlap == inference.predictor(generator, PostProcessing(1, 2)).overlap
-    tiled, whole = tiled_and_whole(predict, lr, 160)
+    assert predict.context == inference.predictor(generator, PostProcessing(1, 2)).context
+    tiled, whole = tiled_and_whole(predict, lr, 140)
     single = inference.upscale(
         inference.predictor(generator, PostProcessing(1, 2)), lr, tile=0, to_uint8=True
     )

@@ -1,7 +1,9 @@
 """Running a trained generator on images of any size, and exporting it for serving.
 
 - `post_processing.py`: `PostProcessing`, what wraps and follows the generator, as one value.
-- `tiling.py`: tiled inference in bounded memory, equal to a whole-image pass; image files.
+- `tiles.py`: the tiling core (trunk in tiles, tail and steps in strips), shared with the SavedModel.
+- `tiling.py`: the predictor and `upscale`: an image in bounded memory, equal to a whole-image pass.
+- `files.py`: which files upscale reads and writes, and one file upscaled as the user gave it.
 - `post_processed.py`: the post-processed output beside a raw one (evaluate, compare).
 - `orientation.py`: a JPEG's EXIF orientation read and applied in a graph (the SavedModel).
 - `export.py`: a SavedModel for TF Serving (tiled in its graph), or a TFLite file.
@@ -16,13 +18,10 @@ _WHERE = {
     "NONE": "post_processing",
     "PostProcessing": "post_processing",
     "PostProcessed": "post_processed",
-    **{
-        name: "tiling"
-        for name in (
-            "DEFAULT_TILE", "OUTPUT_FORMATS", "OVERLAP", "RECEPTIVE_RADIUS", "Predictor",
-            "input_files", "output_paths", "overlap_for", "predictor", "upscale", "upscale_file",
-        )
-    },
+    "Tiler": "tiles",
+    "context_for": "tiles",
+    **{name: "tiling" for name in ("Predictor", "predictor", "tile_count", "upscale")},
+    **{name: "files" for name in ("OUTPUT_FORMATS", "input_files", "output_paths", "upscale_file")},
 }  # fmt: skip
 
 __all__ = sorted(_WHERE)

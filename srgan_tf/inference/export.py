@@ -1,8 +1,9 @@
 """Exports a trained generator for serving: a SavedModel for TF Serving, or a TFLite file.
 
-The SavedModel tiles every request inside its graph, with the overlap rule of
-`srgan_tf/inference/tiling.py`, so a photo of any size is served in bounded memory (about that of one
-tile) and the output equals a whole-image pass. Signatures:
+The SavedModel tiles every request inside its graph with the tiling core that `upscale` runs
+(`srgan_tf/inference/tiles.py`), so a photo of any size is served in bounded memory (about that
+of one tile's trunk and one strip of its tail) and the output equals a whole-image pass.
+Signatures:
 
 - `serving_default`: `images` uint8 `(batch, h, w, 3)` -> `sr_images` uint8 `(batch, 4h, 4w, 3)`.
 - `encoded`: `image_bytes` string `(batch,)`, PNG or JPEG files (in TF Serving's REST API the
@@ -28,25 +29,24 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from srgan_tf import inference
 from srgan_tf.config import DEFAULT_MAX_PIXELS, DEFAULT_TILE
-from srgan_tf.inference import orientation
+from srgan_tf.inference import orientation, tiles
 from srgan_tf.inference.post_processing import NONE, PostProcessing
 
 MIN_IMAGE_BYTES = 25  # the header bytes `encoded` reads: PNG's signature and IHDR size and depth
 
 
-def _to_uint8(x):
-    return tf.cast(tf.clip_by_value(tf.round((x + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
-
-
 class _Serving(tf.Module):
     def __init__(self, generator, tile, max_pixels, post: PostProcessing = NONE, scale=4):
         super().__init__()
-        self.generator = post.model(generator)
-        overlap = inference.overlap_for(post)
-        if tile - 2 * overlap <= 0:
-            raise ValueError(f"tile {tile} leaves no core after an overlap of {overlap} a side")
+        self.tiler = tiles.Tiler(generator, post, scale=scale)
+        if tile < self.tiler.min_tile():
+            raise ValueError(
+                f"tile {tile} leaves no core after a context of {self.tiler.context} a side; "
+                f"pass at least {self.tiler.min_tile()}"
+            )
+        # Tracked, so the SavedModel keeps the weights the tiler's functions read.
+        self.generator, self.stages = generator, list(self.tiler.stages)
         self.tile = tf.Variable(tile, trainable=False, dtype=tf.int32, name="tile")
         self.max_pixels = tf.Variable(
             max_pixels, trainable=False, dtype=tf.int64, name="max_pixels"
@@ -64,7 +64,7 @@ class _Serving(tf.Module):
         self.self_ensemble = tf.Variable(
             post.self_ensemble, trainable=False, dtype=tf.int32, name="self_ensemble"
         )
-        self._overlap, self._core, self._scale = overlap, tile - 2 * overlap, scale
+        self._tile = tile
 
     def _check_size(self, h, w):
         pixels = tf.cast(h, tf.int64) * tf.cast(w, tf.int64)
@@ -77,29 +77,9 @@ class _Serving(tf.Module):
         )
 
     def _tiled(self, x, out_dtype):
-        """`(h, w, 3)` float32 in [-1, 1] -> `(4h, 4w, 3)`: tiles with overlap, cores kept."""
-        h, w = tf.shape(x)[0], tf.shape(x)[1]
-        self._check_size(h, w)
-        core, ov, s = self._core, self._overlap, self._scale
-        rows = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
-        for y in tf.range(0, h, core):
-            # One tile at a time: a graph's while loop may otherwise run up to 10 iterations at
-            # once, and how many it does depends on the machine's load, so the peak memory did.
-            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
-            cols = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
-            for x0 in tf.range(0, w, core):
-                tf.autograph.experimental.set_loop_options(parallel_iterations=1)
-                ya, xa = tf.maximum(0, y - ov), tf.maximum(0, x0 - ov)
-                yb, xb = tf.minimum(h, y + core + ov), tf.minimum(w, x0 + core + ov)
-                sr = tf.cast(self.generator(x[None, ya:yb, xa:xb], training=False)[0], tf.float32)
-                cy, cx = (y - ya) * s, (x0 - xa) * s
-                ch, cw = (tf.minimum(h, y + core) - y) * s, (tf.minimum(w, x0 + core) - x0) * s
-                piece = sr[cy : cy + ch, cx : cx + cw]
-                piece = _to_uint8(piece) if out_dtype == tf.uint8 else piece
-                # Pieces of a row differ in width: stack them transposed, along axis 0.
-                cols = cols.write(cols.size(), tf.transpose(piece, [1, 0, 2]))
-            rows = rows.write(rows.size(), tf.transpose(cols.concat(), [1, 0, 2]))
-        return rows.concat()
+        """`(h, w, 3)` float32 in [-1, 1] -> `(4h, 4w, 3)`: the tiling core, in the graph."""
+        self._check_size(tf.shape(x)[0], tf.shape(x)[1])
+        return self.tiler(x, self._tile, out_dtype)
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
     def serve_uint8(self, images):
@@ -228,7 +208,7 @@ def export_saved_model(
         generator: the Keras generator.
         export_dir: the model's folder; versions are its subfolders.
         version: the version number.
-        tile: input tile side, overlap included, fixed in the graph.
+        tile: input tile side, context included, fixed in the graph.
         max_pixels: the largest input (height x width) a request may send.
         post: what wraps and follows the generator (upscale's: the paper protocol's steps),
             baked into every signature and kept in the SavedModel (`self_ensemble`,
@@ -236,7 +216,7 @@ def export_saved_model(
 
     Raises:
         FileExistsError: that version exists already.
-        ValueError: a tile too small for the overlap.
+        ValueError: a tile too small for its context.
     """
     target = Path(export_dir) / str(int(version))
     if target.exists():

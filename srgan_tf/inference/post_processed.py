@@ -5,7 +5,8 @@ Both already have the generator's raw output of an image. Without a self-ensembl
 post-processing starts from it (no second generator pass); with one, from the ensembled
 predictor's own output (n more passes). Either way the steps and the gate then act on the whole
 image, as upscale's tiled predictor computes them (tests/test_evaluation.py checks the column
-against that path).
+against that path). An image with a side below `min_side.MIN_SIDE` is mirrored up before all
+of it, so its raw output cannot be reused: it runs upscale's whole path (a few pixels).
 """
 
 import keras
@@ -15,6 +16,7 @@ import tensorflow as tf
 from srgan_tf.config import DEFAULT_TILE
 from srgan_tf.inference.post_processing import PostProcessing
 from srgan_tf.inference.tiling import predictor, upscale
+from srgan_tf.models.min_side import MIN_SIDE
 
 
 class PostProcessed:
@@ -40,6 +42,7 @@ class PostProcessed:
         ensemble = post.ensemble_only()
         self._ensembled = predictor(generator, ensemble) if ensemble else None
         self._scale, self._tile = scale, tile
+        self._generator, self._whole = generator, None
 
     @property
     def label(self) -> str:
@@ -51,6 +54,10 @@ class PostProcessed:
         return bool(self.post)
 
     def __call__(self, lr: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        if self.post.has_stages and min(lr.shape[:2]) < MIN_SIDE:
+            if self._whole is None:
+                self._whole = predictor(self._generator, self.post)
+            return upscale(self._whole, lr, self._scale, self._tile)
         sr = upscale(self._ensembled, lr, self._scale, self._tile) if self._ensembled else raw
         if not self._stages:
             return sr

@@ -38,17 +38,20 @@ def post_processed(
     protocol: str = "paper",
     self_ensemble: int = 1,
 ) -> keras.Model:
-    """The generator, self-ensembled over `self_ensemble` orientations (tiny inputs mirrored
-    up to its least side: `min_side.py`), followed by `back_projection` steps under `protocol`
-    and, with `detail_floor > 0` (grey levels), the detail gate; with all off, the generator's
-    own output for any input of at least `min_side.MIN_SIDE` pixels a side."""
+    """The generator, self-ensembled over `self_ensemble` orientations, followed by
+    `back_projection` steps under `protocol` and, with `detail_floor > 0` (grey levels), the
+    detail gate; tiny inputs mirrored up to `min_side.MIN_SIDE` before all of it and the output
+    cropped back. With all off, the generator's own output for any input of at least
+    `MIN_SIDE` pixels a side."""
     layers = stages(back_projection, detail_floor, protocol)
-    model = at_least_min_side(ensemble.self_ensembled(generator, self_ensemble))
-    if not layers:
-        return model
-    lr = keras.Input((None, None, 3), name="lr_image")
-    sr = model(lr)
-    for layer in layers:
-        sr = layer([lr, sr])
-    name = f"{generator.name}_x{self_ensemble}_bp{back_projection}_gate{detail_floor:g}_{protocol}"
-    return keras.Model(lr, sr, name=name)
+    model = ensemble.self_ensembled(generator, self_ensemble)
+    if layers:
+        lr = keras.Input((None, None, 3), name="lr_image")
+        sr = model(lr)
+        for layer in layers:
+            sr = layer([lr, sr])
+        name = (
+            f"{generator.name}_x{self_ensemble}_bp{back_projection}_gate{detail_floor:g}_{protocol}"
+        )
+        model = keras.Model(lr, sr, name=name)
+    return at_least_min_side(model)

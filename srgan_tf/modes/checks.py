@@ -45,13 +45,13 @@ def _bounds(cfg):
 
 
 def _combinations(cfg):
-    from srgan_tf.inference import overlap_for
-    from srgan_tf.models import discriminator
+    from srgan_tf.inference.tiles import context_for
+    from srgan_tf.models import discriminator, trunk_tail
 
     app, data, train, mode = cfg.app, cfg.data, cfg.train, cfg.app.mode
     problems = []
     if app.tile and cfg.post is not None:
-        margin = overlap_for(cfg.post)
+        margin = context_for(trunk_tail.reach_of(cfg.model.n_res_blocks), cfg.post)
         if app.tile <= 2 * margin:
             problems.append(
                 f"--tile={app.tile} leaves no core inside the {margin}-pixel context kept on each "

@@ -1,0 +1,223 @@
+"""The tiling core: an image of any size super-resolved in bounded memory, equal to one pass.
+
+One `Tiler` serves `upscale`, `evaluate`, `compare`, training's validation (through
+`tiling.upscale`) and the SavedModel's graph (`export.py` calls it inside its signatures): its
+loops are `tf.range` loops, Python loops when called eagerly and while loops in a graph.
+
+Where the time and the memory go (float32, one pass, issue 32's profile): the trunk (35
+convolutions of 64 maps at LR) takes 55% of the time and ~1.5 KB per input pixel; the tail
+(the two upsamplers) 42% of the time and ~11 KB per input pixel; the back-projection steps and
+the gate the rest, ~1.5 KB per input pixel. So:
+
+1. **Tiles** of the LR image, `tile` pixels a side with `context` pixels of context around each
+   core: the trunk runs on a whole tile. An image no larger than a tile is one tile, with no
+   context to recompute.
+2. **Tail strips**: the tail runs on rows of the tile's features, `STRIP_PIXELS` features per
+   strip, each with the tail's own reach (2 pixels) above and below.
+3. **Post strips**: the steps and the gate run on rows of the raw output, `POST_STRIP_PIXELS`
+   input pixels per strip, each with their reach (`PostProcessing.margin`) above and below.
+4. The self-ensemble runs steps 1-2 on each orientation of the tile and averages the raw
+   outputs turned back (a flipped tile is the flipped image's tile).
+
+Every context covers what the parts after it reach, so each kept pixel sees exactly the input
+it sees in one whole-image pass, and image borders stay borders: tiled equals whole
+(`tests/test_inference.py`). Inputs with a side below `min_side.MIN_SIDE` are mirrored up to it
+first and the output cropped back, as the Keras model does.
+"""
+
+import keras
+import tensorflow as tf
+
+from srgan_tf import protocols
+from srgan_tf.inference.post_processing import NONE, PostProcessing
+from srgan_tf.models import self_ensemble, trunk_tail
+from srgan_tf.models.min_side import MIN_SIDE
+
+# Features per tail strip: ~11 KB each in float32 (half in bfloat16), so ~360 MB a strip.
+STRIP_PIXELS = 32_768
+# Input pixels per strip of the steps and the gate: ~1.5 KB each, so ~200 MB a strip.
+POST_STRIP_PIXELS = 131_072
+MIN_STRIP_ROWS = 8
+
+
+def context_for(reach: trunk_tail.Reach, post: PostProcessing = NONE) -> int:
+    """Input pixels of context a tile keeps around its core: what the trunk, the tail, the
+    steps and the gate reach (the self-ensemble reaches no further)."""
+    return reach.total + post.margin
+
+
+def grid(length, tile: int, context: int):
+    """The core's side along an axis of `length` input pixels: the whole axis when it fits in
+    one tile (nothing to recompute), else the tile less its context on both sides."""
+    return tf.where(length <= tile, tf.maximum(length, 1), tile - 2 * context)
+
+
+def _box_forward(box, size, transform):
+    """A box `(y0, y1, x0, x1)` in an image of `size` `(h, w)`, moved as
+    `self_ensemble.forward(., transform)` moves the image; returns `(box, size)`."""
+    (y0, y1, x0, x1), (h, w) = box, size
+    transpose, flip_rows, flip_cols = transform
+    if transpose:
+        y0, y1, x0, x1, h, w = x0, x1, y0, y1, w, h
+    if flip_rows:
+        y0, y1 = h - y1, h - y0
+    if flip_cols:
+        x0, x1 = w - x1, w - x0
+    return (y0, y1, x0, x1), (h, w)
+
+
+def _strip_rows(budget: int, width):
+    return tf.maximum(MIN_STRIP_ROWS, budget // tf.maximum(width, 1))
+
+
+class Tiler:
+    """`(h, w, 3)` float32 in [-1, 1] -> `(4h, 4w, 3)`: the generator wrapped and followed as
+    `post` says, tiled (see the module docstring).
+
+    Args:
+        generator: a `build_generator` model (built under the precision it should run in).
+        post: the self-ensemble, steps and gate.
+        strip_pixels, post_strip_pixels: features per tail strip, input pixels per post strip.
+        context: tests only: less context than the parts reach, to show the seams it leaves.
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        post: PostProcessing = NONE,
+        strip_pixels: int = STRIP_PIXELS,
+        post_strip_pixels: int = POST_STRIP_PIXELS,
+        context: int | None = None,
+        scale: int = 4,
+    ):
+        parts = trunk_tail.split(generator)
+        self.reach = parts.reach
+        self.post = post
+        self.context = context_for(parts.reach, post) if context is None else int(context)
+        self.scale = scale
+        self._transforms = self_ensemble.TRANSFORMS[: post.self_ensemble]
+        self._strip_pixels, self._post_strip_pixels = strip_pixels, post_strip_pixels
+        image = tf.TensorSpec([None, None, None, 3], tf.float32)
+        features = tf.TensorSpec([None, None, None, parts.trunk.output.shape[-1]],
+                                 parts.trunk.output.dtype)  # fmt: skip
+        self._trunk = tf.function(lambda x: parts.trunk(x, training=False), input_signature=[image])
+        self._tail = tf.function(
+            lambda f: parts.tail(f, training=False), input_signature=[features]
+        )
+        self.stages = post.stages()
+        hr = tf.TensorSpec([None, None, None, 3], tf.float32)
+        self._post = tf.function(self._apply_stages, input_signature=[image, hr])
+
+    def min_tile(self) -> int:
+        """The least tile side: its context on both sides and a core of one pixel."""
+        return 2 * self.context + 1
+
+    def _apply_stages(self, lr, sr):
+        for stage in self.stages:
+            sr = tf.cast(stage([lr, sr]), tf.float32)
+        return sr
+
+    def __call__(self, lr, tile: int, out_dtype=tf.float32, on_tile=None):
+        """Super-resolves `lr` (`(h, w, 3)` float32 tensor) in tiles of `tile` input pixels a
+        side (context included); `on_tile()` is called after each tile when running eagerly
+        (a progress bar). Returns `(4h, 4w, 3)` of `out_dtype` (uint8: rounded pixels).
+
+        Raises:
+            ValueError: a tile too small for its context.
+        """
+        lr = tf.ensure_shape(lr, [None, None, 3])  # a decoded file's channels are unknown
+        h, w = tf.shape(lr)[0], tf.shape(lr)[1]
+        ph, pw = tf.maximum(0, MIN_SIDE - h), tf.maximum(0, MIN_SIDE - w)
+        top, left = ph // 2, pw // 2
+        x = protocols.symmetric_pad(lr[None], (top, left), (ph - top, pw - left))[0]
+        # An image that fits one tile needs no core (eagerly, where its size is known).
+        fits = tf.executing_eagerly() and max(x.shape[0], x.shape[1]) <= tile
+        if tile < self.min_tile() and not fits:
+            raise ValueError(
+                f"tile {tile} leaves no core after a context of {self.context} on each side; "
+                f"pass at least {self.min_tile()}"
+            )
+        out = self._tiles(x, tile, out_dtype, on_tile)
+        s = self.scale
+        return out[s * top : s * (top + h), s * left : s * (left + w)]
+
+    def _tiles(self, x, tile, out_dtype, on_tile):
+        h, w = tf.shape(x)[0], tf.shape(x)[1]
+        core_h, core_w = grid(h, tile, self.context), grid(w, tile, self.context)
+        rows = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
+        for y in tf.range(0, h, core_h):
+            # One tile at a time: a graph's while loop may otherwise run up to 10 iterations at
+            # once, and how many depends on the machine's load, so the peak memory would.
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
+            cols = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
+            for x0 in tf.range(0, w, core_w):
+                tf.autograph.experimental.set_loop_options(parallel_iterations=1)
+                core = (y, tf.minimum(h, y + core_h), x0, tf.minimum(w, x0 + core_w))
+                piece = self._tile(x, core, (h, w))
+                if out_dtype == tf.uint8:
+                    piece = tf.cast(tf.clip_by_value(tf.round((piece + 1.0) * 127.5), 0, 255),
+                                    tf.uint8)  # fmt: skip
+                # Pieces of a row differ in width: stack them transposed, along axis 0.
+                cols = cols.write(cols.size(), tf.transpose(piece, [1, 0, 2]))
+                if on_tile is not None:
+                    on_tile()
+            rows = rows.write(rows.size(), tf.transpose(cols.concat(), [1, 0, 2]))
+        return tf.ensure_shape(rows.concat(), [None, None, 3])
+
+    def _tile(self, x, core, size):
+        """The output of one core box `(y0, y1, x0, x1)` of the image `x` of `size`."""
+        (y0, y1, x0, x1), (h, w) = core, size
+        c, m = self.context, self.post.margin
+        ty0, ty1 = tf.maximum(0, y0 - c), tf.minimum(h, y1 + c)
+        tx0, tx1 = tf.maximum(0, x0 - c), tf.minimum(w, x1 + c)
+        lr = x[ty0:ty1, tx0:tx1]
+        # What the steps and the gate read: the core and their margin, in tile coordinates.
+        qy0, qy1 = tf.maximum(ty0, y0 - m) - ty0, tf.minimum(ty1, y1 + m) - ty0
+        qx0, qx1 = tf.maximum(tx0, x0 - m) - tx0, tf.minimum(tx1, x1 + m) - tx0
+        raw = self._raw(lr, (qy0, qy1, qx0, qx1))
+        if not self.stages:
+            return raw
+        inner = (y0 - ty0 - qy0, y1 - ty0 - qy0, x0 - tx0 - qx0, x1 - tx0 - qx0)
+        return self._post_strips(lr[qy0:qy1, qx0:qx1], raw, inner)
+
+    def _raw(self, lr, box):
+        """The generator's output (self-ensembled) over `box` of the tile `lr`, float32."""
+        size = (tf.shape(lr)[0], tf.shape(lr)[1])
+        total = None
+        for t in self._transforms:
+            features = self._trunk(self_ensemble.forward(lr[None], t))
+            moved, _ = _box_forward(box, size, t)
+            sr = self_ensemble.inverse(self._tail_strips(features, moved)[None], t)[0]
+            total = sr if total is None else total + sr
+        return total / len(self._transforms) if len(self._transforms) > 1 else total
+
+    def _tail_strips(self, features, box):
+        """The tail's output over `box` of `features` (`(1, H, W, c)`), in strips of rows."""
+        (y0, y1, x0, x1), r, s = box, self.reach.tail, self.scale
+        height, width = tf.shape(features)[1], tf.shape(features)[2]
+        fx0, fx1 = tf.maximum(0, x0 - r), tf.minimum(width, x1 + r)
+        step = _strip_rows(self._strip_pixels, fx1 - fx0)
+        out = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
+        for a in tf.range(y0, y1, step):
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
+            b = tf.minimum(y1, a + step)
+            fa, fb = tf.maximum(0, a - r), tf.minimum(height, b + r)
+            sr = self._tail(features[:, fa:fb, fx0:fx1])[0]
+            out = out.write(
+                out.size(), sr[s * (a - fa) : s * (b - fa), s * (x0 - fx0) : s * (x1 - fx0)]
+            )
+        return tf.ensure_shape(out.concat(), [None, None, 3])
+
+    def _post_strips(self, lr, sr, box):
+        """The steps and the gate over `box` of `lr` and its raw output `sr`, in strips."""
+        (y0, y1, x0, x1), m, s = box, self.post.margin, self.scale
+        height = tf.shape(lr)[0]
+        step = _strip_rows(self._post_strip_pixels, tf.shape(lr)[1])
+        out = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
+        for a in tf.range(y0, y1, step):
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
+            b = tf.minimum(y1, a + step)
+            fa, fb = tf.maximum(0, a - m), tf.minimum(height, b + m)
+            done = self._post(lr[None, fa:fb], sr[None, s * fa : s * fb])[0]
+            out = out.write(out.size(), done[s * (a - fa) : s * (b - fa), s * x0 : s * x1])
+        return tf.ensure_shape(out.concat(), [None, None, 3])
