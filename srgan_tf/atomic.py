@@ -3,11 +3,12 @@
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike):
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yields a temporary path beside `path` with the same suffixes (writers such as Keras,
     imageio and matplotlib pick the format from them); on success it replaces `path`, on
     failure it is removed."""

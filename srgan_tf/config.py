@@ -9,6 +9,7 @@ tensorlayer reference's `config.py` values and the study's choices.
 """
 
 import dataclasses
+from typing import Any
 
 # Choices that library modules check too (they import them from here, the one place).
 PROTOCOLS = ("study", "paper")  # LR protocols: protocols.py
@@ -41,25 +42,33 @@ def smallest_scored_side(scale: int) -> int:
     return -(-need // scale) * scale
 
 
-def setting(default, help, flag=None, choices=None, lower=None, upper=None, **extra):
+def setting(
+    default: Any,
+    help: str,
+    flag: str | None = None,
+    choices: tuple | None = None,
+    lower: float | None = None,
+    upper: float | None = None,
+    **extra: Any,
+) -> Any:
     """A config field with a command-line flag (named like the field unless `flag` is given)."""
     meta = {"help": help, "flag": flag, "choices": choices, "lower": lower, "upper": upper}
     return dataclasses.field(default=default, metadata={**meta, **extra})
 
 
-def flag_name(field):
+def flag_name(field: dataclasses.Field) -> str | None:
     """The flag of a config field, or None for a field main.py derives (run_dir, g_weights)."""
     if "help" not in field.metadata:
         return None
     return field.metadata["flag"] or field.name
 
 
-def flag_fields(cls):
+def flag_fields(cls: type) -> list[tuple[dataclasses.Field, str]]:
     """`[(field, flag name)]` of every field of `cls` that has a flag."""
     return [(f, flag_name(f)) for f in dataclasses.fields(cls) if flag_name(f)]
 
 
-def from_flags(cls, values, **derived):
+def from_flags(cls: type, values: dict, **derived: Any) -> Any:
     """A `cls` from parsed flag values (`{flag name: value}`) and the fields main.py derives."""
     kwargs = {}
     for field, name in flag_fields(cls):
@@ -413,7 +422,7 @@ class TrainConfig:
     )
 
     @property
-    def val_protocol_list(self):
+    def val_protocol_list(self) -> list[str]:
         """`--val_protocols` as a list (empty: validate under `--protocol`)."""
         return self.val_protocols.split(",") if self.val_protocols else []
 
@@ -437,6 +446,6 @@ class Configs:
     post: object = None  # an inference.PostProcessing
 
 
-def to_dict(config):
+def to_dict(config: Any) -> dict:
     """A JSON-ready dict of any config dataclass (nested ones included)."""
     return dataclasses.asdict(config)

@@ -33,7 +33,7 @@ def check(protocol: str) -> str:
     return protocol
 
 
-def bicubic_downscale(hr, scale: int, antialias: bool = False):
+def bicubic_downscale(hr: tf.Tensor, scale: int, antialias: bool = False) -> tf.Tensor:
     """Bicubic downscale of `(h, w, 3)` or `(b, h, w, 3)` floats by `scale` (h, w multiples of it)."""
     batched = hr.shape.rank == 4
     x = hr if batched else hr[None]
@@ -42,7 +42,7 @@ def bicubic_downscale(hr, scale: int, antialias: bool = False):
     return lr if batched else lr[0]
 
 
-def symmetric_pad(x: tf.Tensor, pad, after=None) -> tf.Tensor:
+def symmetric_pad(x: tf.Tensor, pad: int | tuple, after: int | tuple | None = None) -> tf.Tensor:
     """`(b, h, w, c)` mirrored by `pad` pixels before and `after` (default: `pad`) after, on h
     and w, edge pixels repeated ('symmetric', MATLAB's and `tf.pad(mode="SYMMETRIC")`'s rule),
     for any size: where a pad exceeds a side (a 1x2 photo) the mirroring repeats, as MATLAB's
@@ -59,7 +59,7 @@ def symmetric_pad(x: tf.Tensor, pad, after=None) -> tf.Tensor:
     return x
 
 
-def matlab_downscale(hr, scale: int):
+def matlab_downscale(hr: tf.Tensor, scale: int) -> tf.Tensor:
     """MATLAB `imresize(hr, 1/scale, 'bicubic')` of `(h, w, 3)` or `(b, h, w, 3)` floats.
 
     The antialiased Keys cubic (a = -0.5) stretched by `scale`, as TensorFlow's antialiased
@@ -76,7 +76,7 @@ def matlab_downscale(hr, scale: int):
     return lr if batched else lr[0]
 
 
-def quantize(x_pm1):
+def quantize(x_pm1: tf.Tensor) -> tf.Tensor:
     """Rounds a [-1, 1] image to the 256 levels of a uint8 image (clipping first, as saving does)."""
     return tf.round((tf.clip_by_value(x_pm1, -1.0, 1.0) + 1.0) * 127.5) / 127.5 - 1.0
 
@@ -100,7 +100,7 @@ def bicubic_up(lr: np.ndarray, scale: int) -> np.ndarray:
     return np.clip(up.numpy(), -1.0, 1.0)
 
 
-def keys_cubic(t, a: float = -0.5):
+def keys_cubic(t: np.ndarray, a: float = -0.5) -> np.ndarray:
     """Keys' cubic convolution kernel (a = -0.5: MATLAB's and TensorFlow's bicubic)."""
     t = np.abs(np.asarray(t, np.float64))
     inner = (a + 2) * t**3 - (a + 3) * t**2 + 1
@@ -108,7 +108,7 @@ def keys_cubic(t, a: float = -0.5):
     return np.where(t <= 1, inner, np.where(t < 2, outer, 0.0))
 
 
-def down_kernel(protocol: str, scale: int):
+def down_kernel(protocol: str, scale: int) -> tuple[np.ndarray, int]:
     """`(taps, pad)`: the 1-D taps of the protocol's downscaler as a stride-`scale` convolution
     (applied separably), and the mirror padding it needs on each side.
 
@@ -125,7 +125,7 @@ def down_kernel(protocol: str, scale: int):
     return keys_cubic(offsets / scale) / scale, pad
 
 
-def up_kernel(scale: int):
+def up_kernel(scale: int) -> tuple[np.ndarray, int]:
     """`(taps, pad)`: TensorFlow's bicubic upscale by `scale` as `scale` phases of 5 LR taps,
     `taps[k]` for output pixel `scale * i + k` over LR pixels i-2..i+2; zero padding of 2,
     with the weights of out-of-image taps renormalised away, as TensorFlow's Keys cubic does."""

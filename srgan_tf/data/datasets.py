@@ -17,6 +17,7 @@ import json
 import os
 import re
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,7 +43,7 @@ GENERAL = "general"
 _SUFFIX_RE = re.compile(r"\s*\((\d+)\)$")
 
 
-def class_of(path, root):
+def class_of(path: str | os.PathLike, root: str | os.PathLike) -> str:
     """The class of an image: its top folder under `root`, else its Kaggle file-name suffix.
 
     Returns:
@@ -81,7 +82,7 @@ def discover(root: str | os.PathLike) -> tuple[dict, list]:
     return classes, unknown
 
 
-def select_classes(classes, cls, root):
+def select_classes(classes: set[str], cls: str, root: str | os.PathLike) -> list[str]:
     """The class names a selection covers: one class, or every class for "" and "general"
     (when the folder has no general class of its own).
 
@@ -148,18 +149,18 @@ class ScanReport:
 class ImageSet:
     """Usable images: paths, sizes and, while they fit the cache budget, the decoded pixels."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.paths, self.sizes, self._arrays = [], [], []
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.paths)
 
-    def add(self, path, rgb, keep):
+    def add(self, path: Path, rgb: np.ndarray | None, keep: bool) -> None:
         self.paths.append(Path(path))
         self.sizes.append(rgb.shape[:2])
         self._arrays.append(rgb if keep else None)
 
-    def get(self, i):
+    def get(self, i: int) -> np.ndarray:
         """The `(h, w, 3)` uint8 pixels of image `i` (decoded again if not cached)."""
         cached = self._arrays[i]
         return cached if cached is not None else images.read_image(self.paths[i])[0]
@@ -175,7 +176,7 @@ class Split:
     test: ImageSet
     report: ScanReport
 
-    def manifest(self):
+    def manifest(self) -> dict:
         def rel(p):
             return str(Path(p).relative_to(self.root))
 
@@ -192,7 +193,7 @@ class Split:
             "converted": self.report.converted,
         }
 
-    def write_manifest(self, path):
+    def write_manifest(self, path: str | os.PathLike) -> None:
         atomic.write_text(path, json.dumps(self.manifest(), indent=1))
 
 
@@ -202,7 +203,7 @@ def _order(files, seed, cls):
     return [files[i] for i in rng.permutation(len(files))]
 
 
-def most_training_images(root, cls, config) -> int:
+def most_training_images(root: str | os.PathLike, cls: str, config: DataConfig) -> int:
     """The most images a split of `cls` can train on, from the file names alone (no decoding):
     a quick upper bound, so a folder too small for one batch is refused before any work."""
     classes, _ = discover(root)
@@ -220,7 +221,7 @@ def _n_test(cls, config):
     return config.n_test_general if cls == GENERAL else config.n_test
 
 
-def _split_one(files, cls, config, report, with_train=True):
+def _split_one(files, cls, config, report, with_train: bool = True):
     """Walks one class's files in seeded order: `n_test` decodable images to test, whatever
     their size (so the held-out set never depends on --crop_size), then up to `n_images`
     images at least `crop_size` on each side to train."""
@@ -260,7 +261,11 @@ def _split_one(files, cls, config, report, with_train=True):
 
 
 def make_split(
-    root: str | os.PathLike, cls: str, config: DataConfig, log=print, with_train: bool = True
+    root: str | os.PathLike,
+    cls: str,
+    config: DataConfig,
+    log: Callable[..., None] = print,
+    with_train: bool = True,
 ) -> "Split":
     """Decodes and splits images: per class, `n_test` held out first, then `n_images` to train.
 

@@ -18,12 +18,12 @@ IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 class BadImage(ValueError):
     """An image that cannot be used; `kind` is "not_image" or "corrupt"."""
 
-    def __init__(self, path, kind, reason):
+    def __init__(self, path: str | os.PathLike, kind: str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.kind, self.reason = kind, reason
 
 
-def is_image_name(path):
+def is_image_name(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 
 
@@ -150,6 +150,6 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, fast: bool = False) ->
         iio.imwrite(tmp, np.asarray(rgb, dtype=np.uint8), extension=ext, **options)
 
 
-def to_uint8(image_pm1):
+def to_uint8(image_pm1: np.ndarray) -> np.ndarray:
     """[-1, 1] floats to uint8, rounding as the reference's `(x + 1) * 127.5` with clipping."""
     return np.clip(np.round((np.asarray(image_pm1) + 1.0) * 127.5), 0, 255).astype(np.uint8)

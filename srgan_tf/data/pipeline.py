@@ -10,6 +10,9 @@ is a stateless op seeded from (seed, epoch, position), so the same seed gives th
 however many threads run the map.
 """
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import numpy as np
 import tensorflow as tf
 
@@ -18,7 +21,7 @@ from srgan_tf.data.datasets import ImageSet
 from srgan_tf.protocols import degrade
 
 
-def colour_jitter(hr, seed, config):
+def colour_jitter(hr: tf.Tensor, seed: tf.Tensor, config: DataConfig) -> tf.Tensor:
     """Not in the reference: colours the photographs lack (saturated flowers, sunsets, other
     hues), made from the ones they have.
 
@@ -43,7 +46,7 @@ def colour_jitter(hr, seed, config):
     return x * 2.0 - 1.0
 
 
-def defocus(hr, seed, config):
+def defocus(hr: tf.Tensor, seed: tf.Tensor, config: DataConfig) -> tf.Tensor:
     """Not in the reference: out-of-focus patches, so a model learns that a soft photo's
     detail is soft instead of inventing texture on it.
 
@@ -73,7 +76,7 @@ def defocus(hr, seed, config):
     return tf.cond(sigma > 0, blur, lambda: hr)
 
 
-def augment(patch, seeds, config):
+def augment(patch: tf.Tensor, seeds: tf.Tensor, config: DataConfig) -> tuple[tf.Tensor, tf.Tensor]:
     """Reference augmentation of one uint8 HR patch.
 
     Args:
@@ -188,7 +191,9 @@ def train_dataset(
     )
 
 
-def eval_pair(rgb, config, eval_crop=0):
+def eval_pair(
+    rgb: np.ndarray, config: DataConfig, eval_crop: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """The deterministic `(lr, hr)` of one image, both `(h, w, 3)` float32 in [-1, 1].
 
     HR is the centre crop of `eval_crop` pixels when given, else the whole image trimmed to a
@@ -206,7 +211,9 @@ def eval_pair(rgb, config, eval_crop=0):
     return lr, hr
 
 
-def eval_pairs(image_set, config, eval_crop=0):
+def eval_pairs(
+    image_set: ImageSet, config: DataConfig, eval_crop: int = 0
+) -> Iterator[tuple[Path, np.ndarray, np.ndarray]]:
     """Yields `(path, lr, hr)` for every image of the set, in order (see `eval_pair`)."""
     for i, path in enumerate(image_set.paths):
         lr, hr = eval_pair(image_set.get(i), config, eval_crop)

@@ -7,7 +7,10 @@ Three small classes stand in for the landscape classes (the study's matrix needs
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+from srgan_tf.config import DataConfig
 
 SAMPLE_CLASSES = {
     "photo": ["astronaut", "coffee", "chelsea", "clock", "rocket", "stereo_motorcycle"],
@@ -17,13 +20,13 @@ SAMPLE_CLASSES = {
 _VERSION = "2"  # 2: `cat` was the same picture as `chelsea`; `clock` replaces it
 
 
-def default_root():
+def default_root() -> Path:
     """Where the sample set is written: `$SRGAN_TF_DATA_HOME` or `~/.cache/srgan_tf`."""
     home = os.environ.get("SRGAN_TF_DATA_HOME") or Path.home() / ".cache" / "srgan_tf"
     return Path(home) / "sample_data"
 
 
-def sample_dir(root=None):
+def sample_dir(root: str | os.PathLike | None = None) -> Path:
     """Writes the sample set once (PNG, one folder per class) and returns its folder."""
     from skimage import data
 
@@ -50,7 +53,7 @@ def sample_dir(root=None):
     return root
 
 
-def data_root(data_cfg, log=print):
+def data_root(data_cfg: DataConfig, log: Callable[..., None] = print) -> Path:
     """`--data_dir`, or the sample set (written on first use) when none is given."""
     if data_cfg.data_dir:
         return Path(data_cfg.data_dir)

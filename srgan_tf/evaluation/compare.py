@@ -7,15 +7,19 @@ user's (`--window_at`) or, by default, the one with the most
 detail in the HR image (largest Laplacian energy), chosen without looking at the SR output.
 """
 
+from pathlib import Path
+
 import numpy as np
 
 from srgan_tf import data, inference, protocols
-from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.config import DEFAULT_TILE, DataConfig
 from srgan_tf.data import images
 from srgan_tf.evaluation import figures, metrics
+from srgan_tf.inference.post_processed import PostProcessed
+from srgan_tf.inference.tiling import Predictor
 
 
-def most_detailed_window(hr_u8, size, stride=16):
+def most_detailed_window(hr_u8: np.ndarray, size: int, stride: int = 16) -> tuple[int, int]:
     """`(y, x)` of the `size` x `size` window with the largest mean squared Laplacian of luma."""
     y = metrics.rgb_to_y(hr_u8)
     lap = np.zeros_like(y)
@@ -35,17 +39,17 @@ def most_detailed_window(hr_u8, size, stride=16):
 
 
 def compare_figure(
-    predict,
-    hr_rgb,
-    out_path,
-    data_cfg,
-    crop=256,
-    box=None,
-    name="SR",
-    title="",
-    tile=DEFAULT_TILE,
-    post=None,
-):
+    predict: Predictor,
+    hr_rgb: np.ndarray,
+    out_path: str | Path,
+    data_cfg: DataConfig,
+    crop: int = 256,
+    box: tuple[int, int] | None = None,
+    name: str = "SR",
+    title: str = "",
+    tile: int = DEFAULT_TILE,
+    post: PostProcessed | None = None,
+) -> dict:
     """Writes the panel figure for one HR image and returns the PSNR-Y of bicubic and SR.
 
     Args:

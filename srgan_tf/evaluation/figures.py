@@ -20,14 +20,14 @@ from srgan_tf.evaluation import metrics
 from srgan_tf.evaluation.metrics import BICUBIC, best_model  # noqa: E402
 
 
-def read_csv(path):
+def read_csv(path: str | Path) -> list[dict]:
     if not Path(path).exists():
         return []
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
 
 
-def _save(fig, path, dpi=100):
+def _save(fig, path, dpi: int = 100):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
@@ -37,7 +37,7 @@ def _save(fig, path, dpi=100):
     return path
 
 
-def sample_grid(lr, sr, hr):
+def sample_grid(lr: np.ndarray, sr: np.ndarray, hr: np.ndarray) -> np.ndarray:
     """Rows of [bicubic | SR | HR] for a batch of [-1, 1] images, as one uint8 image."""
     import tensorflow as tf
 
@@ -47,7 +47,7 @@ def sample_grid(lr, sr, hr):
     return np.concatenate(rows, axis=0)
 
 
-def four_panels(panels, title, path):
+def four_panels(panels: list, title: str, path: str | Path) -> Path:
     """One row of `(image, label)` panels (LR, bicubic, SR, HR), shown pixel for pixel."""
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.6))
     for ax, (img, label) in zip(axes, panels):
@@ -58,7 +58,7 @@ def four_panels(panels, title, path):
     return _save(fig, path, dpi=80)
 
 
-def plot_history(epochs_csv, out_dir):
+def plot_history(epochs_csv: str | Path, out_dir: str | Path) -> list[Path]:
     """The study's Figures 2-4 from an epochs CSV: G init MSE, G adversarial, D adversarial."""
     rows = read_csv(Path(epochs_csv))
     out_dir = Path(out_dir)
@@ -92,7 +92,9 @@ def plot_history(epochs_csv, out_dir):
     return written
 
 
-def plot_validation(rows, path, since=0, best=None):
+def plot_validation(
+    rows: list[dict], path: str | Path, since: int = 0, best: int | None = None
+) -> Path | None:
     """The validation curve of history rows (`History.step_rows()`) from step `since` on: the
     mean PSNR-Y gain over bicubic (and each protocol's, when a run validates under several),
     the best step (`(gain, step)`) marked."""
@@ -124,7 +126,7 @@ def plot_validation(rows, path, since=0, best=None):
     return _save(fig, path)
 
 
-def heatmap(results, metric, path):
+def heatmap(results: dict, metric: str, path: str | Path) -> None:
     """The study's Figure 9: classes x models, each class's best model outlined."""
     classes = list(results[metric])
     models = list(results[metric][classes[0]])
@@ -140,7 +142,7 @@ def heatmap(results, metric, path):
     )  # fmt: skip
 
 
-def gain_heatmap(results, path):
+def gain_heatmap(results: dict, path: str | Path) -> None:
     """PSNR-Y gain over bicubic (dB) of every model on every class: red loses to bicubic,
     blue beats it. The absolute matrix is dominated by how hard each class is; this one shows
     what a model adds."""
@@ -157,7 +159,7 @@ def gain_heatmap(results, path):
     )  # fmt: skip
 
 
-def _draw_matrix(values, rows, cols, best, path, title, cmap, fmt, text_color=None, **norm):
+def _draw_matrix(values, rows, cols, best, path, title, cmap, fmt, text_color=None, **norm) -> None:
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(cols), 1.2 + 0.6 * len(rows)))
     im = ax.imshow(values, cmap=cmap, aspect="auto", **norm)
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
@@ -175,7 +177,14 @@ def _draw_matrix(values, rows, cols, best, path, title, cmap, fmt, text_color=No
     _save(fig, path, dpi=110)
 
 
-def comparison_figure(results, per_image, pairs, first_sr, out_dir, metric="mse"):
+def comparison_figure(
+    results: dict,
+    per_image: dict,
+    pairs: dict,
+    first_sr: dict,
+    out_dir: str | Path,
+    metric: str = "mse",
+) -> None:
     """The study's Figure 10: LR | bicubic | SR | HR for the best and the worst (model, class),
     each panel titled with its PSNR-Y against HR (the number in results.json).
 

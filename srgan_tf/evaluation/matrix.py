@@ -8,6 +8,7 @@ images. Deterministic: the same inputs give identical numbers.
 """
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ def find_generators(checkpoint_dir: str | Path, extra: tuple = ()) -> dict[str, 
     return found
 
 
-def trained_on(weight_file, image_paths):
+def trained_on(weight_file: str | Path, image_paths: Iterable) -> list[str]:
     """The images of `image_paths` that the run which wrote `weight_file` trained on.
 
     Read from the `manifest.json` that training writes beside `g.weights.h5` (paths relative
@@ -63,7 +64,7 @@ def evaluate(
     model_cfg: ModelConfig,
     out_dir: str | Path,
     tile: int = DEFAULT_TILE,
-    log=print,
+    log: Callable[..., None] = print,
     progress: bool = True,
     post: PostProcessing = NONE,
     own_post: dict | None = None,
@@ -116,7 +117,7 @@ def evaluate(
     total = sum(len(p) for p in pairs.values()) * (1 + len(generators))
     bar = tqdm(total=total, desc="evaluate", unit="image", disable=not progress)
 
-    def record(model, cls, path, sr, hr, rows):
+    def record(model, cls, path, sr, hr, rows) -> None:
         sr_u8, hr_u8 = images.to_uint8(sr), images.to_uint8(hr)
         rows.setdefault(model, []).append(all_metrics(sr_u8, hr_u8, sr, hr, border=scale))
         if len(rows[model]) == 1:
@@ -162,7 +163,7 @@ def evaluate(
     return results
 
 
-def against_bicubic(per_image, pairs, names):
+def against_bicubic(per_image: dict, pairs: dict, names: list[str]) -> dict:
     """`{model: summary}` over every image of every set: the mean PSNR-Y gain over bicubic,
     how many images fall below bicubic, the worst image and its gain, and the largest colour
     offset (gray levels between a channel's mean and the HR's) and its image. A mean can hide
@@ -191,7 +192,7 @@ def against_bicubic(per_image, pairs, names):
     return out
 
 
-def versus_line(model, v):
+def versus_line(model: str, v: dict) -> str:
     """One log line of `against_bicubic`'s summary of a model."""
     return (
         f"  {model}: {v['mean_psnr_y_gain']:+.2f} dB PSNR-Y over bicubic on average, "
@@ -201,7 +202,7 @@ def versus_line(model, v):
     )
 
 
-def paper_table(results):
+def paper_table(results: dict) -> str:
     """The table SR papers print: one row per set, `PSNR / SSIM` (on Y) per model."""
     sets = list(results["psnr_y"])
     models = list(results["psnr_y"][sets[0]])
@@ -214,7 +215,7 @@ def paper_table(results):
     return "\n".join(" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows)
 
 
-def table_csv(results):
+def table_csv(results: dict) -> str:
     sets = list(results["psnr_y"])
     models = list(results["psnr_y"][sets[0]])
     head = ["set", *(f"{m}_{k}" for m in models for k in ("psnr_y", "ssim_y"))]
@@ -225,7 +226,7 @@ def table_csv(results):
     return "\n".join(lines) + "\n"
 
 
-def summary_table(results, metric):
+def summary_table(results: dict, metric: str) -> str:
     classes = list(results[metric])
     models = list(results[metric][classes[0]])
     lines = [f"{metric}: " + " | ".join(["class", *models])]
@@ -234,7 +235,7 @@ def summary_table(results, metric):
     return "\n".join(lines)
 
 
-def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol, versus):
+def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol, versus) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for metric, table in results.items():
         lines = [",".join(["class", *names])]

@@ -37,7 +37,9 @@ def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
     return float(tf.reduce_mean(ssim_map).numpy())
 
 
-def all_metrics(sr_u8, hr_u8, sr_pm1, hr_pm1, border):
+def all_metrics(
+    sr_u8: np.ndarray, hr_u8: np.ndarray, sr_pm1: np.ndarray, hr_pm1: np.ndarray, border: int
+) -> dict[str, float]:
     """Every metric of one SR image against its HR.
 
     Args:
@@ -77,7 +79,7 @@ def colour_offset(a_u8: np.ndarray, b_u8: np.ndarray) -> float:
 BICUBIC = "bicubic"  # the baseline's name in every results table
 
 
-def best_model(results, metric, cls, include_bicubic=False):
+def best_model(results: dict, metric: str, cls: str, include_bicubic: bool = False) -> str:
     """The model with the best `metric` on `cls` in a `{metric: {cls: {model: value}}}` table."""
     row = {m: v for m, v in results[metric][cls].items() if include_bicubic or m != BICUBIC}
     pick = min if metric in LOWER_IS_BETTER else max

@@ -37,7 +37,9 @@ MIN_IMAGE_BYTES = 25  # the header bytes `encoded` reads: PNG's signature and IH
 
 
 class _Serving(tf.Module):
-    def __init__(self, generator, tile, max_pixels, post: PostProcessing = NONE, scale=4):
+    def __init__(
+        self, generator, tile, max_pixels, post: PostProcessing = NONE, scale: int = 4
+    ) -> None:
         super().__init__()
         self.tiler = tiles.Tiler(generator, post, scale=scale)
         if tile < self.tiler.min_tile():
@@ -66,7 +68,7 @@ class _Serving(tf.Module):
         )
         self._tile = tile
 
-    def _check_size(self, h, w):
+    def _check_size(self, h, w) -> None:
         pixels = tf.cast(h, tf.int64) * tf.cast(w, tf.int64)
         tf.debugging.assert_less_equal(
             pixels,

@@ -64,7 +64,9 @@ def input_files(src: str | os.PathLike, out: str | os.PathLike) -> list[Path]:
     return sorted(p for p in src.rglob("*") if p.is_file() and not p.absolute().is_relative_to(out))
 
 
-def output_paths(files, src, out, scale=4, fmt="png"):
+def output_paths(
+    files: list, src: str | os.PathLike, out: str | os.PathLike, scale: int = 4, fmt: str = "png"
+) -> dict[Path, Path]:
     """Where each upscaled file goes: the input tree mirrored under `out`, `<stem>_x4.<fmt>`.
 
     Two inputs that would share an output (`a.jpg` and `a.png` in one folder) both keep their

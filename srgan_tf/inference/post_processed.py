@@ -36,7 +36,7 @@ class PostProcessed:
         post: PostProcessing,
         scale: int = 4,
         tile: int = DEFAULT_TILE,
-    ):
+    ) -> None:
         self.post = post
         self._stages = post.stages()
         ensemble = post.ensemble_only()

@@ -11,8 +11,12 @@ live in `srgan_tf/models/` (`post_processing.py` puts them after a generator).
 """
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from srgan_tf.config import PROTOCOLS, SELF_ENSEMBLES
+
+if TYPE_CHECKING:  # only for the hints: resolving the value starts no TensorFlow
+    import keras
 
 # The protocol upscale's steps downscale with: a photograph's own optics low-pass it before its
 # pixels are sampled, which is the SR papers' antialiased LR.
@@ -69,7 +73,7 @@ class PostProcessing:
         """The same self-ensemble, with nothing after it."""
         return dataclasses.replace(self, back_projection=0, detail_floor=0.0)
 
-    def model(self, generator):
+    def model(self, generator: "keras.Model") -> "keras.Model":
         """The Keras model `lr -> sr`: the generator wrapped and followed as this says."""
         from srgan_tf.models import post_processing
 

@@ -6,6 +6,7 @@ emulates it, slower than float32. GPUs are left to the caller.
 """
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -47,7 +48,7 @@ def describe(resolved: str, cpuinfo: str | Path = "/proc/cpuinfo") -> str:
 
 
 @contextlib.contextmanager
-def building(precision: str):
+def building(precision: str) -> Iterator[None]:
     """Keras' dtype policy for models built inside: bfloat16 compute with float32 weights, or
     float32; the previous policy after."""
     import keras

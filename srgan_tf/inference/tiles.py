@@ -25,6 +25,8 @@ it sees in one whole-image pass, and image borders stay borders: tiled equals wh
 first and the output cropped back, as the Keras model does.
 """
 
+from collections.abc import Callable
+
 import keras
 import tensorflow as tf
 
@@ -46,7 +48,7 @@ def context_for(reach: trunk_tail.Reach, post: PostProcessing = NONE) -> int:
     return reach.total + post.margin
 
 
-def grid(length, tile: int, context: int):
+def grid(length: int | tf.Tensor, tile: int, context: int) -> tf.Tensor:
     """The core's side along an axis of `length` input pixels: the whole axis when it fits in
     one tile (nothing to recompute), else the tile less its context on both sides."""
     return tf.where(length <= tile, tf.maximum(length, 1), tile - 2 * context)
@@ -89,7 +91,7 @@ class Tiler:
         post_strip_pixels: int = POST_STRIP_PIXELS,
         context: int | None = None,
         scale: int = 4,
-    ):
+    ) -> None:
         parts = trunk_tail.split(generator)
         self.reach = parts.reach
         self.post = post
@@ -117,7 +119,13 @@ class Tiler:
             sr = tf.cast(stage([lr, sr]), tf.float32)
         return sr
 
-    def __call__(self, lr, tile: int, out_dtype=tf.float32, on_tile=None):
+    def __call__(
+        self,
+        lr: tf.Tensor,
+        tile: int,
+        out_dtype: tf.DType = tf.float32,
+        on_tile: Callable[[], object] | None = None,
+    ) -> tf.Tensor:
         """Super-resolves `lr` (`(h, w, 3)` float32 tensor) in tiles of `tile` input pixels a
         side (context included); `on_tile()` is called after each tile when running eagerly
         (a progress bar). Returns `(4h, 4w, 3)` of `out_dtype` (uint8: rounded pixels).

@@ -26,7 +26,9 @@ class Predictor:
     `context` is the input pixels each tile keeps around its core (what the generator, the
     steps and the gate reach)."""
 
-    def __init__(self, generator: keras.Model, post: PostProcessing = NONE, context=None):
+    def __init__(
+        self, generator: keras.Model, post: PostProcessing = NONE, context: int | None = None
+    ) -> None:
         self.post = post
         self.model = post.model(generator)
         self.tiler = tiles.Tiler(generator, post, context=context)

@@ -21,7 +21,7 @@ from srgan_tf import protocols
 RADIUS_PER_STEP = 5
 
 
-def _depthwise(taps_y, taps_x, channels, multiplier=1):
+def _depthwise(taps_y, taps_x, channels, multiplier: int = 1):
     kernel = np.einsum("...i,...j->...ij", taps_y, taps_x)  # (multiplier?, ky, kx)
     if multiplier == 1:
         kernel = kernel[..., None, None]
@@ -34,7 +34,7 @@ class BicubicUp:
     """TensorFlow's bicubic upscale by `scale` (`tf.image.resize`, the bicubic baseline) as one
     depthwise convolution per phase and a depth-to-space: tileable and exportable."""
 
-    def __init__(self, scale=4):
+    def __init__(self, scale: int = 4) -> None:
         self.scale = int(scale)
         up, self._pad = protocols.up_kernel(self.scale)
         s2 = self.scale * self.scale
@@ -44,7 +44,7 @@ class BicubicUp:
         # depthwise output channels are (channel, phase); depth_to_space wants (phase, channel)
         self._order = tf.constant([c * s2 + m for m in range(s2) for c in range(3)], tf.int32)
 
-    def __call__(self, lr):
+    def __call__(self, lr: tf.Tensor) -> tf.Tensor:
         p = self._pad
         pads = [[0, 0], [p, p], [p, p], [0, 0]]
         value = tf.nn.depthwise_conv2d(tf.pad(lr, pads), self._kernel, [1, 1, 1, 1], "VALID")
@@ -65,7 +65,9 @@ class BackProjection(keras.layers.Layer):
         scale: the SR factor.
     """
 
-    def __init__(self, steps=1, protocol="paper", scale=4, **kwargs):
+    def __init__(
+        self, steps: int = 1, protocol: str = "paper", scale: int = 4, **kwargs: object
+    ) -> None:
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.steps, self.protocol, self.scale = int(steps), protocols.check(protocol), int(scale)
@@ -73,26 +75,26 @@ class BackProjection(keras.layers.Layer):
         self._down = tf.constant(_depthwise(down, down, 3))
         self._bicubic = BicubicUp(self.scale)
 
-    def down(self, sr):
+    def down(self, sr: tf.Tensor) -> tf.Tensor:
         p = self._down_pad
         if p:
             sr = protocols.symmetric_pad(sr, p)
         s = self.scale
         return tf.nn.depthwise_conv2d(sr, self._down, [1, s, s, 1], "VALID")
 
-    def up(self, lr):
+    def up(self, lr: tf.Tensor) -> tf.Tensor:
         return self._bicubic(lr)
 
-    def call(self, inputs):
+    def call(self, inputs: list) -> tf.Tensor:
         lr, sr = (tf.cast(t, tf.float32) for t in inputs)
         for _ in range(self.steps):
             sr = sr + self.up(lr - self.down(sr))
         return tf.clip_by_value(sr, -1.0, 1.0)
 
-    def compute_output_shape(self, input_shapes):
+    def compute_output_shape(self, input_shapes: list) -> tuple:
         return input_shapes[1]
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "steps": self.steps,

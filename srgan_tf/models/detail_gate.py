@@ -47,7 +47,9 @@ class DetailGate(keras.layers.Layer):
         scale: the SR factor.
     """
 
-    def __init__(self, floor=1.5, sigma=SIGMA, scale=4, **kwargs):
+    def __init__(
+        self, floor: float = 1.5, sigma: float = SIGMA, scale: int = 4, **kwargs: object
+    ) -> None:
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         if floor <= 0:
@@ -64,7 +66,7 @@ class DetailGate(keras.layers.Layer):
         # the weight multiplies the residual without broadcasting.
         self._channel_mean = tf.constant(np.full((1, 1, 3, 3), 1 / 3), tf.float32)
 
-    def local_energy(self, residual):
+    def local_energy(self, residual: tf.Tensor) -> tf.Tensor:
         """The Gaussian-weighted local mean of `residual ** 2` over the 3 channels, in levels^2,
         `(n, h, w, 3)` (the same value in each channel)."""
         energy = tf.nn.conv2d(tf.square(residual * 127.5), self._channel_mean, 1, "VALID")
@@ -73,23 +75,23 @@ class DetailGate(keras.layers.Layer):
         energy = tf.nn.depthwise_conv2d(energy, self._row, [1, 1, 1, 1], "VALID")
         return tf.nn.depthwise_conv2d(energy, self._col, [1, 1, 1, 1], "VALID")
 
-    def weight(self, residual):
+    def weight(self, residual: tf.Tensor) -> tf.Tensor:
         """The gate's weight per pixel, in [0, 1], `(n, h, w, 3)` (equal channels)."""
         energy = self.local_energy(residual)
         # max(0, 1 - floor^2 / E), written with the scalar second in every op (TFLite's XNNPack
         # delegate could not resize a graph dividing a scalar by a tensor).
         return tf.nn.relu(energy - self.floor**2) / (energy + 1e-12)
 
-    def call(self, inputs):
+    def call(self, inputs: list) -> tf.Tensor:
         lr, sr = (tf.cast(t, tf.float32) for t in inputs)
         base = tf.clip_by_value(self._bicubic(lr), -1.0, 1.0)  # the bicubic baseline's pixels
         residual = sr - base
         return tf.clip_by_value(base + self.weight(residual) * residual, -1.0, 1.0)
 
-    def compute_output_shape(self, input_shapes):
+    def compute_output_shape(self, input_shapes: list) -> tuple:
         return input_shapes[1]
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "floor": self.floor,

@@ -16,7 +16,7 @@ def _lrelu(name):
     return keras.layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=name)
 
 
-def _conv_bn(x, filters, kernel, strides, name, act=True, sync=False):
+def _conv_bn(x, filters, kernel, strides, name, act: bool = True, sync: bool = False):
     x = conv(filters, kernel, name + "_conv", use_bias=False, strides=strides)(x)
     x = batch_norm(name + "_bn", sync)(x)
     return _lrelu(name + "_lrelu")(x) if act else x

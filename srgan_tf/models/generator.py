@@ -7,6 +7,7 @@ convolutional: any input size, output 4x larger, both in [-1, 1].
 
 import contextlib
 import random
+from collections.abc import Iterator
 
 import keras
 import numpy as np
@@ -22,7 +23,7 @@ BN_EPSILON = 1e-5
 
 
 @contextlib.contextmanager
-def seeded(seed):
+def seeded(seed: int) -> Iterator[None]:
     """`keras.utils.set_random_seed(seed)` for the models built inside, so `seed` alone fixes
     their initial weights; the process-wide random state (Python, NumPy, TensorFlow and Keras'
     global seed generator) is put back as it was on the way out."""
@@ -50,17 +51,24 @@ def seeded(seed):
         global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, keras_generator)
 
 
-def weight_init():
+def weight_init() -> keras.initializers.Initializer:
     """The reference's kernel initialiser: normal, stddev 0.02."""
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def gamma_init():
+def gamma_init() -> keras.initializers.Initializer:
     """The reference's BatchNorm gamma initialiser: normal, mean 1, stddev 0.02."""
     return keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
 
 
-def conv(filters, kernel, name, use_bias=True, strides=1, activation=None):
+def conv(
+    filters: int,
+    kernel: int,
+    name: str,
+    use_bias: bool = True,
+    strides: int = 1,
+    activation: str | None = None,
+) -> keras.layers.Conv2D:
     return keras.layers.Conv2D(
         filters,
         kernel,
@@ -73,7 +81,7 @@ def conv(filters, kernel, name, use_bias=True, strides=1, activation=None):
     )
 
 
-def batch_norm(name, synchronized=False):
+def batch_norm(name: str, synchronized: bool = False) -> keras.layers.Layer:
     # moving_variance starts at one (Keras) where tensorlayer starts it at zero; this only
     # changes inference of an untrained model and is kept so a fresh model is usable.
     # The fused kernel is about 1.4x faster end to end in bfloat16 (bench/train_speed.py).

@@ -18,19 +18,19 @@ class PixelShuffle(keras.layers.Layer):
     Same channel ordering as tensorlayer's `SubpixelConv2d`, which calls `tf.nn.depth_to_space`.
     """
 
-    def __init__(self, scale=2, **kwargs):
+    def __init__(self, scale: int = 2, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.scale = int(scale)
 
-    def call(self, inputs):
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
         return tf.nn.depth_to_space(inputs, self.scale)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         b, h, w, c = input_shape
         s = self.scale
         return (b, None if h is None else h * s, None if w is None else w * s, c // (s * s))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "scale": self.scale}
 
 
@@ -44,23 +44,23 @@ class VGGPreprocess(keras.layers.Layer):
     order (swap to BGR, subtract the BGR mean), as `keras.applications.vgg19.preprocess_input`.
     """
 
-    def __init__(self, channel_order="rgb", **kwargs):
+    def __init__(self, channel_order: str = "rgb", **kwargs: object) -> None:
         super().__init__(**kwargs)
         if channel_order not in ("rgb", "bgr"):
             raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
         self.channel_order = channel_order
 
-    def call(self, inputs):
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
         mean = tf.constant(IMAGENET_MEAN_RGB, dtype=inputs.dtype)
         x = inputs * tf.constant(255.0, dtype=inputs.dtype) - mean
         if self.channel_order == "bgr":
             x = tf.reverse(x, axis=[-1])
         return x
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         return input_shape
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "channel_order": self.channel_order}
 
 
@@ -79,7 +79,9 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     the plain layer.
     """
 
-    def call(self, inputs, training=None, mask=None):
+    def call(
+        self, inputs: tf.Tensor, training: bool | None = None, mask: tf.Tensor | None = None
+    ) -> tf.Tensor:
         plain = self.synchronized or self.renorm or not (self.scale and self.center)
         if plain or mask is not None or self.axis not in (-1, 3):
             return super().call(inputs, training=training, mask=mask)

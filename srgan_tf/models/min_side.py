@@ -21,12 +21,12 @@ MIN_SIDE = 16  # input pixels; a tile is never this small unless its whole image
 class MinSidePad(keras.layers.Layer):
     """`(b, h, w, c) -> (b, max(h, MIN_SIDE), max(w, MIN_SIDE), c)`, mirrored evenly."""
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         h, w = tf.shape(x)[1], tf.shape(x)[2]
         ph, pw = tf.maximum(0, MIN_SIDE - h), tf.maximum(0, MIN_SIDE - w)
         return protocols.symmetric_pad(x, (ph // 2, pw // 2), (ph - ph // 2, pw - pw // 2))
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         return input_shape
 
 
@@ -34,11 +34,11 @@ class MinSidePad(keras.layers.Layer):
 class MinSideCrop(keras.layers.Layer):
     """`[lr, sr] -> sr` cropped to `scale` times `lr`'s size, where `MinSidePad` added."""
 
-    def __init__(self, scale=4, **kwargs):
+    def __init__(self, scale: int = 4, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.scale = int(scale)
 
-    def call(self, inputs):
+    def call(self, inputs: list) -> tf.Tensor:
         lr, sr = inputs
         h, w = tf.shape(lr)[1], tf.shape(lr)[2]
         top = tf.maximum(0, MIN_SIDE - h) // 2
@@ -46,10 +46,10 @@ class MinSideCrop(keras.layers.Layer):
         s = self.scale
         return sr[:, s * top : s * (top + h), s * left : s * (left + w)]
 
-    def compute_output_shape(self, input_shapes):
+    def compute_output_shape(self, input_shapes: list) -> tuple:
         return input_shapes[1]
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "scale": self.scale}
 
 

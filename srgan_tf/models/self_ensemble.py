@@ -15,6 +15,7 @@ tile is the flipped image's tile: nothing reaches further), and a SavedModel and
 """
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from srgan_tf.config import SELF_ENSEMBLES as SIZES
@@ -40,7 +41,7 @@ def check(n: int) -> int:
     return n
 
 
-def forward(x, transform):
+def forward(x: tf.Tensor, transform: tuple[bool, bool, bool]) -> tf.Tensor:
     """`x` (`(b, h, w, c)`, any backend tensor) in the orientation of `transform`."""
     transpose, flip_rows, flip_cols = transform
     if transpose:
@@ -52,7 +53,7 @@ def forward(x, transform):
     return x
 
 
-def inverse(y, transform):
+def inverse(y: tf.Tensor, transform: tuple[bool, bool, bool]) -> tf.Tensor:
     """Undoes `forward(., transform)` (the flips, then the transpose)."""
     transpose, flip_rows, flip_cols = transform
     if flip_cols:

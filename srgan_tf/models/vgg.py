@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 
 from srgan_tf import weights
+from srgan_tf.config import ModelConfig, TrainConfig
 from srgan_tf.errors import TrainingError
 from srgan_tf.models.layers import VGGPreprocess
 
@@ -17,7 +18,7 @@ BLOCKS = {"vgg16": (2, 2, 3, 3, 3), "vgg19": (2, 2, 4, 4, 4)}
 WIDTHS = (64, 128, 256, 512, 512)
 
 
-def layer_names(name="vgg19"):
+def layer_names(name: str = "vgg19") -> list[str]:
     """All feature layer names of a VGG, in order (`conv1_1`, ..., `pool5`)."""
     names = []
     for b, n_conv in enumerate(BLOCKS[name], start=1):
@@ -64,7 +65,7 @@ def build_vgg(
     return model
 
 
-def load_vgg(model_cfg, train_cfg):
+def load_vgg(model_cfg: ModelConfig, train_cfg: TrainConfig) -> keras.Model:
     """The frozen VGG loss network with its weights, or a clear error saying where to put them."""
     vgg = build_vgg(model_cfg.vgg_name, model_cfg.vgg_end_with, model_cfg.vgg_channel_order)
     source = train_cfg.vgg_weights

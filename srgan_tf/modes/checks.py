@@ -124,7 +124,7 @@ def _combinations(cfg):
     return problems
 
 
-def n_weighted_layers(model_cfg) -> int:
+def n_weighted_layers(model_cfg: config.ModelConfig) -> int:
     from srgan_tf.models import build_generator
     from srgan_tf.training import transfer
 
@@ -287,7 +287,7 @@ def _writable(target, flag):
     return []
 
 
-def check_resume(run, data, train):
+def check_resume(run: Path, data: config.DataConfig, train: config.TrainConfig) -> None:
     """A run folder resumes only with the data settings that fix its batches."""
     old = Path(run) / "config.json"
     if not (Path(run) / "ckpt" / "checkpoint").exists() or not old.is_file():

@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 
 from srgan_tf import atomic, evaluation, protocols
-from srgan_tf.config import Configs, to_dict
+from srgan_tf.config import Configs, DataConfig, to_dict
 from srgan_tf.data import datasets, sample_data
 from srgan_tf.errors import ConfigError
 from srgan_tf.modes.trained_through import mismatch, trained_through
 
 
-def evaluation_sets(data):
+def evaluation_sets(data: DataConfig) -> dict:
     """`{row name: ImageSet}`: each class of each `--data_dir` folder (comma-separated). A flat
     folder of unclassed images (a benchmark set, a corpus split) is one row named after it."""
     roots = [Path(p) for p in data.data_dir.split(",") if p] or [sample_data.data_root(data)]

@@ -11,6 +11,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+from srgan_tf.inference.post_processing import PostProcessing
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainedThrough:
@@ -42,7 +44,7 @@ def trained_through(weight_file: str | Path) -> TrainedThrough | None:
     return TrainedThrough(steps, floor, source)
 
 
-def mismatch(weight_file: str | Path, post) -> str:
+def mismatch(weight_file: str | Path, post: PostProcessing) -> str:
     """A warning when `weight_file` runs with other steps and gate (`post`, a
     `PostProcessing`) than it was trained through, else ""."""
     trained = trained_through(weight_file)

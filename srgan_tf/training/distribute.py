@@ -113,7 +113,7 @@ def is_chief() -> bool:
     return kind == "worker" and index == 0
 
 
-def split_batch(strategy: tf.distribute.Strategy, batch: tuple):
+def split_batch(strategy: tf.distribute.Strategy, batch: tuple) -> object:
     """Distributes a global batch (a tuple of tensors) as per-replica slices.
 
     Raises:

@@ -7,6 +7,7 @@ dropped first, so a killed and resumed run has one row per step.
 import csv
 import math
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from srgan_tf import atomic
@@ -30,7 +31,7 @@ PLOT_SECS = 60  # loss figures are redrawn at most this often (and at the end of
 LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss", "l1"]
 
 
-def _rewrite(path, fields, rows):
+def _rewrite(path, fields, rows) -> None:
     with atomic.atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
@@ -44,7 +45,13 @@ def _read(path):
 class History:
     """Appends loss rows to `history_steps.csv` and `history_epochs.csv` in the run folder."""
 
-    def __init__(self, run_dir, resume_step=0, enabled=True, val_fields=()):
+    def __init__(
+        self,
+        run_dir: str | Path,
+        resume_step: int = 0,
+        enabled: bool = True,
+        val_fields: Iterable[str] = (),
+    ) -> None:
         self.dir = Path(run_dir)
         self.steps_path = self.dir / "history_steps.csv"
         self.epochs_path = self.dir / "history_epochs.csv"
@@ -64,18 +71,18 @@ class History:
         self._rewrite(steps, epochs)
 
     @property
-    def step_fields(self):
+    def step_fields(self) -> list[str]:
         return STEP_FIELDS + self.loss_keys + self.val_fields
 
     @property
-    def epoch_fields(self):
+    def epoch_fields(self) -> list[str]:
         return EPOCH_FIELDS + self.loss_keys
 
-    def _rewrite(self, steps, epochs):
+    def _rewrite(self, steps, epochs) -> None:
         _rewrite(self.steps_path, self.step_fields, steps)
         _rewrite(self.epochs_path, self.epoch_fields, epochs)
 
-    def _learn(self, scalars):
+    def _learn(self, scalars) -> None:
         """New columns for scalars the step returned that no column holds yet."""
         new = [k for k in scalars if k not in self.loss_keys]
         if new and self.enabled:
@@ -83,20 +90,20 @@ class History:
             self.loss_keys += new
             self._rewrite(steps, epochs)
 
-    def _append(self, path, fields, row):
+    def _append(self, path, fields, row) -> None:
         with open(path, "a", newline="") as f:
             csv.DictWriter(f, fieldnames=fields, extrasaction="ignore").writerow(row)
 
-    def step_rows(self):
+    def step_rows(self) -> list[dict]:
         """The per-step rows written so far (dicts of strings; none when disabled)."""
         return _read(self.steps_path) if self.enabled else []
 
-    def log_validation(self, row):
+    def log_validation(self, row: dict) -> None:
         """A row with only the step and validation columns (a validation between steps)."""
         if self.enabled:
             self._append(self.steps_path, self.step_fields, row)
 
-    def log_step(self, row, tb=None, scalars=None):
+    def log_step(self, row: dict, tb: object = None, scalars: dict | None = None) -> None:
         """Appends a step's row; `scalars` also go to TensorBoard as `<phase>/<name>`."""
         if self.enabled:
             self._learn(scalars or {})
@@ -109,7 +116,7 @@ class History:
                 for k, v in scalars.items():
                     tf.summary.scalar(f"{row['phase']}/{k}", v)
 
-    def end_epoch(self, phase, epoch, step, seconds):
+    def end_epoch(self, phase: str, epoch: int, step: int, seconds: float) -> dict:
         """Writes the epoch's mean losses and redraws the plots; returns the means."""
         if not self.enabled:
             return {}
@@ -128,7 +135,7 @@ class History:
         self.plot()
         return means
 
-    def plot(self, force=False):
+    def plot(self, force: bool = False) -> None:
         """Redraws the loss figures, at most once every PLOT_SECS unless forced (run end)."""
         if not self.enabled or (not force and time.time() - self._plotted_at < PLOT_SECS):
             return

@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import threading
+from collections.abc import Callable, Iterator
 
 ABORT_STATUS = 130  # what shells report for a process ended by Ctrl-C (128 + SIGINT)
 
@@ -22,14 +23,14 @@ class StopRequest:
     Signals can be handled only in the main thread; elsewhere nothing is installed.
     """
 
-    def __init__(self, log=print):
+    def __init__(self, log: Callable[..., None] = print) -> None:
         self.log = log
         self.requested = False
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return self.requested
 
-    def _press(self, count):
+    def _press(self, count) -> None:
         if count == 1:
             self.requested = True
             self.log(
@@ -41,14 +42,14 @@ class StopRequest:
             os._exit(ABORT_STATUS)
 
     @contextlib.contextmanager
-    def armed(self):
+    def armed(self) -> Iterator[None]:
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
         read_fd, write_fd = os.pipe()
         os.set_blocking(write_fd, False)
 
-        def watch():
+        def watch() -> None:
             count = 0
             while byte := os.read(read_fd, 1):  # empty once the pipe is closed
                 if byte[0] == signal.SIGINT:

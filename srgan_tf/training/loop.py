@@ -12,14 +12,16 @@ anything is written there).
 import json
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import tensorflow as tf
 from tqdm import tqdm
 
 from srgan_tf import atomic, data
-from srgan_tf.config import DEFAULT_TILE, FINISHED
+from srgan_tf.config import DEFAULT_TILE, FINISHED, DataConfig, LossConfig, ModelConfig, TrainConfig
 from srgan_tf.data import images
+from srgan_tf.data.datasets import Split
 from srgan_tf.errors import TrainingError
 from srgan_tf.evaluation import figures
 from srgan_tf.inference.post_processing import PostProcessing
@@ -47,17 +49,17 @@ class Trainer:
 
     def __init__(
         self,
-        phases,
-        model_cfg,
-        data_cfg,
-        loss_cfg,
-        train_cfg,
-        split,
-        strategy=None,
-        log=print,
-        progress=True,
-        tile=DEFAULT_TILE,
-    ):
+        phases: tuple[str, ...],
+        model_cfg: ModelConfig,
+        data_cfg: DataConfig,
+        loss_cfg: LossConfig,
+        train_cfg: TrainConfig,
+        split: Split,
+        strategy: tf.distribute.Strategy | None = None,
+        log: Callable[..., None] = print,
+        progress: bool = True,
+        tile: int = DEFAULT_TILE,
+    ) -> None:
         self.dcfg, self.tcfg, self.split, self.log = data_cfg, train_cfg, split, log
         self.show_progress = progress
         self.run_dir = Path(train_cfg.run_dir)
@@ -104,7 +106,7 @@ class Trainer:
     opt = property(lambda self: self.task.opt)
     step = property(lambda self: self.progress.step)
 
-    def step_function(self, phase):
+    def step_function(self, phase: str) -> Callable:
         return self.task.step_function(phase)
 
     def _weight_files(self):
@@ -113,7 +115,7 @@ class Trainer:
             files["d.weights.h5"] = self.task.d
         return files
 
-    def restore_or_warm_start(self):
+    def restore_or_warm_start(self) -> bool:
         """Resumes from the run folder's latest checkpoint, or warm-starts the task; returns
         True when it resumed."""
         latest = self.saver.restore()
@@ -135,7 +137,7 @@ class Trainer:
             self.snapshot.to_validate(), self.progress.step, tb, self.run_dir, self.log
         )
 
-    def run(self):
+    def run(self) -> dict:
         """Trains until every phase is done or `max_steps` is reached; returns the final losses."""
         resumed = self.restore_or_warm_start()
         if self.chief:  # training on: g.weights.h5 is no longer the finished run's
@@ -256,7 +258,14 @@ class Trainer:
         return last
 
 
-def write_samples(g, batch, path, tb=None, step=0, tag="bicubic_sr_hr"):
+def write_samples(
+    g: tf.keras.Model,
+    batch: tuple,
+    path: str | Path,
+    tb: object = None,
+    step: int = 0,
+    tag: str = "bicubic_sr_hr",
+) -> None:
     """A grid of [bicubic | SR | HR] rows for a fixed batch, as PNG and in TensorBoard."""
     lr, hr = batch
     grid = figures.sample_grid(lr.numpy(), g(lr, training=False).numpy(), hr.numpy())

@@ -12,10 +12,12 @@ computed in training mode, exactly as the layers normalise during training. Not 
 off unless asked for (`--precise_bn_batches`).
 """
 
+from collections.abc import Iterable
+
 import keras
 
 
-def batch_norm_layers(model):
+def batch_norm_layers(model: keras.Model) -> list:
     """The trainable BatchNormalization layers of `model`, in order (frozen ones keep theirs)."""
     return [
         layer
@@ -30,7 +32,7 @@ def _walk(model):
         yield from _walk(layer)
 
 
-def recalibrate(model, batches):
+def recalibrate(model: keras.Model, batches: Iterable) -> int:
     """Sets every trainable BatchNorm layer's moving statistics to exact averages over `batches`.
 
     Each batch runs through `model` in training mode; batch k enters the average with weight 1/k
@@ -70,7 +72,7 @@ def recalibrate(model, batches):
     return n
 
 
-def statistics(model):
+def statistics(model: keras.Model) -> dict:
     """`{layer name: (moving mean, moving variance)}` as numpy arrays (for checks and tests)."""
     return {
         layer.name: (layer.moving_mean.numpy(), layer.moving_variance.numpy())

@@ -13,7 +13,7 @@ class Progress:
 
     NAMES = ("step", "phase", "epoch", "epoch_step")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.variables = {
             name: tf.Variable(0, dtype=tf.int64, trainable=False, name=name) for name in self.NAMES
         }

@@ -10,6 +10,7 @@ its results.
 import atexit
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -20,7 +21,7 @@ class RunLocked(RuntimeError):
 _held = {}  # path -> open file: the lock lives as long as the file stays open
 
 
-def acquire(run_dir):
+def acquire(run_dir: str | Path) -> Iterator[None]:
     """Locks `run_dir` for this process (idempotent).
 
     Raises:

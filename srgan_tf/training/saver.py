@@ -44,7 +44,7 @@ class RunSaver:
         save_every: int,
         save_secs: float,
         keep: int,
-    ):
+    ) -> None:
         self.run_dir, self.checkpoint, self.progress = Path(run_dir), checkpoint, progress
         self.weight_files, self.save_every, self.save_secs = weight_files, save_every, save_secs
         self.chief = distribute.is_chief()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import keras
 
 from srgan_tf import data
+from srgan_tf.config import DataConfig
 from srgan_tf.models import build_generator
 from srgan_tf.training import precise_bn
 from srgan_tf.training.weight_average import WeightAverage
@@ -21,7 +22,9 @@ from srgan_tf.training.weight_average import WeightAverage
 PRECISE_BN_EPOCH = 10**6
 
 
-def training_lr_batches(train_images, data_cfg, patches_per_image: int) -> Callable[[], Iterator]:
+def training_lr_batches(
+    train_images: list, data_cfg: DataConfig, patches_per_image: int
+) -> Callable[[], Iterator]:
     """LR batches from the training images, the same at every call: the fixed epochs from
     `PRECISE_BN_EPOCH` on, for as many epochs as it takes."""
 
@@ -54,7 +57,7 @@ class GeneratorSnapshot:
         average: WeightAverage | None = None,
         precise_bn_batches: int = 0,
         lr_batches: Callable[[], Iterator] | None = None,
-    ):
+    ) -> None:
         if precise_bn_batches and lr_batches is None:
             raise ValueError("precise_bn_batches needs lr_batches")
         self.g, self.shape, self.average = g, (n_res_blocks, filters), average

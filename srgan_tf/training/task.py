@@ -9,11 +9,13 @@ weights) are set for the build and put back after (`precision_policy`, `models.s
 """
 
 import contextlib
+from collections.abc import Callable, Iterator
 
 import keras
 import tensorflow as tf
 
 from srgan_tf import weights
+from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
 from srgan_tf.errors import TrainingError
 from srgan_tf.inference.post_processing import PostProcessing
 from srgan_tf.models import build_discriminator, build_generator, seeded
@@ -35,7 +37,7 @@ def _loss_scaled(optimizer, precision):
 
 
 @contextlib.contextmanager
-def precision_policy(precision):
+def precision_policy(precision: str) -> Iterator[None]:
     """The Keras dtype policy `precision` while models are built, the previous one after."""
     previous = keras.mixed_precision.global_policy()
     distribute.set_precision(precision)
@@ -54,7 +56,15 @@ class SRGANTask:
         strategy: a tf.distribute strategy (default: the current one).
     """
 
-    def __init__(self, phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy=None):
+    def __init__(
+        self,
+        phases: tuple[str, ...],
+        model_cfg: ModelConfig,
+        data_cfg: DataConfig,
+        loss_cfg: LossConfig,
+        train_cfg: TrainConfig,
+        strategy: tf.distribute.Strategy | None = None,
+    ) -> None:
         for p in phases:
             if p not in PHASES:
                 raise ValueError(f"unknown phase {p!r}; expected one of {PHASES}")
@@ -119,7 +129,7 @@ class SRGANTask:
             tracked["generator_average"] = self.ema.trackable
         return tracked
 
-    def warm_start(self, log=print) -> None:
+    def warm_start(self, log: Callable[..., None] = print) -> None:
         """A fresh run's starting point: the weight files asked for, the re-initialised tail
         of a transfer, the weight average reset to the starting weights."""
         t = self.tcfg
@@ -138,7 +148,7 @@ class SRGANTask:
         if self.adversarial and self.vgg is None:
             log("VGG term disabled (--no_vgg): generator loss = MSE + 1e-3 adversarial only")
 
-    def step_function(self, phase):
+    def step_function(self, phase: str) -> Callable:
         """The compiled training step of `phase`: `step((lr, hr))` -> dict of reduced losses.
 
         The loop below calls it once per batch; `bench/train_speed.py` times it on its own.
@@ -175,7 +185,7 @@ class SRGANTask:
             opt.scale_loss(loss) if isinstance(opt, keras.optimizers.LossScaleOptimizer) else loss
         )
 
-    def init_gradients(self, lr, hr):
+    def init_gradients(self, lr: tf.Tensor, hr: tf.Tensor) -> tuple[dict, list]:
         """The init phase's losses and its gradients as the optimiser receives them: scaled by
         the loss scale under mixed_float16 (the optimiser divides it out)."""
         opt = self.opt["g_init"]
@@ -217,14 +227,14 @@ class SRGANTask:
         del tape
         return out
 
-    def lr_for(self, phase, epoch):
+    def lr_for(self, phase: str, epoch: int) -> float:
         t = self.tcfg
         if phase != "adversarial":
             return t.lr_init
         every = t.decay_every or max(1, t.n_epoch // 2)
         return t.lr_init * t.lr_decay ** (epoch // every)
 
-    def set_lr(self, phase, value):
+    def set_lr(self, phase: str, value: float) -> None:
         for name, opt in self.opt.items():
             if (phase == "init") == (name == "g_init"):
                 opt.learning_rate.assign(value)

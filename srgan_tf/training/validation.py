@@ -20,12 +20,14 @@ the best restarts from that step.
 
 import dataclasses
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from srgan_tf import atomic, data, inference
-from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.config import DEFAULT_TILE, DataConfig
 from srgan_tf.data import datasets, images
 from srgan_tf.evaluation import metrics
 from srgan_tf.inference.post_processing import NONE, PostProcessing
@@ -37,13 +39,15 @@ MAX_COLOUR_OFFSET = 1.0
 STATE = "validation.json"
 
 
-def passes_guards(scores, min_gain=0.0):
+def passes_guards(scores: dict, min_gain: float = 0.0) -> bool:
     """The shipping bar on the validation images: every image's PSNR-Y gain over bicubic above
     `min_gain` (0: above bicubic), and no colour cast."""
     return scores["min_psnr_y_gain"] > min_gain and scores["max_colour_offset"] <= MAX_COLOUR_OFFSET
 
 
-def best_of(rows, since=0, key="psnr_y_gain", min_gain=0.0):
+def best_of(
+    rows: list[dict], since: int = 0, key: str = "psnr_y_gain", min_gain: float = 0.0
+) -> dict | None:
     """`(gain, step)` of the best validation in history rows (`val_*` columns) from step
     `since` on by `val_<key>`, among those passing the guards; None if none does."""
     found = None
@@ -79,16 +83,16 @@ class Validator:
 
     def __init__(
         self,
-        val_dir,
-        data_cfg,
-        crop=0,
-        protocols=(),
-        best="first",
-        tile=DEFAULT_TILE,
-        log=print,
-        min_gain=0.0,
+        val_dir: str,
+        data_cfg: DataConfig,
+        crop: int = 0,
+        protocols: Iterable[str] = (),
+        best: str = "first",
+        tile: int = DEFAULT_TILE,
+        log: Callable[..., None] = print,
+        min_gain: float = 0.0,
         post: PostProcessing = NONE,
-    ):
+    ) -> None:
         roots = [Path(p) for p in str(val_dir).split(",") if p]
         self.protocols = tuple(protocols) or (data_cfg.protocol,)
         if best not in ("first", "mean"):
@@ -153,7 +157,7 @@ class Validator:
             rows.append((m["psnr_y"], m["ssim_y"], m["colour_offset"]))
         return np.array(rows, np.float64)
 
-    def __call__(self, generator):
+    def __call__(self, generator: keras.Model) -> dict[str, float]:
         """Means over the images under the first protocol (`psnr_y`, `ssim_y` and their gains
         against bicubic), the smallest per-image PSNR-Y gain under any protocol, the largest
         colour offset under the first, and with several protocols each one's mean gain
@@ -191,13 +195,15 @@ class Validator:
         return self._predictors[key][1]
 
     @property
-    def fields(self):
+    def fields(self) -> list[str]:
         """The history columns beyond `history.VAL_FIELDS` (one gain per protocol)."""
         if len(self.protocols) < 2:
             return []
         return [f"val_{p}_psnr_y_gain" for p in self.protocols] + ["val_mean_psnr_y_gain"]
 
-    def start(self, run_dir, step, rows, log=print):
+    def start(
+        self, run_dir: str | Path, step: int, rows: list[dict], log: Callable[..., None] = print
+    ) -> bool:
         """Reads (or writes) the run's `validation.json` and finds the best so far in the
         history `rows` (`self.since`, `self.best`); returns whether this definition starts at
         `step` (a new run, or one resumed with another folder, crop, protocols or rule)."""
@@ -217,13 +223,20 @@ class Validator:
         self.since, self.best = step, None
         return True
 
-    def plot(self, rows, run_dir):
+    def plot(self, rows: list[dict], run_dir: str | Path) -> None:
         """Redraws the validation curve from the history rows (once the new row is written)."""
         from srgan_tf.evaluation.figures import plot_validation
 
         plot_validation(rows, Path(run_dir) / "plots" / "validation.png", self.since, self.best)
 
-    def record(self, generator, step, tb, run_dir, log=print):
+    def record(
+        self,
+        generator: keras.Model,
+        step: int,
+        tb: object,
+        run_dir: str | Path,
+        log: Callable[..., None] = print,
+    ) -> dict:
         """Scores `generator` at `step`; a new best (the rule of `best_of`) goes to
         `run_dir/g_best.weights.h5`, the scores to TensorBoard and the log line (with the best
         step so far). Returns the history columns (`val_*`)."""

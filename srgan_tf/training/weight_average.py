@@ -24,7 +24,7 @@ class WeightAverage:
         decay: in [0, 1); 0.999 averages over about the last 1,000 steps.
     """
 
-    def __init__(self, variables, decay):
+    def __init__(self, variables: list, decay: float) -> None:
         if not 0.0 <= decay < 1.0:
             raise ValueError(f"the weight-average decay must be in [0, 1), got {decay}")
         self.decay = float(decay)
@@ -38,23 +38,23 @@ class WeightAverage:
         self._update = tf.function(self._update_all)
 
     @property
-    def averages(self):
+    def averages(self) -> list:
         return self.trackable.averages
 
-    def reset(self):
+    def reset(self) -> None:
         """Starts the average over at the current weights (a fresh or warm-started run)."""
         for average, source in zip(self.averages, self._sources):
             average.assign(tf.cast(source, tf.float32))
 
-    def update(self):
+    def update(self) -> None:
         """One step of the average; call after every optimiser step."""
         self._update()
 
-    def _update_all(self):
+    def _update_all(self) -> None:
         d = self.decay
         for average, source in zip(self.averages, self._sources):
             average.assign(d * average + (1.0 - d) * tf.cast(source, tf.float32))
 
-    def values(self):
+    def values(self) -> list:
         """The averaged weights as numpy arrays, in the order of `variables` (for `set_weights`)."""
         return [average.numpy() for average in self.averages]

@@ -23,6 +23,7 @@ writes the same bytes.
 """
 
 import dataclasses
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -69,7 +70,7 @@ def _text(name) -> str:
     return name.decode("utf8") if isinstance(name, bytes) else str(name)
 
 
-def _read_ordered_h5(group, prefix=""):
+def _read_ordered_h5(group, prefix: str = ""):
     """Arrays of a tensorlayer / legacy-Keras HDF5 group, following its `layer_names` order."""
     if "layer_names" in group.attrs:
         out = []
@@ -161,7 +162,7 @@ def _npy(path: Path) -> WeightFile:
     )
 
 
-def read(path, vgg: bool = False) -> WeightFile:
+def read(path: str | os.PathLike, vgg: bool = False) -> WeightFile:
     """Reads any supported weight file.
 
     Args:

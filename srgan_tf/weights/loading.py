@@ -8,6 +8,7 @@ assigned, so a refused file leaves the model exactly as it was.
 """
 
 import os
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -206,7 +207,10 @@ def _from_channels_first(model, arrays, path):
 
 
 def load_weights(
-    model: keras.Model, path: str | os.PathLike, log=print, library: str | None = None
+    model: keras.Model,
+    path: str | os.PathLike,
+    log: Callable[..., None] = print,
+    library: str | None = None,
 ) -> None:
     """Loads any supported weight file into `model` (formats: `srgan_tf.weights.formats`).
 

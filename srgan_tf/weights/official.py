@@ -6,6 +6,7 @@ model was trained for; a file named like an official one with another hash gets 
 """
 
 import hashlib
+import os
 from pathlib import Path
 
 OFFICIAL = {
@@ -37,7 +38,7 @@ def where_to_get(path: str | Path) -> str:
     return f" (an official file: {WHERE})" if Path(path).name in OFFICIAL_NAMES else ""
 
 
-def sha256(path, chunk=1 << 22):
+def sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(chunk), b""):
@@ -45,7 +46,7 @@ def sha256(path, chunk=1 << 22):
     return h.hexdigest()
 
 
-def identify(path):
+def identify(path: str | os.PathLike) -> tuple[str | None, str | None]:
     """`(kind, message)` for a weight file: ("official", ...) when its size and hash are an
     official file's, ("impostor", ...) when only its name is, (None, None) otherwise. The
     hash is computed only for a file with an official name or size."""

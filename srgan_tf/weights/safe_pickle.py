@@ -9,6 +9,7 @@ numpy arrays, dtypes, scalars, lists, tuples and dicts. Anything else is refused
 import codecs
 import importlib
 import io
+import os
 import pickle
 import zipfile
 
@@ -72,13 +73,13 @@ def _read_npy(fp, what):
         ) from None
 
 
-def load_npy(path):
+def load_npy(path: str | os.PathLike) -> np.ndarray:
     """Loads a `.npy` file safely (see module docstring)."""
     with open(path, "rb") as fp:
         return _read_npy(fp, str(path))
 
 
-def load_npz(path):
+def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Loads every member of a `.npz` file safely, in the order they were written.
 
     Returns:
