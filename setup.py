@@ -12,7 +12,9 @@ setup(
     python_requires=">=3.11",
     # flags/ (main.py's flag definitions and the study's flagfiles) stays in the checkout: a
     # top-level package named `flags` would shadow other packages' modules of that name.
-    packages=find_packages(include=["srgan_tf", "srgan_tf.*"]),
+    # srgan_reference: the tensorlayer oracles that tests and benchmarks import (dev only: its
+    # libraries are the test extra's).
+    packages=find_packages(include=["srgan_tf", "srgan_tf.*", "srgan_reference"]),
     install_requires=[
         # `tensorflow`, not `tensorflow-cpu`: tensorflow-serving-api depends on it by name.
         "tensorflow>=2.21,<2.22",

@@ -1,19 +1,17 @@
 """What every benchmark script shares: one argument parser, the reference oracles, the results.
 
 Benchmarks run as scripts (`python bench/<name>.py`), against the installed `srgan_tf`
-(`pip install -e .`). The tensorlayer reference models live in `tests/` beside the parity tests
-that prove them; they are loaded from there by file path, so no script edits `sys.path`.
+(`pip install -e .`, which also installs `srgan_reference`, the tensorlayer reference models the
+parity tests hold the port against), so no script edits `sys.path` or reads `tests/`.
 """
 
 import argparse
-import importlib.util
+import importlib
 import json
 import os
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TESTS = ROOT / "tests"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -56,12 +54,5 @@ def report(result: dict, save: str = "") -> None:
 
 
 def reference(name: str):
-    """tests/<name>.py (`tl_reference`, `tlx_reference`), imported by path with the helper
-    module it imports."""
-    for module in ("random_weights", name):
-        if module not in sys.modules:
-            spec = importlib.util.spec_from_file_location(module, TESTS / f"{module}.py")
-            loaded = importlib.util.module_from_spec(spec)
-            sys.modules[module] = loaded
-            spec.loader.exec_module(loaded)
-    return sys.modules[name]
+    """`srgan_reference.<name>` (`tl_reference`, `tlx_reference`): tensorlayer/srgan's models."""
+    return importlib.import_module(f"srgan_reference.{name}")

@@ -14,7 +14,8 @@ with the machine it ran on. This script turns those files into the table between
     python bench/inference.py --shipped --width=2040 --height=1356 --save=inference_shipped_large
     python bench/serving.py --default_export --width=1020 --height=680 --repeats=3 --save=serving_default
     python bench/bf16_quality.py --save=bf16_quality
-    python bench/table.py            # rewrite the table; --check: exit 1 if it differs
+    python bench/table.py            # rewrite the table; --check: exit 1 if it differs (or a
+                                     # result is missing or names no CPU)
 
 It also writes README's sentence on speed (between `<!-- bench summary -->` markers).
 tests/test_docs.py checks that both are this rendering of the committed results.
@@ -226,6 +227,13 @@ def main(argv=None):
     from srgan_tf.atomic import write_text
 
     results = load()
+    problems = [f"no saved results for {name}: run {COMMANDS[name]}" for name in COMMANDS
+                if name not in results]  # fmt: skip
+    problems += [f"bench/results/{name}.json does not name its CPU" for name, r in results.items()
+                 if not r.get("machine", {}).get("cpu")]  # fmt: skip
+    if problems:
+        print("\n".join(problems))
+        sys.exit(1)
     for path, markers, text in ((DOC, (BEGIN, END), render(results)),
                                 (README, SUMMARY, summary(results))):  # fmt: skip
         doc = path.read_text()

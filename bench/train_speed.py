@@ -2,7 +2,7 @@
 
 The port's step is the project's real one (`Trainer.step_function`: a traced `tf.function`, the
 precision policy asked for). The reference's step is tensorlayer/srgan's `train.py` loop body
-built from tensorlayer 2.2.5 layers (`tests/tl_reference.py`) and run eagerly in float32, as the
+built from tensorlayer 2.2.5 layers (`srgan_reference/tl_reference.py`) and run eagerly in float32, as the
 reference runs it (it has no mixed precision). The two alternate in one process, round after
 round, so both see the same machine state; the reported rates are the medians over rounds.
 
@@ -94,7 +94,7 @@ def reference_step(step, batch, lr_size):
     import tensorlayer as tl
 
     ref = common.reference("tl_reference")
-    # tensorlayer/srgan's own model builders (get_G, get_D), as tests/tl_reference.py mirrors them
+    # tensorlayer/srgan's own model builders (get_G, get_D), as srgan_reference/tl_reference.py mirrors them
     tl_discriminator, tl_generator, tl_vgg = ref.get_D, ref.get_G, ref.tl_vgg
 
     hr_size = lr_size * 4

@@ -39,8 +39,7 @@ def test_the_post_processed_panel_is_what_upscale_computes(tmp_path):
     """With a self-ensemble, steps and the gate, the extra panel's score is that of upscale's own
     predictor (one Keras model, tiled) on the same LR: the panel starts from the ensembled
     output, not the raw one."""
-    from random_weights import he_scaled_kernels
-
+    from srgan_reference.random_weights import he_scaled_kernels
     from srgan_tf import data, inference
     from srgan_tf.config import DataConfig
     from srgan_tf.data import images

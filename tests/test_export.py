@@ -339,7 +339,7 @@ def _exif(orientation, order):
 def test_encoded_turns_phone_photos_upright_as_upscale_does(tmp_path):
     """Every EXIF orientation (1-8), in both byte orders: the SavedModel's output is
     --mode=upscale's (Pillow's exif_transpose before the generator), shape and pixels."""
-    from random_weights import he_scaled_kernels
+    from srgan_reference.random_weights import he_scaled_kernels
 
     g = he_scaled_kernels(build_generator(1, 8))
     path = export.export_saved_model(g, tmp_path / "exif", tile=TILE)

@@ -6,7 +6,7 @@ library's writer (the list format as `tl.files.save_npz` wrote it before numpy 2
 by tensorlayer's own loader to prove it), loaded into the Keras port with
 `srgan_tf.weights.load_weights`, and compared with that library's own outputs on the same
 input: generator images to 1e-4 absolute, discriminator logits to 1e-4 relative. The oracles
-are tensorlayer/srgan's own model code (tests/tl_reference.py, tests/tlx_reference.py). Plus
+are tensorlayer/srgan's own model code (srgan_reference/tl_reference.py, srgan_reference/tlx_reference.py). Plus
 the VGG files, and tensorlayer's losses.
 """
 
@@ -19,8 +19,8 @@ from oracles import require
 from srgan_tf import weights
 from srgan_tf.models import build_discriminator, build_generator, build_vgg
 
-tl_reference = require("tl_reference")
-tlx_reference = require("tlx_reference")
+tl_reference = require("srgan_reference.tl_reference")
+tlx_reference = require("srgan_reference.tlx_reference")
 
 G_TOL = 1e-4  # max abs difference, generator outputs and VGG features
 D_RTOL = 1e-4  # relative, discriminator logits

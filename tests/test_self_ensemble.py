@@ -3,9 +3,9 @@ own flips and transposes, on real photographs."""
 
 import numpy as np
 import pytest
-from random_weights import he_scaled_kernels
 from skimage import data as skimage_data
 
+from srgan_reference.random_weights import he_scaled_kernels
 from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator, self_ensemble
 from srgan_tf.models.post_processing import post_processed

@@ -26,7 +26,7 @@ from oracles import require
 
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
 
-tl_reference = require("tl_reference")
+tl_reference = require("srgan_reference.tl_reference")
 LR = 1e-3  # SGD's learning rate on both sides: every step moves the losses, none saturates D
 SIZE = 128  # HR patch side: the tl discriminator's flatten sees a 2x2 map
 STEPS = 3

@@ -13,8 +13,8 @@ from srgan_tf import weights
 from srgan_tf.models import build_discriminator, build_generator
 from srgan_tf.weights import formats
 
-tl_reference = require("tl_reference")
-tlx_reference = require("tlx_reference")
+tl_reference = require("srgan_reference.tl_reference")
+tlx_reference = require("srgan_reference.tlx_reference")
 
 D_SIZE = 128
 _names = iter(f"formats_{i}" for i in range(1000))

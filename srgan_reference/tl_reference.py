@@ -25,8 +25,6 @@ The VGG is tensorlayer's own `tl.models.vgg19/vgg16`, which `train.py` uses.
 import numpy as np
 import tensorflow as tf
 import tensorlayer as tl
-from frame_lookup import use_plain_frames
-from random_weights import randomize  # noqa: F401  (the parity tests' random weights)
 from tensorlayer.layers import (
     BatchNorm2d,
     Conv2d,
@@ -37,6 +35,9 @@ from tensorlayer.layers import (
     SubpixelConv2d,
 )
 from tensorlayer.models import Model
+
+from srgan_reference.frame_lookup import use_plain_frames
+from srgan_reference.random_weights import randomize  # noqa: F401  (the parity tests' random weights)
 
 use_plain_frames("tensorlayer")  # frame_lookup.py: same frames, without reading sources
 

@@ -30,8 +30,6 @@ os.environ.setdefault("TL_BACKEND", "tensorflow")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorlayerx as tlx  # noqa: E402
-from frame_lookup import use_plain_frames  # noqa: E402
-from random_weights import randomize  # noqa: E402, F401  (the parity tests' random weights)
 from tensorlayerx.nn import (  # noqa: E402
     BatchNorm2d,
     Conv2d,
@@ -42,6 +40,9 @@ from tensorlayerx.nn import (  # noqa: E402
     Sequential,
     SubpixelConv2d,
 )
+
+from srgan_reference.frame_lookup import use_plain_frames  # noqa: E402
+from srgan_reference.random_weights import randomize  # noqa: E402, F401  (the parity tests' random weights)
 
 use_plain_frames("tensorlayerx")  # frame_lookup.py: same frames, without reading sources
 
