@@ -13,11 +13,14 @@ from typing import Any
 
 # Choices that library modules check too (they import them from here, the one place).
 PROTOCOLS = ("study", "paper")  # LR protocols: protocols.py
+# The protocol of photographs, which upscale's steps downscale with: a photograph's own optics
+# low-pass it before its pixels are sampled, which is the SR papers' antialiased LR.
+PHOTO_PROTOCOL = "paper"
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # training/distribute.py
 INFER_PRECISIONS = ("auto", "float32", "bfloat16")  # inference/precision.py
 DISCRIMINATOR_KINDS = ("tl", "paper")  # models.discriminator
 SELF_ENSEMBLES = (1, 2, 4, 8)  # generator passes of a self-ensemble: models/self_ensemble.py
-IMAGE_FORMATS = ("png", "jpg", "webp")  # what upscale writes (inference/tiling.py)
+IMAGE_FORMATS = ("png", "jpg", "webp")  # what upscale writes (inference/files.py)
 WEIGHT_LIBRARIES = ("tensorlayer", "tensorlayerx")  # weights/loading.py load_weights(library=...)
 
 # Defaults that library functions share with their settings (declared here, imported there).
@@ -31,7 +34,6 @@ MAX_TILE = 1024
 DEFAULT_MAX_PIXELS = 16_000_000  # input pixels per served image: a 16-megapixel photo
 CLUSTER_TIMEOUT = 300  # seconds for every worker of a TF_CONFIG cluster to come up
 FINISHED = "finished.json"  # in a run folder once its run has ended as asked (not Ctrl-C)
-UPSCALED_DIR = "results/upscaled"  # upscale's output folder when --output is not given
 SSIM_WINDOW = 11  # TensorFlow's SSIM window (evaluation/metrics.py): the least side it scores
 
 

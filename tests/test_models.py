@@ -53,7 +53,10 @@ def test_discriminator_outputs_one_logit(kind, size):
 def test_discriminator_rejects_bad_arguments():
     with pytest.raises(ValueError, match="kind must be one of"):
         build_discriminator("dcgan")
-    with pytest.raises(ValueError, match="divisible by 64, got 100"):
+    with pytest.raises(
+        ValueError,
+        match="--crop_size=100 does not fit --discriminator=tl, which takes multiples of 64",
+    ):
         build_discriminator("tl", input_size=100)
 
 

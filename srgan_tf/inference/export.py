@@ -42,11 +42,8 @@ class _Serving(tf.Module):
     ) -> None:
         super().__init__()
         self.tiler = tiles.Tiler(generator, post, scale=scale)
-        if tile < self.tiler.min_tile():
-            raise ValueError(
-                f"tile {tile} leaves no core after a context of {self.tiler.context} a side; "
-                f"pass at least {self.tiler.min_tile()}"
-            )
+        if problem := tiles.tile_problem(tile, self.tiler.context):
+            raise ValueError(problem)
         # Tracked, so the SavedModel keeps the weights the tiler's functions read.
         self.generator, self.stages = generator, list(self.tiler.stages)
         self.tile = tf.Variable(tile, trainable=False, dtype=tf.int32, name="tile")

@@ -13,14 +13,10 @@ live in `srgan_tf/models/` (`post_processing.py` puts them after a generator).
 import dataclasses
 from typing import TYPE_CHECKING
 
-from srgan_tf.config import PROTOCOLS, SELF_ENSEMBLES
+from srgan_tf.config import PHOTO_PROTOCOL, PROTOCOLS, SELF_ENSEMBLES
 
 if TYPE_CHECKING:  # only for the hints: resolving the value starts no TensorFlow
     import keras
-
-# The protocol upscale's steps downscale with: a photograph's own optics low-pass it before its
-# pixels are sampled, which is the SR papers' antialiased LR.
-PHOTO_PROTOCOL = "paper"
 
 
 @dataclasses.dataclass(frozen=True)

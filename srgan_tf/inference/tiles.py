@@ -31,6 +31,7 @@ import keras
 import tensorflow as tf
 
 from srgan_tf import protocols
+from srgan_tf.config import DEFAULT_TILE
 from srgan_tf.inference.post_processing import NONE, PostProcessing
 from srgan_tf.models import self_ensemble, trunk_tail
 from srgan_tf.models.min_side import MIN_SIDE
@@ -46,6 +47,16 @@ def context_for(reach: trunk_tail.Reach, post: PostProcessing = NONE) -> int:
     """Input pixels of context a tile keeps around its core: what the trunk, the tail, the
     steps and the gate reach (the self-ensemble reaches no further)."""
     return reach.total + post.margin
+
+
+def tile_problem(tile: int, context: int) -> str | None:
+    """Why tiles of `tile` input pixels leave no core inside `context` pixels of context on
+    each side, or None (0 is one whole pass): the one owner of this rule (the gate, the tiler
+    and the export ask it)."""
+    if tile == 0 or tile > 2 * context:
+        return None
+    return (f"--tile={tile} leaves no core inside the {context}-pixel context kept on each side; "
+            f"pass more than {2 * context} (default {DEFAULT_TILE}), or 0 for whole images")  # fmt: skip
 
 
 def grid(length: int | tf.Tensor, tile: int, context: int) -> tf.Tensor:
@@ -140,11 +151,9 @@ class Tiler:
         x = protocols.symmetric_pad(lr[None], (top, left), (ph - top, pw - left))[0]
         # An image that fits one tile needs no core (eagerly, where its size is known).
         fits = tf.executing_eagerly() and max(x.shape[0], x.shape[1]) <= tile
-        if tile < self.min_tile() and not fits:
-            raise ValueError(
-                f"tile {tile} leaves no core after a context of {self.context} on each side; "
-                f"pass at least {self.min_tile()}"
-            )
+        problem = tile_problem(tile, self.context)  # (no `:=` here: AutoGraph cannot convert it)
+        if problem and not fits:
+            raise ValueError(problem)
         out = self._tiles(x, tile, out_dtype, on_tile)
         s = self.scale
         return out[s * top : s * (top + h), s * left : s * (left + w)]

@@ -15,9 +15,10 @@ import numpy as np
 import tensorflow as tf
 
 from srgan_tf import protocols
+from srgan_tf.config import PHOTO_PROTOCOL
 
 # to 2 LR pixels away (the antialiased kernel spans 4 LR pixels), `up` residuals 2 away; one
-# more for rounding. Tiles keep this much more margin per step (srgan_tf/inference/tiling.py).
+# more for rounding. Tiles keep this much more context per step (srgan_tf/inference/tiles.py).
 RADIUS_PER_STEP = 5
 
 
@@ -66,7 +67,7 @@ class BackProjection(keras.layers.Layer):
     """
 
     def __init__(
-        self, steps: int = 1, protocol: str = "paper", scale: int = 4, **kwargs: object
+        self, steps: int = 1, protocol: str = PHOTO_PROTOCOL, scale: int = 4, **kwargs: object
     ) -> None:
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)

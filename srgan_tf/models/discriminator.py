@@ -51,6 +51,18 @@ def _paper_body(x, df, sync):
 SIZE_FACTOR = {"tl": 64, "paper": 16}
 
 
+def size_problem(kind: str, input_size: int) -> str | None:
+    """Why a `kind` discriminator cannot take `input_size` pixels a side (the HR crop), or
+    None: the one owner of this rule (the gate and `build_discriminator` ask it)."""
+    factor = SIZE_FACTOR[kind]
+    if input_size % factor == 0:
+        return None
+    fitting = max(factor, input_size - input_size % factor)
+    return (f"--crop_size={input_size} does not fit --discriminator={kind}, which takes "
+            f"multiples of {factor} (e.g. {fitting}; --discriminator=paper takes multiples of "
+            f"16; --n_epoch=0 trains without it)")  # fmt: skip
+
+
 def build_discriminator(
     kind: str = "tl",
     input_size: int = 384,
@@ -77,12 +89,8 @@ def build_discriminator(
     """
     if kind not in KINDS:
         raise ValueError(f"discriminator kind must be one of {KINDS}, got {kind!r}")
-    factor = SIZE_FACTOR[kind]
-    if input_size % factor:
-        raise ValueError(
-            f"discriminator kind={kind!r} needs an input size divisible by {factor}, "
-            f"got {input_size}"
-        )
+    if problem := size_problem(kind, input_size):
+        raise ValueError(problem)
     inputs = keras.Input((input_size, input_size, 3), name="hr_image")
     body = _tl_body if kind == "tl" else _paper_body
     x = body(inputs, filters, synchronized_bn)

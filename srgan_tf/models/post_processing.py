@@ -5,6 +5,7 @@ generator's weights, and the tile margin they need."""
 
 import keras
 
+from srgan_tf.config import PHOTO_PROTOCOL
 from srgan_tf.models import self_ensemble as ensemble
 from srgan_tf.models.back_projection import RADIUS_PER_STEP, BackProjection
 from srgan_tf.models.detail_gate import GATE_RADIUS, DetailGate
@@ -17,7 +18,9 @@ def margin(back_projection: int = 0, detail_floor: float = 0.0) -> int:
     return RADIUS_PER_STEP * back_projection + (GATE_RADIUS if detail_floor > 0 else 0)
 
 
-def stages(back_projection: int = 0, detail_floor: float = 0.0, protocol: str = "paper") -> list:
+def stages(
+    back_projection: int = 0, detail_floor: float = 0.0, protocol: str = PHOTO_PROTOCOL
+) -> list:
     """The `[lr, sr] -> sr` layers, in order: the steps under `protocol`, then the gate."""
     if back_projection < 0:
         raise ValueError(f"back-projection steps must be >= 0, got {back_projection}")
@@ -35,7 +38,7 @@ def post_processed(
     generator: keras.Model,
     back_projection: int = 0,
     detail_floor: float = 0.0,
-    protocol: str = "paper",
+    protocol: str = PHOTO_PROTOCOL,
     self_ensemble: int = 1,
 ) -> keras.Model:
     """The generator, self-ensembled over `self_ensemble` orientations, followed by

@@ -4,13 +4,8 @@ Layer names are the reference's (`conv1_1` ... `conv5_4`, `pool1` ... `pool5`) s
 weight file maps onto them by name or order.
 """
 
-from pathlib import Path
-
 import keras
 
-from srgan_tf import weights
-from srgan_tf.config import ModelConfig, TrainConfig
-from srgan_tf.errors import TrainingError
 from srgan_tf.models.layers import VGGPreprocess
 
 # Convolutions per block.
@@ -63,26 +58,3 @@ def build_vgg(
     model = keras.Model(inputs, x, name=name)
     model.trainable = False
     return model
-
-
-def load_vgg(model_cfg: ModelConfig, train_cfg: TrainConfig) -> keras.Model:
-    """The frozen VGG loss network with its weights, or a clear error saying where to put them."""
-    vgg = build_vgg(model_cfg.vgg_name, model_cfg.vgg_end_with, model_cfg.vgg_channel_order)
-    source = train_cfg.vgg_weights
-    if source == "imagenet":
-        app = {"vgg19": keras.applications.VGG19, "vgg16": keras.applications.VGG16}
-        ref = app[model_cfg.vgg_name](weights="imagenet", include_top=False)
-        for layer in vgg.layers:
-            if layer.weights:
-                block, conv = layer.name[4:].split("_") if layer.name.startswith("conv") else (0, 0)
-                layer.set_weights(ref.get_layer(f"block{block}_conv{conv}").get_weights())
-        return vgg
-    if not source or not Path(source).is_file():
-        raise TrainingError(
-            f"VGG weights not found at {source!r}. Put tensorlayer's vgg19.npy (or vgg16_weights.npz, "
-            f"or Keras' *_notop.h5) in checkpoints/ and pass --vgg_weights=PATH, use "
-            f"--vgg_weights=imagenet where a network is available, or train without the VGG "
-            f"term with --no_vgg."
-        )
-    weights.load_weights(vgg, source)
-    return vgg

@@ -25,12 +25,8 @@ def _strategy(app, batch_size):
         )
         devices = [f"/cpu:{i}" for i in range(app.cpu_replicas)]
     strategy = distribute.make_strategy(devices, app.cluster_timeout)
-    replicas = strategy.num_replicas_in_sync
-    if batch_size % replicas:
-        raise ConfigError(
-            f"--batch_size={batch_size} cannot be shared by the {replicas} replicas of this run; "
-            f"pass a multiple of {replicas}"
-        )
+    if problem := distribute.batch_problem(batch_size, strategy.num_replicas_in_sync):
+        raise ConfigError(problem)
     return strategy
 
 

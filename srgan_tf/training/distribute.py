@@ -113,6 +113,15 @@ def is_chief() -> bool:
     return kind == "worker" and index == 0
 
 
+def batch_problem(batch_size: int, replicas: int) -> str | None:
+    """Why `replicas` cannot share a global batch of `batch_size` evenly, or None: the one
+    owner of this rule (the gate, the strategy's setup and `split_batch` ask it)."""
+    if replicas <= 1 or batch_size % replicas == 0:  # (0: the --cpu_replicas default, none)
+        return None
+    return (f"--batch_size={batch_size} cannot be shared by the {replicas} replicas of this "
+            f"run; pass a multiple of {replicas}")  # fmt: skip
+
+
 def split_batch(strategy: tf.distribute.Strategy, batch: tuple) -> object:
     """Distributes a global batch (a tuple of tensors) as per-replica slices.
 
@@ -121,8 +130,9 @@ def split_batch(strategy: tf.distribute.Strategy, batch: tuple) -> object:
     """
     n = strategy.num_replicas_in_sync
     size = int(batch[0].shape[0])
-    if size % n:
-        raise ValueError(f"batch size {size} is not divisible by the {n} replicas")
+    problem = batch_problem(size, n)
+    if problem:
+        raise ValueError(problem)
     if n == 1:
         return batch
     per = size // n

@@ -16,11 +16,10 @@ import tensorflow as tf
 
 from srgan_tf import weights
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
-from srgan_tf.errors import TrainingError
 from srgan_tf.inference.post_processing import PostProcessing
 from srgan_tf.models import build_discriminator, build_generator, seeded
-from srgan_tf.models.vgg import load_vgg
 from srgan_tf.training import distribute, losses, transfer
+from srgan_tf.training.loss_network import load_vgg
 from srgan_tf.training.weight_average import WeightAverage
 
 PHASES = ("init", "adversarial")
@@ -95,15 +94,10 @@ class SRGANTask:
             self.g = build_generator(m.n_res_blocks, m.filters, synchronized_bn=sync)
             self.d = self.vgg = None
             if self.adversarial:
-                try:
-                    self.d = build_discriminator(
-                        m.discriminator, self.dcfg.crop_size, m.d_filters, synchronized_bn=sync
-                    )
-                except ValueError as e:  # a crop the discriminator's strides cannot divide
-                    raise TrainingError(
-                        f"--crop_size={self.dcfg.crop_size} does not fit --discriminator="
-                        f"{m.discriminator}: {e} (--discriminator=paper takes multiples of 16)"
-                    ) from None
+                # (a crop its strides cannot divide: a ValueError naming the rule's fix)
+                self.d = build_discriminator(
+                    m.discriminator, self.dcfg.crop_size, m.d_filters, synchronized_bn=sync
+                )
                 if t.use_vgg:
                     self.vgg = load_vgg(m, t)
             if t.n_trainable:

@@ -22,7 +22,10 @@ def tail_layers(model: keras.Model, n: int) -> list:
     """
     layers = weighted_layers(model)
     if not 1 <= n <= len(layers):
-        raise ValueError(f"n_trainable must be between 1 and {len(layers)}, got {n}")
+        raise ValueError(
+            f"--n_trainable={n}: the generator has {len(layers)} layers with weights; pass 1 "
+            f"(the study: the last layer) to {len(layers)}"
+        )
     return layers[-n:]
 
 
