@@ -26,8 +26,7 @@ def make_configs():
     from srgan_tf import config
     from srgan_tf.inference import precision
     from srgan_tf.modes import defaults
-    from srgan_tf.modes.checks import run_dir
-    from srgan_tf.modes.registry import TRAINING_MODES
+    from srgan_tf.modes.registry import TRAINING_MODES, run_dir
     from srgan_tf.modes.trained_through import trained_through
 
     values = FLAGS.flag_values_dict()

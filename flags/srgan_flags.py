@@ -11,7 +11,7 @@ import textwrap
 from absl import flags as absl_flags
 
 from srgan_tf import config
-from srgan_tf.modes.registry import MODES
+from srgan_tf.modes.registry import MODES, PICTURES
 
 _DEFINE = {int: absl_flags.DEFINE_integer, float: absl_flags.DEFINE_float,
            bool: absl_flags.DEFINE_boolean, str: absl_flags.DEFINE_string}  # fmt: skip
@@ -109,11 +109,10 @@ def full_help(program: str = "main.py") -> str:
     lines.append("  --flagfile=FILE".ljust(32) + " read flags from a file (flags/*.cfg)")
     lines += ["", "flags each mode reads (any other set on the command line is refused):"]
     for name, mode in MODES.items():
-        reads = (
-            "every flag above"
-            if mode.reads is None
-            else " ".join(f"--{f}" for f in sorted(mode.reads))
-        )
+        if mode.trains:
+            reads = "every flag above except " + " ".join(f"--{f}" for f in sorted(PICTURES))
+        else:
+            reads = " ".join(f"--{f}" for f in sorted(mode.reads))
         lines += textwrap.wrap(f"{name}: {reads}", 96, initial_indent="  ",
                                subsequent_indent="      ")  # fmt: skip
     return "\n".join(lines)

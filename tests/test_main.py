@@ -123,16 +123,12 @@ def test_study_script_runs_every_stage(tmp_path):
         "CKPT": str(tmp_path / "ck"),
         "OUT": str(tmp_path / "out"),
     }
-    tiny = [*TINY, "--d_filters=4", "--crop_size=64", "--batch_size=2", "--patches_per_image=1"]
+    # Flags every step reads go after the script; the training steps' own in TRAIN_FLAGS (the
+    # evaluation step would refuse them by name).
+    env["TRAIN_FLAGS"] = ("--d_filters=4 --crop_size=64 --batch_size=2 --patches_per_image=1 "
+                          "--n_epoch_init=1 --n_epoch=1 --no_vgg")  # fmt: skip
     r = subprocess.run(
-        [
-            "bash",
-            str(ROOT / "flags" / "study.sh"),
-            *tiny,
-            "--n_epoch_init=1",
-            "--n_epoch=1",
-            "--no_vgg",
-        ],
+        ["bash", str(ROOT / "flags" / "study.sh"), *TINY],
         capture_output=True,
         text=True,
         timeout=600,

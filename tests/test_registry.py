@@ -16,7 +16,7 @@ def test_every_mode_of_the_flag_is_in_the_table_and_the_training_modes_have_phas
         assert mode.output and mode.summary and ":" in mode.runner, name
     flags = {name for cls in config.CONFIGS for _, name in config.flag_fields(cls)}
     for mode in registry.MODES.values():  # every flag a mode reads exists
-        assert mode.reads is None or mode.reads <= flags | registry.COMMON, mode.name
+        assert mode.reads <= flags | registry.COMMON, mode.name
 
 
 def test_flags_a_mode_would_ignore_are_refused_by_name_and_nothing_is_written(tmp_path):
@@ -24,7 +24,7 @@ def test_flags_a_mode_would_ignore_are_refused_by_name_and_nothing_is_written(tm
 
     photo = tmp_path / "photo.png"
     iio.imwrite(photo, np.zeros((24, 24, 3), np.uint8))
-    out, exp = tmp_path / "out", tmp_path / "export"
+    out, exp, ck = tmp_path / "out", tmp_path / "export", tmp_path / "ck"
     cases = [
         (["--mode=upscale", f"--input={photo}", f"--output={out}", "--tflite_fp16"],
          ["--tflite_fp16", "--mode=upscale", "--mode=export"]),
@@ -40,6 +40,13 @@ def test_flags_a_mode_would_ignore_are_refused_by_name_and_nothing_is_written(tm
          ["--version", "not --format=tflite"]),
         (["--mode=export", f"--export_dir={exp}", "--cpu_replicas=2"],
          ["--cpu_replicas", "--mode=export", "training"]),
+        (["--mode=evaluate", f"--checkpoint_dir={ck}", f"--output={out}",
+          "--precision=mixed_bfloat16", "--crop_size=96"],
+         ["--crop_size", "--precision", "--mode=evaluate", "training"]),
+        (["--mode=init", f"--checkpoint_dir={ck}", "--format=jpg", "--overwrite"],
+         ["--format", "--overwrite", "--mode=init", "--mode=upscale"]),
+        (["--mode=specialize", "--cls=desert", f"--checkpoint_dir={ck}", "--detail_floor=2"],
+         ["--detail_floor", "--mode=specialize", "--mode=upscale", "--mode=evaluate"]),
     ]  # fmt: skip
     results = run_main_many([args for args, _ in cases])
     for (args, words), r in zip(cases, results):
@@ -48,11 +55,25 @@ def test_flags_a_mode_would_ignore_are_refused_by_name_and_nothing_is_written(tm
         for word in words:
             assert word in line, (args, word, line)
         assert "Generator:" not in r.stdout  # refused before anything was loaded
-    assert not out.exists() and not exp.exists()
+    assert not out.exists() and not exp.exists() and not ck.exists()
 
 
-def test_the_training_modes_and_evaluate_take_every_flag():
-    """flags/study.sh hands the same extra flags to training and to evaluate."""
-    for name in (*registry.TRAINING_MODES, "evaluate"):
-        assert registry.MODES[name].unread({"n_epoch", "tflite_fp16", "window"}) == []
+def test_training_reads_all_but_the_picture_flags_and_evaluate_its_split_and_columns():
+    """Training validates with its own --val_* settings and writes to --checkpoint_dir, so the
+    picture modes' flags are not its; evaluate reads the generators, the held-out split and
+    the extra column's post-processing, no training setting (flags/study.sh hands training
+    steps their own TRAIN_FLAGS)."""
+    for name in registry.TRAINING_MODES:
+        mode = registry.MODES[name]
+        assert mode.unread({"n_epoch", "precision", "val_dir", "tile", "g_weights"}) == []
+        assert mode.unread({"tflite_fp16", "window", "format", "detail_floor"}) == [
+            "detail_floor",
+            "format",
+            "tflite_fp16",
+            "window",
+        ]
+    evaluate = registry.MODES["evaluate"]
+    assert evaluate.unread({"n_test", "split_seed", "protocol", "detail_floor", "tile"}) == []
+    assert evaluate.unread({"precision", "crop_size", "n_epoch"}) == ["crop_size", "n_epoch",
+                                                                      "precision"]  # fmt: skip
     assert registry.MODES["upscale"].unread({"progress", "verbose", "tile"}) == []

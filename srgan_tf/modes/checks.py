@@ -14,7 +14,7 @@ from pathlib import Path
 from srgan_tf import config
 from srgan_tf.config import PROTOCOLS, SELF_ENSEMBLES
 from srgan_tf.errors import USER_ERRORS, ConfigError
-from srgan_tf.modes.registry import TRAINING_MODES, refused_flags  # noqa: F401  (re-exported)
+from srgan_tf.modes.registry import MODES, TRAINING_MODES, refused_flags  # noqa: F401  # noqa: F401  (re-exported)
 
 
 def check_configs(cfg: config.Configs, given: set[str] = frozenset()) -> None:
@@ -45,19 +45,16 @@ def _bounds(cfg):
 
 
 def _combinations(cfg):
-    from srgan_tf.inference.tiles import context_for
+    from srgan_tf.inference.tiles import context_for, tile_problem
     from srgan_tf.models import discriminator, trunk_tail
+    from srgan_tf.training import distribute
 
     app, data, train, mode = cfg.app, cfg.data, cfg.train, cfg.app.mode
     problems = []
-    if app.tile and cfg.post is not None:
-        margin = context_for(trunk_tail.reach_of(cfg.model.n_res_blocks), cfg.post)
-        if app.tile <= 2 * margin:
-            problems.append(
-                f"--tile={app.tile} leaves no core inside the {margin}-pixel context kept on each "
-                f"side; pass more than {2 * margin} (default {config.DEFAULT_TILE}), or 0 for whole "
-                f"images"
-            )
+    if cfg.post is not None:
+        context = context_for(trunk_tail.reach_of(cfg.model.n_res_blocks), cfg.post)
+        if problem := tile_problem(app.tile, context):
+            problems.append(problem)
     if app.self_ensemble not in (-1, *SELF_ENSEMBLES):
         problems.append(
             f"--self_ensemble={app.self_ensemble}: must be one of {SELF_ENSEMBLES} (generator "
@@ -67,12 +64,9 @@ def _combinations(cfg):
         problems.append("--mode=specialize needs --cls (e.g. --cls=desert, or --cls=general)")
     if mode not in TRAINING_MODES:
         return problems
-    if app.cpu_replicas > 1 and data.batch_size % app.cpu_replicas:
-        # GPU and cluster replica counts are known only once the strategy exists (modes/train.py).
-        problems.append(
-            f"--batch_size={data.batch_size} cannot be shared by the {app.cpu_replicas} replicas "
-            f"of this run; pass a multiple of {app.cpu_replicas}"
-        )
+    # GPU and cluster replica counts are known only once the strategy exists (modes/train.py).
+    if problem := distribute.batch_problem(data.batch_size, app.cpu_replicas):
+        problems.append(problem)
     if data.crop_size % data.scale:
         problems.append(
             f"--crop_size={data.crop_size} is not divisible by {data.scale} (the generator is "
@@ -80,14 +74,8 @@ def _combinations(cfg):
             f"{data.crop_size - data.crop_size % data.scale}"
         )
     if mode != "init" and train.n_epoch > 0:  # the phases that build the discriminator
-        factor = discriminator.SIZE_FACTOR[cfg.model.discriminator]
-        if data.crop_size % factor:
-            problems.append(
-                f"--crop_size={data.crop_size} does not fit --discriminator="
-                f"{cfg.model.discriminator}, which takes multiples of {factor} (e.g. "
-                f"{max(factor, data.crop_size - data.crop_size % factor)}; --discriminator=paper "
-                f"takes multiples of 16; --n_epoch=0 trains without it)"
-            )
+        if problem := discriminator.size_problem(cfg.model.discriminator, data.crop_size):
+            problems.append(problem)
     if data.saturation_min > data.saturation_max:
         problems.append(
             f"--saturation_min={data.saturation_min} is above --saturation_max="
@@ -115,20 +103,20 @@ def _combinations(cfg):
             f"--val_every={train.val_every} needs --val_dir, a folder of validation images"
         )
     if mode == "specialize":
-        n = n_weighted_layers(cfg.model)
-        if not 1 <= train.n_trainable <= n:
-            problems.append(
-                f"--n_trainable={train.n_trainable}: the generator has {n} layers with weights; "
-                f"pass 1 (the study: the last layer) to {n}"
-            )
+        problems += _n_trainable(cfg.model, train.n_trainable)
     return problems
 
 
-def n_weighted_layers(model_cfg: config.ModelConfig) -> int:
+def _n_trainable(model_cfg: config.ModelConfig, n: int) -> list[str]:
+    """`transfer.tail_layers`' refusal of `n`, asked of a thin generator of the same depth."""
     from srgan_tf.models import build_generator
     from srgan_tf.training import transfer
 
-    return len(transfer.weighted_layers(build_generator(model_cfg.n_res_blocks, 4)))
+    try:
+        transfer.tail_layers(build_generator(model_cfg.n_res_blocks, 4), n)
+    except ValueError as e:
+        return [str(e)]
+    return []
 
 
 def _inputs(cfg):
@@ -173,7 +161,7 @@ def _upscale_input(app):
     (its outputs would be read as inputs by the next run)."""
     from srgan_tf.inference import input_files
 
-    src, out = Path(app.input), Path(app.output or config.UPSCALED_DIR)
+    src, out = Path(app.input), MODES["upscale"].output_dir(app.output)
     if not app.input or not src.exists():
         return [f"--input must be an image file or a folder, got {app.input!r}"]
     if src.is_dir() and out.absolute() == src.absolute():
@@ -236,16 +224,11 @@ def _training_data(cfg):
     return []
 
 
-def _vgg_file(train):
-    source = train.vgg_weights
-    if source == "imagenet" or (source and Path(source).is_file()):
-        return []
-    return [
-        f"VGG weights not found at {source!r} (the adversarial phase's perceptual loss). Get "
-        f"vgg19.npy from the link in tensorlayer/srgan's README (see docs/weights.md), put it "
-        f"there or pass --vgg_weights=PATH; --vgg_weights=imagenet downloads Keras' copy; "
-        f"--no_vgg trains without the VGG term"
-    ]
+def _vgg_file(train: config.TrainConfig) -> list[str]:
+    from srgan_tf.training import loss_network
+
+    problem = loss_network.weights_problem(train.vgg_weights)
+    return [problem] if problem else []
 
 
 def _missing(path, flag):
@@ -307,9 +290,3 @@ def check_resume(run: Path, data: config.DataConfig, train: config.TrainConfig) 
             f"its epoch would point at other batches. Resume with the run's values, or start a "
             f"new --checkpoint_dir warm-started with --g_weights={Path(run) / 'g.weights.h5'}"
         )
-
-
-def run_dir(mode: str, checkpoint_dir: str, cls: str) -> Path:
-    """init -> checkpoints/init, adversarial -> checkpoints/srgan, specialize -> checkpoints/<cls>."""
-    sub = {"init": "init", "adversarial": "srgan"}.get(mode, cls.lower() or "all")
-    return Path(checkpoint_dir) / sub

@@ -33,8 +33,12 @@ import dataclasses
 from pathlib import Path
 
 import srgan_tf
-from srgan_tf.config import FINISHED  # (not from training/: that would start TensorFlow)
-from srgan_tf.inference.post_processing import PHOTO_PROTOCOL, PostProcessing  # noqa: F401
+from srgan_tf.config import (
+    FINISHED,  # (not from training/: that would start TensorFlow)
+    PHOTO_PROTOCOL,
+)
+from srgan_tf.inference.post_processing import PostProcessing
+from srgan_tf.modes import registry
 from srgan_tf.modes.trained_through import TrainedThrough
 
 SHIPPED = Path(srgan_tf.__file__).resolve().parent.parent / "checkpoints"
@@ -115,7 +119,7 @@ def default_generator(
     if mode == "init":
         return Choice("", "Generator: new, randomly initialised")
     if mode in ("upscale", "compare", "export"):
-        photo = mode != "compare" or protocol == "paper"
+        photo = mode != "compare" or protocol == PHOTO_PROTOCOL
         path = SHIPPED_UPSCALE if photo else SHIPPED_DEMO
         what = "upscale generator" if photo else "demo"
         if path.is_file():
@@ -126,7 +130,7 @@ def default_generator(
             )
         return Choice("", f"no generator: {path} is not here; pass --g_weights=FILE")
     if mode == "adversarial":
-        run = root / "init"
+        run = registry.run_dir("init", root)
         if (run / "g.weights.h5").is_file() and finished(run):
             return Choice(
                 str(run / "g.weights.h5"),
@@ -140,7 +144,7 @@ def default_generator(
             f"{run / 'g.weights.h5'} to take it as it is)",
         )
     if mode == "specialize":
-        srgan, official = root / "srgan", root / "g_srgan.npz"
+        srgan, official = registry.run_dir("adversarial", root), root / "g_srgan.npz"
         if (srgan / "g.weights.h5").is_file() and finished(srgan):
             path = srgan / "g.weights.h5"
             return Choice(str(path), f"Generator: {path} (no --g_weights; the finished SRGAN run)")

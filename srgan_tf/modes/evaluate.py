@@ -9,6 +9,7 @@ from srgan_tf import atomic, evaluation, protocols
 from srgan_tf.config import Configs, DataConfig, to_dict
 from srgan_tf.data import datasets, sample_data
 from srgan_tf.errors import ConfigError
+from srgan_tf.modes.registry import MODES
 from srgan_tf.modes.trained_through import mismatch, trained_through
 
 
@@ -51,7 +52,7 @@ def run(cfg: Configs) -> None:
         elif warning := mismatch(path, post):
             print(warning, file=sys.stderr)
     test_sets = evaluation_sets(data)
-    out = Path(app.output or "results/evaluate")
+    out = MODES["evaluate"].output_dir(app.output)
     out.mkdir(parents=True, exist_ok=True)
     described = {"generators": {k: str(v) for k, v in generators.items()},
                  "protocol": data.protocol, "precision": app.infer_precision,

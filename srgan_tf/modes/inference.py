@@ -8,12 +8,13 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from srgan_tf import inference, weights
-from srgan_tf.config import UPSCALED_DIR, Configs
+from srgan_tf.config import Configs
 from srgan_tf.data import datasets, images
 from srgan_tf.errors import ConfigError
 from srgan_tf.evaluation import compare as compare_lib
 from srgan_tf.inference import precision
 from srgan_tf.models import build_generator
+from srgan_tf.modes.registry import MODES
 from srgan_tf.modes.trained_through import mismatch
 
 
@@ -36,7 +37,7 @@ def upscale(cfg: Configs) -> None:
     app, scale = cfg.app, cfg.data.scale
     src = Path(app.input)  # checked by modes/checks.py
     fmt = app.format or "png"  # one of IMAGE_FORMATS (modes/checks.py)
-    out = Path(app.output or UPSCALED_DIR)
+    out = MODES["upscale"].output_dir(app.output)
     files = inference.input_files(src, out)  # never this program's own outputs
     targets = inference.output_paths(files, src, out, scale, fmt)
     todo = [p for p in files if app.overwrite or not targets[p].is_file()]
@@ -82,7 +83,7 @@ def compare(cfg: Configs) -> None:
             raise ConfigError(f"--window_at must be 'y,x', got {app.window_at!r}") from None
     rgb, _ = images.read_image(src)
     g = load_generator(cfg)
-    out = Path(app.output or "results/compare") / f"{src.stem}_compare.png"
+    out = MODES["compare"].output_dir(app.output) / f"{src.stem}_compare.png"
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"
     post = inference.PostProcessed(g, cfg.post, cfg.data.scale, app.tile)
     scores = compare_lib.compare_figure(

@@ -6,6 +6,7 @@ nothing heavy: reading it starts no TensorFlow.
 """
 
 import dataclasses
+from pathlib import Path
 
 from srgan_tf import config
 
@@ -13,30 +14,45 @@ from srgan_tf import config
 COMMON = frozenset({"mode", "verbose", "progress", "flagfile"})
 GENERATOR = frozenset({"n_res_blocks", "filters"})  # the generator's size (ModelConfig)
 POST = frozenset({"back_projection", "detail_floor", "self_ensemble", "infer_precision"})
+ALL = frozenset(name for cls in config.CONFIGS for _, name in config.flag_fields(cls))
+# What only the picture modes (upscale, compare, export) read: training validates with its own
+# --val_* post-processing and writes to --checkpoint_dir.
+PICTURES = POST | {"input", "output", "format", "overwrite", "window", "window_at",
+                   "max_pixels", "export_dir", "version", "tflite_fp16"}  # fmt: skip
+TRAINING = ALL - PICTURES
+# The held-out split evaluate scores: which folders and classes, how the split is drawn.
+SPLIT = frozenset({"data_dir", "cls", "n_test", "n_test_general", "split", "split_seed",
+                   "protocol", "cache_gb"})  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
 class Mode:
     """One `--mode`: its runner (`module:function` under `srgan_tf.modes`), the folder it writes
-    by default, the training phases it runs (training modes only), the short help's line, and
-    the flags it reads (None: every flag; training modes and evaluate, which `flags/study.sh`
-    hands the same extra flags)."""
+    by default, the short help's line, the training phases it runs (training modes only) and
+    the flags it reads."""
 
     name: str
     runner: str
     output: str
     summary: str
     phases: tuple[str, ...] = ()
-    reads: frozenset[str] | None = None
+    reads: frozenset[str] = ALL
 
     @property
     def trains(self) -> bool:
         return bool(self.phases)
 
+    def output_dir(self, given: str = "") -> Path:
+        """Where this mode writes: `--output` when given, else its own folder (modes whose
+        folder depends on another setting, `<cls>` or `<version>`, compute theirs)."""
+        if given:
+            return Path(given)
+        if "<" in self.output:
+            raise ValueError(f"--mode={self.name} writes to {self.output}: compute it")
+        return Path(self.output.rstrip("/"))
+
     def unread(self, given: set[str]) -> list[str]:
         """The flags of `given` (set on the command line) this mode does not read."""
-        if self.reads is None:
-            return []
         return sorted(given - self.reads - COMMON)
 
 
@@ -44,14 +60,17 @@ MODES = {
     m.name: m
     for m in (
         Mode("init", "train:run", "checkpoints/init/",
-             "train the generator alone on the pixel loss", phases=("init",)),
+             "train the generator alone on the pixel loss", phases=("init",), reads=TRAINING),
         Mode("adversarial", "train:run", "checkpoints/srgan/",
-             "SRGAN training, G against D, VGG feature loss", phases=("adversarial",)),
+             "SRGAN training, G against D, VGG feature loss", phases=("adversarial",),
+             reads=TRAINING),
         Mode("specialize", "train:run", "checkpoints/<cls>/",
-             "the study: retrain the last layer on one --cls", phases=("init", "adversarial")),
+             "the study: retrain the last layer on one --cls", phases=("init", "adversarial"),
+             reads=TRAINING),
         Mode("evaluate", "evaluate:run", "results/evaluate/",
-             "every generator on every class, against bicubic"),
-        Mode("upscale", "inference:upscale", config.UPSCALED_DIR + "/",
+             "every generator on every class, against bicubic",
+             reads=GENERATOR | POST | SPLIT | {"checkpoint_dir", "g_weights", "output", "tile"}),
+        Mode("upscale", "inference:upscale", "results/upscaled/",
              "super-resolve --input (a file or a folder)",
              reads=GENERATOR | POST | {"checkpoint_dir", "g_weights", "input", "output", "format",
                                    "tile", "overwrite"}),
@@ -66,6 +85,13 @@ MODES = {
     )
 }  # fmt: skip
 TRAINING_MODES = tuple(name for name, m in MODES.items() if m.trains)
+
+
+def run_dir(mode: str, checkpoint_dir: str | Path, cls: str = "") -> Path:
+    """A training mode's run folder: `checkpoint_dir/<its folder>` (init -> init, adversarial
+    -> srgan, specialize -> the class, lower-cased, or "all")."""
+    folder = MODES[mode].output.split("/")[1]
+    return Path(checkpoint_dir) / (cls.lower() or "all" if folder == "<cls>" else folder)
 
 
 def refused_flags(mode: str, given: set[str], fmt: str) -> list[str]:
@@ -84,18 +110,9 @@ def refused_flags(mode: str, given: set[str], fmt: str) -> list[str]:
     return lines
 
 
-DATA_FLAGS = frozenset(name for _, name in config.flag_fields(config.DataConfig))
-TRAINING_FLAGS = frozenset(
-    name for cls in (config.TrainConfig, config.LossConfig) for _, name in config.flag_fields(cls)
-)
-
-
 def readers(flag: str) -> list[str]:
-    """Who reads `flag`: the modes that list it, and "training" for a training setting (the
-    modes that read every flag are named only through that)."""
-    named = [f"--mode={n}" for n, m in MODES.items() if m.reads is not None and flag in m.reads]
-    if flag in TRAINING_FLAGS or flag in ("cpu_replicas", "cluster_timeout"):
-        return [*named, "training (--mode=init, adversarial, specialize)"]
-    if flag in DATA_FLAGS or not named:
-        return [*named, "training and --mode=evaluate"]
+    """The modes that read `flag`, the three training modes named once as "training"."""
+    named = [f"--mode={n}" for n, m in MODES.items() if flag in m.reads and not m.trains]
+    if flag in TRAINING:
+        named.insert(0, "training (--mode=init, adversarial, specialize)")
     return named
