@@ -5,7 +5,7 @@ import dataclasses
 import keras
 import numpy as np
 import pytest
-from test_training import DATA, MODEL, split, tcfg, trainer  # noqa: F401 (split is a fixture)
+from training_setup import DATA, MODEL, tcfg, trainer
 
 from srgan_tf import data, weights
 from srgan_tf.models import build_generator

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 import tensorflow as tf
-from test_training import MODEL, split, tcfg, trainer  # noqa: F401 (split is a fixture)
+from training_setup import MODEL, tcfg, trainer
 
 from srgan_tf import training, weights
 from srgan_tf.models import build_generator

@@ -89,8 +89,44 @@ def evaluate(
     Returns:
         `{metric: {class: {model: mean}}}`, bicubic included.
     """
-    out_dir = Path(out_dir)
-    scale = data_cfg.scale
+    out_dir, scale = Path(out_dir), data_cfg.scale
+    leaks = _warn_about_leaks(generators, test_sets, log)
+    with inference_precision.building(precision):
+        g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
+    predict = inference.predictor(g)
+    # Each generator's extra column (none when its PostProcessed is empty).
+    posts = {name: inference.PostProcessed(g, (own_post or {}).get(name, post), scale, tile)
+             for name in generators}  # fmt: skip
+    pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
+    names = [BICUBIC]
+    for name in generators:
+        names += [name, f"{name}{posts[name].label}"] if posts[name] else [name]
+    scores = _Scores(out_dir, scale)
+    total = sum(len(p) for p in pairs.values()) * (1 + len(generators))
+    with tqdm(total=total, desc="evaluate", unit="image", disable=not progress) as bar:
+        for model in [BICUBIC, *generators]:
+            if model != BICUBIC:
+                weights.load_weights(g, generators[model])
+            for cls, items in pairs.items():
+                for path, lr, hr in items:
+                    if model == BICUBIC:
+                        scores.add(model, cls, path, protocols.bicubic_up(lr, scale), hr)
+                    else:  # raw and, with post-processing, once more with it (one pass)
+                        sr = inference.upscale(predict, lr, scale, tile)
+                        scores.add(model, cls, path, sr, hr)
+                        if extra := posts[model]:
+                            scores.add(f"{model}{extra.label}", cls, path, extra(lr, sr), hr)
+                    bar.update(1)
+    results = _means(scores.per_image, pairs, names)
+    versus = against_bicubic(scores.per_image, pairs, names)
+    _write(results, scores.per_image, pairs, scores.first_sr, names, out_dir, leaks,
+           data_cfg.protocol, versus)  # fmt: skip
+    _log_tables(results, versus, data_cfg, out_dir, log)
+    return results
+
+
+def _warn_about_leaks(generators: dict, test_sets: dict, log: Callable[..., None]) -> dict:
+    """`{model: [test images it trained on]}` by the manifests, each warned about."""
     every_image = [p for s in test_sets.values() for p in s.paths]
     leaks = {m: trained_on(w, every_image) for m, w in generators.items()}
     leaks = {m: paths for m, paths in leaks.items() if paths}
@@ -101,66 +137,52 @@ def evaluate(
             f"{', ...' if len(paths) > 5 else ''}), by its manifest.json: its numbers are not "
             f"held-out numbers. Was it trained with another --split_seed or data folder?"
         )
-    with inference_precision.building(precision):
-        g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
-    predict = inference.predictor(g)
-    posts = {}  # each generator's extra column (none when its PostProcessed is empty)
-    for name in generators:
-        posts[name] = inference.PostProcessed(g, (own_post or {}).get(name, post), scale, tile)
-    pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
-    per_image = {}  # (model, cls) -> list of metric dicts
-    first_sr = {}  # (model, cls) -> uint8 output on the class's first image
-    # Each generator raw and, with post-processing, once more with it (one generator pass).
-    names = [BICUBIC]
-    for name in generators:
-        names += [name, f"{name}{posts[name].label}"] if posts[name] else [name]
-    total = sum(len(p) for p in pairs.values()) * (1 + len(generators))
-    bar = tqdm(total=total, desc="evaluate", unit="image", disable=not progress)
+    return leaks
 
-    def record(model, cls, path, sr, hr, rows) -> None:
+
+class _Scores:
+    """Every output scored and written as it comes: `per_image[(model, cls)]` the metric
+    dicts in order, `first_sr[(model, cls)]` the uint8 output of the class's first image
+    (the comparison figure draws these)."""
+
+    def __init__(self, out_dir: Path, scale: int):
+        self.out_dir, self.scale = out_dir, scale
+        self.per_image, self.first_sr = {}, {}
+
+    def add(self, model: str, cls: str, path, sr: np.ndarray, hr: np.ndarray) -> None:
         sr_u8, hr_u8 = images.to_uint8(sr), images.to_uint8(hr)
-        rows.setdefault(model, []).append(all_metrics(sr_u8, hr_u8, sr, hr, border=scale))
-        if len(rows[model]) == 1:
-            first_sr[(model, cls)] = sr_u8  # the comparison figure draws these
-        images.write_image(
-            out_dir / "sr" / model / cls / f"{Path(path).stem}.png", sr_u8, fast=True
-        )
+        rows = self.per_image.setdefault((model, cls), [])
+        rows.append(all_metrics(sr_u8, hr_u8, sr, hr, border=self.scale))
+        if len(rows) == 1:
+            self.first_sr[(model, cls)] = sr_u8
+        target = self.out_dir / "sr" / model / cls / f"{Path(path).stem}.png"
+        images.write_image(target, sr_u8, fast=True)
 
-    for model in [BICUBIC, *generators]:
-        if model != BICUBIC:
-            weights.load_weights(g, generators[model])
-        for cls, items in pairs.items():
-            rows = {}
-            for path, lr, hr in items:
-                if model == BICUBIC:
-                    record(model, cls, path, protocols.bicubic_up(lr, scale), hr, rows)
-                else:
-                    sr = inference.upscale(predict, lr, scale, tile)
-                    record(model, cls, path, sr, hr, rows)
-                    if post := posts[model]:
-                        record(f"{model}{post.label}", cls, path, post(lr, sr), hr, rows)
-                bar.update(1)
-            per_image.update({(m, cls): r for m, r in rows.items()})
-    bar.close()
+
+def _means(per_image: dict, pairs: dict, names: list[str]) -> dict:
+    """`{metric: {class: {model: mean over the class's images}}}`."""
     keys = list(next(iter(per_image.values()))[0]) if per_image else []
-    results = {
+    return {
         k: {
             cls: {m: float(np.mean([r[k] for r in per_image[(m, cls)]])) for m in names}
             for cls in pairs
         }
         for k in keys
     }
-    versus = against_bicubic(per_image, pairs, names)
-    _write(results, per_image, pairs, first_sr, names, out_dir, leaks, data_cfg.protocol, versus)
+
+
+def _log_tables(results: dict, versus: dict, data_cfg: DataConfig, out_dir: Path,
+                log: Callable[..., None]) -> None:  # fmt: skip
+    """The summary, the paper table (also `table.csv`) and the per-model lines against bicubic."""
     log(summary_table(results, "psnr_y"))
     table = paper_table(results)
     atomic.write_text(out_dir / "table.csv", table_csv(results))
-    log(f"PSNR-Y / SSIM-Y (protocol {data_cfg.protocol!r}, {scale} border pixels cropped):")
+    log(f"PSNR-Y / SSIM-Y (protocol {data_cfg.protocol!r}, {data_cfg.scale} border pixels "
+        f"cropped):")  # fmt: skip
     log(table)
     log("Image by image, against bicubic:")
     for model, v in versus.items():
         log(versus_line(model, v))
-    return results
 
 
 def against_bicubic(per_image: dict, pairs: dict, names: list[str]) -> dict:

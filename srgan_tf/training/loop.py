@@ -64,24 +64,8 @@ class Trainer:
         self.show_progress = progress
         self.run_dir = Path(train_cfg.run_dir)
         self.chief = distribute.is_chief()
-        self.steps_per_epoch = data.steps_per_epoch(
-            split.train, data_cfg, train_cfg.patches_per_image
-        )
-        if self.steps_per_epoch == 0:
-            raise TrainingError(
-                f"{len(split.train)} training images x {train_cfg.patches_per_image} patches make "
-                f"no full batch of {data_cfg.batch_size}; lower --batch_size or raise "
-                f"--patches_per_image"
-            )
-        self.validator = None
-        if train_cfg.val_every > 0 and self.chief:  # a folder is required (modes/checks.py)
-            t = train_cfg
-            self.validator = validation.Validator(
-                t.val_dir, data_cfg, t.val_crop, t.val_protocol_list, t.val_best, log=log,
-                min_gain=t.val_min_gain, tile=tile,
-                post=PostProcessing(t.val_self_ensemble, t.val_back_projection,
-                                    t.val_detail_floor),
-            )  # fmt: skip
+        self.steps_per_epoch = _steps_per_epoch(split, data_cfg, train_cfg)
+        self.validator = _validator(train_cfg, data_cfg, tile, log) if self.chief else None
         self.task = task = SRGANTask(phases, model_cfg, data_cfg, loss_cfg, train_cfg, strategy)
         self.phases = task.phases
         self.progress = Progress()
@@ -186,13 +170,9 @@ class Trainer:
     def _run_epoch(self, phase, epoch, n_epochs, history, tb, max_steps):
         lr_value = self.task.lr_for(phase, epoch)
         self.task.set_lr(phase, lr_value)
-        ds = data.train_dataset(
-            self.split.train,
-            self.dcfg,
-            # Distinct draws per phase: the adversarial phase's epoch 0 is not init's epoch 0.
-            epoch + 1000 * self.phases.index(phase),
-            self.tcfg.patches_per_image,
-        )
+        # Distinct draws per phase: the adversarial phase's epoch 0 is not init's epoch 0.
+        seed = epoch + 1000 * self.phases.index(phase)
+        ds = data.train_dataset(self.split.train, self.dcfg, seed, self.tcfg.patches_per_image)
         progress = self.progress
         skip = progress.epoch_step
         if skip:
@@ -248,14 +228,36 @@ class Trainer:
                 f"{phase} epoch {epoch + 1}/{n_epochs}: "
                 + ", ".join(f"{k}={v:.5f}" for k, v in means.items())
             )
-        if (
-            sample_batch is not None
-            and self.chief
-            and ((epoch + 1) % max(1, self.tcfg.sample_every) == 0 or epoch + 1 == n_epochs)
-        ):
+        samples_due = (epoch + 1) % max(1, self.tcfg.sample_every) == 0 or epoch + 1 == n_epochs
+        if sample_batch is not None and self.chief and samples_due:
             path = self.run_dir / "samples" / f"{phase}_epoch{epoch + 1:04d}.png"
             write_samples(self.g, sample_batch, path, tb, progress.step, f"{phase}/bicubic_sr_hr")
         return last
+
+
+def _steps_per_epoch(split: Split, data_cfg: DataConfig, train_cfg: TrainConfig) -> int:
+    """Full batches per epoch; a TrainingError when the images make none."""
+    n = data.steps_per_epoch(split.train, data_cfg, train_cfg.patches_per_image)
+    if n == 0:
+        raise TrainingError(
+            f"{len(split.train)} training images x {train_cfg.patches_per_image} patches make "
+            f"no full batch of {data_cfg.batch_size}; lower --batch_size or raise "
+            f"--patches_per_image"
+        )
+    return n
+
+
+def _validator(t: TrainConfig, data_cfg: DataConfig, tile: int,
+               log: Callable[..., None]) -> "validation.Validator | None":  # fmt: skip
+    """The run's validator, or None without `--val_every` (a folder is then required:
+    modes/checks.py)."""
+    if t.val_every <= 0:
+        return None
+    return validation.Validator(
+        t.val_dir, data_cfg, t.val_crop, t.val_protocol_list, t.val_best, log=log,
+        min_gain=t.val_min_gain, tile=tile,
+        post=PostProcessing(t.val_self_ensemble, t.val_back_projection, t.val_detail_floor),
+    )  # fmt: skip
 
 
 def write_samples(

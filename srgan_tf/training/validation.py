@@ -61,6 +61,59 @@ def best_of(
     return found
 
 
+def _definition(val_dir: str, crop: int, protocols: tuple, min_gain: float,
+                post: PostProcessing, best: str | None) -> dict:  # fmt: skip
+    """What makes scores comparable from one validation to the next (`validation.json`).
+    Settings are written only when set, so the definitions of older runs still match."""
+    out = {"val_dir": str(val_dir), "crop": crop, "protocols": list(protocols)}
+    if min_gain:
+        out["min_gain"] = min_gain
+    if post.back_projection:
+        out["back_projection"] = post.back_projection
+    if post.detail_floor:
+        out["detail_floor"] = post.detail_floor
+    if post.self_ensemble > 1:
+        out["self_ensemble"] = post.self_ensemble
+    if best:
+        out["best"] = best
+    return out
+
+
+def _load_pairs(val_dir: str, data_cfg: DataConfig, crop: int, protocols: tuple,
+                log: Callable[..., None]) -> dict:  # fmt: skip
+    """`{protocol: [(path, lr, hr)]}` of every readable image under the comma-separated
+    folders `val_dir` (unreadable files skipped and named in the loading line)."""
+    roots = [Path(p) for p in str(val_dir).split(",") if p]
+    paths = []
+    for root in roots:
+        classes, unknown = datasets.discover(root)
+        paths += sorted([*unknown, *(p for files in classes.values() for p in files)])
+    where = ", ".join(map(str, roots))
+    report = datasets.ScanReport()
+    pairs = {p: [] for p in protocols}
+    for path in paths:
+        try:
+            rgb, _ = images.read_image(path)
+        except images.BadImage as e:
+            report.add_skip(e.kind, path, e.reason)
+            continue
+        side = min(crop, *rgb.shape[:2]) // data_cfg.scale * data_cfg.scale if crop else 0
+        for p in protocols:
+            cfg = dataclasses.replace(data_cfg, protocol=p)
+            pairs[p].append((path, *data.eval_pair(rgb, cfg, side)))
+        report.used += 1
+    if not report.used:
+        raise datasets.DataError(
+            f"no readable validation image in {where}: {report.summary(where)}"
+        )
+    log(
+        f"Validation: {report.summary(where)}, "
+        f"{'whole images' if not crop else f'{crop}-pixel centre crops'}, "
+        f"protocol {' + '.join(map(repr, protocols))}"
+    )
+    return pairs
+
+
 class Validator:
     """Scores a generator on a folder of validation images.
 
@@ -93,57 +146,19 @@ class Validator:
         min_gain: float = 0.0,
         post: PostProcessing = NONE,
     ) -> None:
-        roots = [Path(p) for p in str(val_dir).split(",") if p]
         self.protocols = tuple(protocols) or (data_cfg.protocol,)
         if best not in ("first", "mean"):
             raise ValueError(f"best must be 'first' or 'mean', got {best!r}")
         several = len(self.protocols) > 1
         self.best_key = "mean_psnr_y_gain" if best == "mean" and several else "psnr_y_gain"
-        self.min_gain = float(min_gain)
-        self.definition = {"val_dir": str(val_dir), "crop": crop, "protocols": list(self.protocols)}
-        if self.min_gain:
-            self.definition["min_gain"] = self.min_gain
-        self.post = post
-        # (written only when set, so the definitions of older runs still match)
-        if post.back_projection:
-            self.definition["back_projection"] = post.back_projection
-        if post.detail_floor:
-            self.definition["detail_floor"] = post.detail_floor
-        if post.self_ensemble > 1:
-            self.definition["self_ensemble"] = post.self_ensemble
+        self.min_gain, self.post = float(min_gain), post
+        self.definition = _definition(val_dir, crop, self.protocols, self.min_gain, post,
+                                      best if self.best_key != "psnr_y_gain" else None)  # fmt: skip
         self._predictors = {}  # (generator, protocol) -> Predictor, built once
-        if self.best_key != "psnr_y_gain":
-            self.definition["best"] = best
         # Set by `start`: the first step that counts for the best, and the best so far.
         self.since, self.best = 0, None
-        paths = []
-        for root in roots:
-            classes, unknown = datasets.discover(root)
-            paths += sorted([*unknown, *(p for files in classes.values() for p in files)])
-        where = ", ".join(map(str, roots))
-        report = datasets.ScanReport()
-        self.pairs = {p: [] for p in self.protocols}
         self.scale, self.tile = data_cfg.scale, tile
-        for path in paths:
-            try:
-                rgb, _ = images.read_image(path)
-            except images.BadImage as e:
-                report.add_skip(e.kind, path, e.reason)
-                continue
-            side = min(crop, *rgb.shape[:2]) // self.scale * self.scale if crop else 0
-            for p in self.protocols:
-                cfg = dataclasses.replace(data_cfg, protocol=p)
-                self.pairs[p].append((path, *data.eval_pair(rgb, cfg, side)))
-            report.used += 1
-        if not report.used:
-            raise datasets.DataError(
-                f"no readable validation image in {where}: {report.summary(where)}"
-            )
-        log(
-            f"Validation: {report.summary(where)}, "
-            f"{'whole images' if not crop else f'{crop}-pixel centre crops'}, "
-            f"protocol {' + '.join(map(repr, self.protocols))}"
-        )
+        self.pairs = _load_pairs(val_dir, data_cfg, crop, self.protocols, log)
         self.bicubic = {
             p: self._score(lambda lr: bicubic_up(lr, self.scale), p) for p in self.protocols
         }
