@@ -42,6 +42,8 @@ import time
 
 import common
 
+from srgan_tf.config import DEFAULT_TILE
+
 
 def child(precision, width, height, tile, shipped=False, repeats=1):
     import keras
@@ -187,7 +189,7 @@ def main(argv=None):
     ap = common.parser(__doc__)
     ap.add_argument("--width", type=int, default=2040, help="LR width of the tiled run")
     ap.add_argument("--height", type=int, default=1356, help="LR height of the tiled run")
-    ap.add_argument("--tile", type=int, default=256, help="tile of the tiled run")
+    ap.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile of the tiled run")
     ap.add_argument("--tiles", default="", help="comma-separated tiles: the tile-size table")
     ap.add_argument("--precisions", default="float32,mixed_bfloat16")
     ap.add_argument("--compare_size", type=int, default=256, help="side-by-side LR square side")
@@ -240,8 +242,10 @@ def main(argv=None):
             fastest = max(r["output_mp_per_s"] for r in fits)
             near = [r for r in fits if r["output_mp_per_s"] >= 0.95 * fastest]
             best = min(near, key=lambda r: r["tile"])
-            print(f"the rule's tile (fastest float32 at <= 1.6 GB, smallest within 5%): "
-                  f"{best['tile']}")
+            print(
+                f"the rule's tile (fastest float32 at <= 1.6 GB, smallest within 5%): "
+                f"{best['tile']}"
+            )
     side_by_side = []
     for precision in precisions:
         if len(tiles) > 1:

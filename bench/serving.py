@@ -30,6 +30,8 @@ from pathlib import Path
 
 import common
 
+from srgan_tf.config import DEFAULT_TILE
+
 _SERVE = """
 import json, resource, sys, time
 import numpy as np, tensorflow as tf
@@ -122,7 +124,7 @@ def main(argv=None):
     ap.add_argument("--height", type=int, default=1356, help="height of the served image")
     ap.add_argument("--untiled_width", type=int, default=512, help="width of the untiled run")
     ap.add_argument("--untiled_height", type=int, default=340, help="height of the untiled run")
-    ap.add_argument("--tile", type=int, default=256, help="tile baked into the export")
+    ap.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile baked into the export")
     ap.add_argument(
         "--g_weights", default=str(common.ROOT / "checkpoints" / "demo" / "g.weights.h5")
     )
