@@ -21,6 +21,7 @@ every number measured on it stay as they were).
 import argparse
 import fnmatch
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -31,8 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-from srgan_tf.weights.official import sha256  # noqa: E402  (the project's streaming file hash)
+
+def sha256(path: str | os.PathLike) -> str:
+    """The file's sha256, hex, read in chunks."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "photo_corpus.json"

@@ -32,18 +32,23 @@ split like any benchmark folder (one row per transform):
 """
 
 import argparse
+import hashlib
 import json
-import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-from srgan_tf.data import images
-from srgan_tf.weights.official import sha256  # noqa: E402
+from srgan_tf.data import images  # the installed package (pip install -e .)
 
 HERE = Path(__file__).resolve().parent
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 SPLITS = ("validation", "test")  # never train
 CROP = 512  # HR side: 128x128 LR, big enough for texture, small enough to score quickly
 SEED = 20
@@ -155,17 +160,17 @@ def build(corpus: Path, out: Path, log=print) -> dict:
             for name, fn in transforms(rng_for).items():
                 target = out / split / name / f"{path.stem}.png"
                 images.write_image(target, _to_u8(fn(square, path.stem)))
-                manifest["files"][str(target.relative_to(out))] = sha256(target)
+                manifest["files"][str(target.relative_to(out))] = _sha256(target)
         charts = np.random.default_rng([SEED, split_index, 99])
         for k in range(N_CHARTS):
             target = out / split / "charts" / f"chart_{k}.png"
             images.write_image(target, _to_u8(colour_chart(charts)))
-            manifest["files"][str(target.relative_to(out))] = sha256(target)
+            manifest["files"][str(target.relative_to(out))] = _sha256(target)
         fields = np.random.default_rng([SEED, split_index, 98])
         for kind in FIELDS:
             target = out / split / "fields" / f"field_{kind}.png"
             images.write_image(target, _to_u8(smooth_field(fields, kind)))
-            manifest["files"][str(target.relative_to(out))] = sha256(target)
+            manifest["files"][str(target.relative_to(out))] = _sha256(target)
         log(
             f"{split}: {len(photos)} photos x {len(transforms(rng_for))} transforms"
             f" + {N_CHARTS} charts + {len(FIELDS)} fields"

@@ -8,7 +8,7 @@ tiled); then each (sigma, floor) of the grid fixed before measuring gates it. Th
 settings with which every image beats bicubic by more than -0.1 dB PSNR-Y with no channel mean more
 than 1 level off, the highest mean gain; `steps only` is the reference row.
 
-    python bench/detail_gate_choice.py [--g_weights=checkpoints/candidates/standalone/g.weights.h5] [DIR ...]
+    python studies/detail_gate_choice.py [--g_weights=checkpoints/candidates/standalone/g.weights.h5] [DIR ...]
 
 Prints one row per setting (mean gain, worst image, images below -0.1 dB, largest colour
 offset) and the chosen one; the last line is one JSON object.

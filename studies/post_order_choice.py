@@ -11,7 +11,7 @@ the rule: the other order replaces upscale's only if its best setting that passe
 above bicubic - 0.1 dB PSNR-Y, no channel mean more than 1 level off) gains at least `MIN_STEP`
 dB more on average than upscale's own setting.
 
-    python bench/post_order_choice.py [--g_weights=checkpoints/candidates/standalone/g.weights.h5]
+    python studies/post_order_choice.py [--g_weights=checkpoints/candidates/standalone/g.weights.h5]
         [--tile=256] [DIR ...]
 
 Prints one row per setting and the verdict; the last line is one JSON object.

@@ -13,7 +13,7 @@ which every image beats bicubic by more than -0.1 dB PSNR-Y with no channel mean
 off, the highest mean gain; a larger ensemble only when it gains at least `MIN_STEP` dB more than
 the best smaller one (each doubling of the cost must earn it).
 
-    python bench/self_ensemble_choice.py [--g_weights=checkpoints/candidates/standalone/g.weights.h5]
+    python studies/self_ensemble_choice.py [--g_weights=checkpoints/candidates/standalone/g.weights.h5]
         [--tile=0] [DIR ...]
 
 `--tile=0` runs whole images (about twice as fast as tiles of 256, which recompute their

@@ -26,7 +26,7 @@ DIRS = (
     str(ROOT / "data" / "photo_corpus" / "validation"),
     str(ROOT / "data" / "stress" / "validation"),
 )
-# The generator the three choices were made with (bench/results/*_choice.json): upscale's
+# The generator the three choices were made with (studies/results/*_choice.json): upscale's
 # generator of the time, before it was trained through the steps and the gate it now ships
 # with (docs/upscale.md). The default, so that a rerun reproduces the records.
 CHOSEN_WITH = ROOT / "checkpoints" / "candidates" / "standalone" / "g.weights.h5"

@@ -2,6 +2,7 @@
 
 import imageio.v3 as iio
 import numpy as np
+import pytest
 from main_cli import run_main
 from skimage import data as skdata
 
@@ -18,6 +19,7 @@ def test_most_detailed_window_finds_the_texture():
     assert compare.most_detailed_window(img, 32, stride=16) == (48, 16)
 
 
+@pytest.mark.slow
 def test_compare_mode_writes_the_figure_and_reports_both_scores(tmp_path):
     photo = tmp_path / "coffee.png"
     iio.imwrite(photo, skdata.coffee())

@@ -69,6 +69,7 @@ def single(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_mirrored_two_logical_cpus_matches_one_device(single, tmp_path):
     out = tmp_path / "mirrored.npz"
     finish(run(out, "mirrored"))
@@ -85,6 +86,7 @@ def _free_ports(n):
     return ports
 
 
+@pytest.mark.slow
 def test_two_workers_on_localhost_match_one_device(single, tmp_path):
     workers = [f"127.0.0.1:{p}" for p in _free_ports(2)]
     procs = []
@@ -105,6 +107,7 @@ def _cluster_env(tf_cluster, kind, index):
     }
 
 
+@pytest.mark.slow
 def test_a_cluster_resumes_from_the_chiefs_checkpoint(tmp_path):
     """One run folder shared by a cluster: 2 steps by a chief and a worker, then rerun to 4 by
     two workers (worker 0 is then the chief). Exactly one process writes each time, both

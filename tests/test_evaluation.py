@@ -163,6 +163,7 @@ def test_a_model_trained_on_evaluated_images_is_named(setup, tmp_path):
     assert [Path(p).relative_to(root / "data").as_posix() for p in leaks["desert"]] == desert[:1]
 
 
+@pytest.mark.slow
 def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
     """`--split=none --protocol=paper` on two flat folders (a Set5-like and a Set14-like
     set): one row per folder, every file scored, the protocol recorded, a paper table."""

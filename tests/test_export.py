@@ -291,6 +291,7 @@ def test_tflite_matches_keras_within_one_level(generator, tmp_path, fp16):
     assert np.abs(y - expected).max() * 127.5 <= 1.0
 
 
+@pytest.mark.slow
 def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(generator, tmp_path):
     """Exported with the self-ensemble, consistency steps and the detail gate, the SavedModel
     (each signature) and TFLite give the pixels of the Python path with the same ensemble,

@@ -93,6 +93,7 @@ def test_upscale_gives_tiny_images_their_4x_output_and_never_reads_its_own(tmp_p
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in stamp)
 
 
+@pytest.mark.slow
 def test_upscale_refusals_write_nothing(tmp_path):
     src, empty = tmp_path / "in", tmp_path / "empty"
     _tiny_folder(src)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
+import pytest
 from main_cli import run_main as cli
 from main_cli import run_main_many
 
@@ -17,6 +18,7 @@ ROOT = Path(__file__).parent.parent
 TINY = ["--n_res_blocks=1", "--filters=8", "--progress=false"]
 
 
+@pytest.mark.slow
 def test_upscale_evaluate_export(tmp_path):
     g = tmp_path / "ck" / "general" / "g.weights.h5"
     weights.save_weights(build_generator(1, 8), g)
@@ -108,6 +110,7 @@ def test_study_flagfiles_parse_into_configs():
     assert seen["specialize.cfg"][5] == "desert"
 
 
+@pytest.mark.slow
 def test_study_script_runs_every_stage(tmp_path):
     """flags/study.sh end to end on the sample set with a tiny model: init, adversarial,
     specialisation of the adversarial generator per class, then the model-by-class matrix."""
@@ -209,6 +212,7 @@ def test_startup_is_quiet_unless_verbose(tmp_path):
     assert len(r.stderr.strip().splitlines()) > 1  # TensorFlow's own start-up lines
 
 
+@pytest.mark.slow
 def test_export_tflite_and_format_mistakes(tmp_path):
     g = tmp_path / "ck" / "general" / "g.weights.h5"
     weights.save_weights(build_generator(1, 8), g)

@@ -20,6 +20,7 @@ from srgan_tf.models import build_generator
 from srgan_tf.training import run_lock
 
 
+@pytest.mark.slow
 def test_cli_modes_and_clear_errors(tmp_path):
     """Mistakes are refused in one line naming the bad value; `specialize --n_epoch=0` trains
     the MSE phase only (no discriminator, any crop size) on a landscape class. (init ->
@@ -46,6 +47,7 @@ def test_cli_modes_and_clear_errors(tmp_path):
     assert (run / "manifest.json").is_file() and (run / "config.json").is_file()
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_resumes_from_a_valid_checkpoint(tmp_path):
     data = landscape(tmp_path)
     ck = tmp_path / "ck"
@@ -211,6 +213,7 @@ def test_resume_with_other_batches_is_refused_and_config_waits_for_the_lock(tmp_
     assert r.returncode == 0 and "Resuming from step 1" in r.stdout, r.stderr[-1500:]
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_says_where_exits_0_and_resumes(tmp_path):
     data = landscape(tmp_path)
     ck = tmp_path / "ck"

@@ -13,6 +13,7 @@ from srgan_tf.data import datasets
 from srgan_tf.training import task
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
 def test_mixed_precision_steps(split, tmp_path, precision):
     import keras
@@ -26,6 +27,7 @@ def test_mixed_precision_steps(split, tmp_path, precision):
         keras.mixed_precision.set_global_policy("float32")
 
 
+@pytest.mark.slow
 def test_bfloat16_init_reaches_the_float32_mse(tmp_path):
     """Same data, seed and steps: the mixed_bfloat16 run ends within a few percent of float32."""
     import keras
