@@ -37,3 +37,15 @@ def _umask() -> int:
 def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def save_figure(fig: object, path: str | os.PathLike, dpi: int = 100) -> Path:
+    """Writes a matplotlib figure as a PNG at `path` atomically, then closes it."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    plt.close(fig)
+    return path

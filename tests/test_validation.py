@@ -12,18 +12,17 @@ from training_setup import DATA, MODEL, _val_folder, rows, tcfg, trainer
 
 from srgan_tf import inference, weights
 from srgan_tf.config import DataConfig
-from srgan_tf.evaluation import figures
 from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator
-from srgan_tf.training import validation
+from srgan_tf.training import plots, validation
 
 
 def test_validation_every_n_steps_writes_history_best_and_plot(split, tmp_path, monkeypatch):
     val = _val_folder(tmp_path)
     logs, plotted = [], []
-    draw = figures.plot_validation
+    draw = plots.plot_validation
     monkeypatch.setattr(
-        figures, "plot_validation", lambda rows, *a: plotted.append(rows) or draw(rows, *a)
+        plots, "plot_validation", lambda rows, *a: plotted.append(rows) or draw(rows, *a)
     )
     t = tcfg(
         tmp_path, n_epoch_init=3, val_every=2, val_dir=str(val), save_every=0,

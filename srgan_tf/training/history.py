@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from srgan_tf import atomic
-from srgan_tf.evaluation import figures
 
 STEP_FIELDS = ["step", "phase", "epoch", "lr", "patches_per_s"]
 # Filled on the steps that validate (--val_every), empty on the others; a run validating under
@@ -38,8 +37,12 @@ def _rewrite(path, fields, rows) -> None:
         w.writerows(rows)
 
 
-def _read(path):
-    return figures.read_csv(path)
+def read_csv(path: str | Path) -> list[dict]:
+    """The rows of a history CSV (none when the file does not exist yet)."""
+    if not Path(path).exists():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
 
 
 class History:
@@ -63,8 +66,8 @@ class History:
         if not enabled:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        steps = [r for r in _read(self.steps_path) if int(r["step"]) <= resume_step]
-        epochs = [r for r in _read(self.epochs_path) if int(r["step"]) <= resume_step]
+        steps = [r for r in read_csv(self.steps_path) if int(r["step"]) <= resume_step]
+        epochs = [r for r in read_csv(self.epochs_path) if int(r["step"]) <= resume_step]
         known = set(STEP_FIELDS + EPOCH_FIELDS + self.val_fields + self.loss_keys)
         # A resumed run keeps the loss columns it had (a loss learned from its steps).
         self.loss_keys += [k for r in steps[:1] for k in r if k not in known]
@@ -86,7 +89,7 @@ class History:
         """New columns for scalars the step returned that no column holds yet."""
         new = [k for k in scalars if k not in self.loss_keys]
         if new and self.enabled:
-            steps, epochs = _read(self.steps_path), _read(self.epochs_path)
+            steps, epochs = read_csv(self.steps_path), read_csv(self.epochs_path)
             self.loss_keys += new
             self._rewrite(steps, epochs)
 
@@ -96,7 +99,7 @@ class History:
 
     def step_rows(self) -> list[dict]:
         """The per-step rows written so far (dicts of strings; none when disabled)."""
-        return _read(self.steps_path) if self.enabled else []
+        return read_csv(self.steps_path) if self.enabled else []
 
     def log_validation(self, row: dict) -> None:
         """A row with only the step and validation columns (a validation between steps)."""
@@ -140,4 +143,6 @@ class History:
         if not self.enabled or (not force and time.time() - self._plotted_at < PLOT_SECS):
             return
         self._plotted_at = time.time()
-        figures.plot_history(self.epochs_path, self.dir / "plots")
+        from srgan_tf.training import plots  # matplotlib only when a plot is drawn
+
+        plots.plot_history(self.epochs_path, self.dir / "plots")

@@ -23,7 +23,6 @@ from srgan_tf.config import DEFAULT_TILE, FINISHED, DataConfig, LossConfig, Mode
 from srgan_tf.data import images
 from srgan_tf.data.datasets import Split
 from srgan_tf.errors import TrainingError
-from srgan_tf.evaluation import figures
 from srgan_tf.inference.post_processing import PostProcessing
 from srgan_tf.training import distribute, validation
 from srgan_tf.training.history import History
@@ -270,7 +269,9 @@ def write_samples(
 ) -> None:
     """A grid of [bicubic | SR | HR] rows for a fixed batch, as PNG and in TensorBoard."""
     lr, hr = batch
-    grid = figures.sample_grid(lr.numpy(), g(lr, training=False).numpy(), hr.numpy())
+    from srgan_tf.training.plots import sample_grid
+
+    grid = sample_grid(lr.numpy(), g(lr, training=False).numpy(), hr.numpy())
     images.write_image(path, grid)
     if tb is not None:
         with tb.as_default(step=step):

@@ -240,7 +240,7 @@ class Validator:
 
     def plot(self, rows: list[dict], run_dir: str | Path) -> None:
         """Redraws the validation curve from the history rows (once the new row is written)."""
-        from srgan_tf.evaluation.figures import plot_validation
+        from srgan_tf.training.plots import plot_validation
 
         plot_validation(rows, Path(run_dir) / "plots" / "validation.png", self.since, self.best)
 
