@@ -31,6 +31,7 @@ def make_configs():
 
     values = FLAGS.flag_values_dict()
     app_cfg = config.from_flags(config.AppConfig, values)
+    infer = config.from_flags(config.InferenceConfig, values)
     data = config.from_flags(config.DataConfig, values)
     choice = defaults.default_generator(
         app_cfg.mode, app_cfg.checkpoint_dir, app_cfg.g_weights, data.protocol
@@ -46,13 +47,13 @@ def make_configs():
     photo = app_cfg.mode in defaults.PICTURE_MODES
     try:
         post = defaults.post_processing(
-            app_cfg.mode, app_cfg.self_ensemble, app_cfg.back_projection, app_cfg.detail_floor,
+            app_cfg.mode, infer.self_ensemble, infer.back_projection, infer.detail_floor,
             trained, defaults.PHOTO_PROTOCOL if photo else data.protocol,
         )  # fmt: skip
     except ValueError:
         post = None  # a value out of range: the gate names it (modes/checks.py)
-    app_cfg = dataclasses.replace(
-        app_cfg, infer_precision=precision.resolve(app_cfg.infer_precision, app_cfg.mode)
+    infer = dataclasses.replace(
+        infer, infer_precision=precision.resolve(infer.infer_precision, app_cfg.mode)
     )
     train = config.from_flags(
         config.TrainConfig,
@@ -67,6 +68,10 @@ def make_configs():
         data=data,
         loss=config.from_flags(config.LossConfig, values),
         train=train,
+        inference=infer,
+        export=config.from_flags(config.ExportConfig, values),
+        compare=config.from_flags(config.CompareConfig, values),
+        distribute=config.from_flags(config.DistributeConfig, values),
         post=post,
     )
     return cfg, choice

@@ -23,6 +23,26 @@ SELF_ENSEMBLES = (1, 2, 4, 8)  # generator passes of a self-ensemble: models/sel
 IMAGE_FORMATS = ("png", "jpg", "webp")  # what upscale writes (inference/files.py)
 WEIGHT_LIBRARIES = ("tensorlayer", "tensorlayerx")  # weights/loading.py load_weights(library=...)
 
+
+def post_processing_problem(
+    self_ensemble: int = 1,
+    back_projection: int = 0,
+    detail_floor: float = 0.0,
+    protocol: str = PHOTO_PROTOCOL,
+) -> str | None:
+    """Why these post-processing settings are out of range, or None: the one owner of their
+    ranges (`PostProcessing`, the Keras builders and the protocols ask it; no TensorFlow)."""
+    if self_ensemble not in SELF_ENSEMBLES:
+        return f"self-ensemble size must be one of {SELF_ENSEMBLES}, got {self_ensemble}"
+    if back_projection < 0:
+        return f"back-projection steps must be >= 0, got {back_projection}"
+    if detail_floor < 0:
+        return f"the detail floor must be >= 0 grey levels, got {detail_floor}"
+    if protocol not in PROTOCOLS:
+        return f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}"
+    return None
+
+
 # Defaults that library functions share with their settings (declared here, imported there).
 # Input pixels per tile side, context included: the trunk of the tiling core runs on one tile
 # (inference/tiles.py). 512 by the rule in docs/performance.md ("Tiles"): upscaling 2040x1356
@@ -81,7 +101,7 @@ def from_flags(cls: type, values: dict, **derived: Any) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class AppConfig:
-    """What to run and where: the mode, folders, and the options of the non-training modes."""
+    """What to run and where: the mode, its generator, its inputs and outputs, the UI."""
 
     mode: str = setting(
         "init",
@@ -103,12 +123,29 @@ class AppConfig:
         "upscale: png (default; every pixel exact), jpg (drops alpha) or webp. export: saved_model (default; TF Serving) or tflite (phones and edge devices).",
         choices=["", *IMAGE_FORMATS, "saved_model", "tflite"],
     )
+    overwrite: bool = setting(
+        False,
+        "upscale: upscale every input again; by default an output that exists already (a run stopped by Ctrl-C, rerun) is kept and counted.",
+    )
     tile: int = setting(
         DEFAULT_TILE,
         f"Tiled inference (upscale, evaluate, compare, validation, export): input tile side including overlap (0: whole images; at most {MAX_TILE}).",
         lower=0,
         upper=MAX_TILE,
     )
+    progress: bool = setting(True, "Show progress bars (training, evaluate, upscale).")
+    verbose: bool = setting(
+        False,
+        "Show TensorFlow's C++ start-up lines (hidden by default: on a machine without a GPU they are CUDA-driver notices that read as errors).",
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class InferenceConfig:
+    """What wraps and follows the generator where pictures are made (upscale, export; evaluate's
+    and compare's extra column and panel), and the precision it computes in: resolved into
+    `Configs.post` once (modes/defaults.py)."""
+
     back_projection: int = setting(
         -1,
         "Consistency with the input: N steps of iterative back-projection after the generator (SR += bicubic_up(LR - down(SR)), down the LR protocol's own downscaler; upscale and export: the paper protocol's). evaluate also scores each generator without them. -1: the steps the generator was trained through (--loss_back_projection, from the config.json beside it; evaluate: its own extra row), else the mode's default (upscale and export: the steps chosen on validation photos, UPSCALE_BACK_PROJECTION in srgan_tf/modes/defaults.py; evaluate, compare: 0); 0: the generator alone.",
@@ -127,11 +164,17 @@ class AppConfig:
         lower=-1,
         upper=8,
     )
-    max_pixels: int = setting(
-        DEFAULT_MAX_PIXELS,
-        "export: the largest input (height x width) the SavedModel serves; larger requests get an InvalidArgument error naming the limit.",
-        lower=1,
+    infer_precision: str = setting(
+        "auto",
+        "upscale, compare, evaluate, export: the generator's compute precision. auto: upscale runs bfloat16 where this CPU computes it natively (AVX512_BF16 or AMX; measured within 0.02 dB of float32 on the validation images, docs/performance.md) and float32 elsewhere; compare, evaluate and export run float32 (pass bfloat16 to ask for it; export bakes it into the SavedModel or TFLite file).",
+        choices=list(INFER_PRECISIONS),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportConfig:
+    """`--mode=export`: where the SavedModel goes, what it serves, the TFLite variant."""
+
     export_dir: str = setting(
         "export/srgan", "export: SavedModel root; the model goes to <export_dir>/<version>."
     )
@@ -140,18 +183,26 @@ class AppConfig:
         "export: the SavedModel version folder, a positive integer (TF Serving serves the highest).",
         lower=1,
     )
+    max_pixels: int = setting(
+        DEFAULT_MAX_PIXELS,
+        "export: the largest input (height x width) the SavedModel serves; larger requests get an InvalidArgument error naming the limit.",
+        lower=1,
+    )
     tflite_fp16: bool = setting(False, "export --format=tflite: float16 weights (half size).")
-    infer_precision: str = setting(
-        "auto",
-        "upscale, compare, evaluate, export: the generator's compute precision. auto: upscale runs bfloat16 where this CPU computes it natively (AVX512_BF16 or AMX; measured within 0.02 dB of float32 on the validation images, docs/performance.md) and float32 elsewhere; compare, evaluate and export run float32 (pass bfloat16 to ask for it; export bakes it into the SavedModel or TFLite file).",
-        choices=list(INFER_PRECISIONS),
-    )
-    overwrite: bool = setting(
-        False,
-        "upscale: upscale every input again; by default an output that exists already (a run stopped by Ctrl-C, rerun) is kept and counted.",
-    )
+
+
+@dataclasses.dataclass(frozen=True)
+class CompareConfig:
+    """`--mode=compare`: the window shown."""
+
     window: int = setting(256, "compare: side of the window shown, in HR pixels.", lower=16)
     window_at: str = setting("", "compare: 'y,x' of the window (default: the most detailed one).")
+
+
+@dataclasses.dataclass(frozen=True)
+class DistributeConfig:
+    """How training spreads over devices and workers (tf.distribute)."""
+
     cpu_replicas: int = setting(
         0,
         "Split the CPU into N logical devices under MirroredStrategy (testing tf.distribute without GPUs).",
@@ -160,11 +211,6 @@ class AppConfig:
         CLUSTER_TIMEOUT,
         "Multi-worker (TF_CONFIG): seconds to wait for every worker to join; then exit with an error naming the cluster instead of waiting forever.",
         lower=1,
-    )
-    progress: bool = setting(True, "Show progress bars (training, evaluate, upscale).")
-    verbose: bool = setting(
-        False,
-        "Show TensorFlow's C++ start-up lines (hidden by default: on a machine without a GPU they are CUDA-driver notices that read as errors).",
     )
 
 
@@ -429,7 +475,8 @@ class TrainConfig:
         return self.val_protocols.split(",") if self.val_protocols else []
 
 
-CONFIGS = (AppConfig, ModelConfig, DataConfig, LossConfig, TrainConfig)
+CONFIGS = (AppConfig, InferenceConfig, ExportConfig, CompareConfig, DistributeConfig, ModelConfig,
+           DataConfig, LossConfig, TrainConfig)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -441,6 +488,10 @@ class Configs:
     data: DataConfig
     loss: LossConfig
     train: TrainConfig
+    inference: InferenceConfig = dataclasses.field(default_factory=InferenceConfig)
+    export: ExportConfig = dataclasses.field(default_factory=ExportConfig)
+    compare: CompareConfig = dataclasses.field(default_factory=CompareConfig)
+    distribute: DistributeConfig = dataclasses.field(default_factory=DistributeConfig)
     # What wraps and follows the generator in this command, resolved once by main.py from the
     # flags, the mode's defaults and the generator's config.json (None until then, or when a
     # flag is out of range: the gate says which).

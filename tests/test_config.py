@@ -64,14 +64,15 @@ def test_flag_defaults_build_the_fields_defaults(cli):
     arguments: the flags carry each field's default (inverted flags included)."""
     cli.FLAGS(["main.py", "--mode=init"])
     cfg, _ = cli.make_configs()
-    for part in (cfg.model, cfg.data, cfg.loss):
+    for part in (cfg.model, cfg.data, cfg.loss, cfg.export, cfg.compare, cfg.distribute):
         assert part == type(part)(), type(part).__name__
     derived = {"run_dir", "g_weights", "n_trainable"}
     for field in dataclasses.fields(config.TrainConfig):
         if field.name not in derived:
             assert getattr(cfg.train, field.name) == field.default, field.name
-    for field, name in config.flag_fields(config.AppConfig):
-        assert field.metadata["help"] in cli.FLAGS[name].help, name
+    for cls in (config.AppConfig, config.InferenceConfig):
+        for field, name in config.flag_fields(cls):
+            assert field.metadata["help"] in cli.FLAGS[name].help, name
 
 
 def test_derived_fields_have_no_flag():
@@ -79,4 +80,5 @@ def test_derived_fields_have_no_flag():
     assert {"run_dir", "g_weights", "keep_checkpoints"}.isdisjoint(names)
     parts = {f.name: f.type for f in dataclasses.fields(config.Configs)}
     # post: resolved by main.py from several flags and the generator's record, not a flag
-    assert set(parts) == {"app", "model", "data", "loss", "train", "post"}
+    assert set(parts) == {"app", "inference", "export", "compare", "distribute", "model", "data",
+                          "loss", "train", "post"}  # fmt: skip

@@ -34,7 +34,8 @@ def _bounds(cfg):
     """Each setting within the bounds it declares (the flags enforce the same bounds; configs
     built in code pass through here too)."""
     problems = []
-    for part in (cfg.app, cfg.model, cfg.data, cfg.loss, cfg.train):
+    for part in (cfg.app, cfg.inference, cfg.export, cfg.compare, cfg.distribute, cfg.model,
+                 cfg.data, cfg.loss, cfg.train):  # fmt: skip
         for field, name in config.flag_fields(type(part)):
             meta, value = field.metadata, getattr(part, field.name)
             if meta["lower"] is not None and value < meta["lower"]:
@@ -55,9 +56,9 @@ def _combinations(cfg):
         context = context_for(trunk_tail.reach_of(cfg.model.n_res_blocks), cfg.post)
         if problem := tile_problem(app.tile, context):
             problems.append(problem)
-    if app.self_ensemble not in (-1, *SELF_ENSEMBLES):
+    if cfg.inference.self_ensemble not in (-1, *SELF_ENSEMBLES):
         problems.append(
-            f"--self_ensemble={app.self_ensemble}: must be one of {SELF_ENSEMBLES} (generator "
+            f"--self_ensemble={cfg.inference.self_ensemble}: must be one of {SELF_ENSEMBLES} (generator "
             f"passes), or -1 for the mode's default"
         )
     if mode == "specialize" and not data.cls:
@@ -65,7 +66,7 @@ def _combinations(cfg):
     if mode not in TRAINING_MODES:
         return problems
     # GPU and cluster replica counts are known only once the strategy exists (modes/train.py).
-    if problem := distribute.batch_problem(data.batch_size, app.cpu_replicas):
+    if problem := distribute.batch_problem(data.batch_size, cfg.distribute.cpu_replicas):
         problems.append(problem)
     if data.crop_size % data.scale:
         problems.append(
@@ -150,7 +151,7 @@ def _inputs(cfg):
         fmt = app.format or "saved_model"
         if fmt not in ("saved_model", "tflite"):
             problems.append(f"--mode=export writes saved_model or tflite, not --format={fmt}")
-        problems += _writable(app.export_dir, "--export_dir")
+        problems += _writable(cfg.export.export_dir, "--export_dir")
     if mode in ("upscale", "compare", "evaluate") and app.output:
         problems += _writable(app.output, "--output")
     return problems

@@ -55,7 +55,7 @@ def run(cfg: Configs) -> None:
     out = MODES["evaluate"].output_dir(app.output)
     out.mkdir(parents=True, exist_ok=True)
     described = {"generators": {k: str(v) for k, v in generators.items()},
-                 "protocol": data.protocol, "precision": app.infer_precision,
+                 "protocol": data.protocol, "precision": cfg.inference.infer_precision,
                  "data": to_dict(data), "model": to_dict(model),
                  "post_processing": {**post.to_dict(),
                                      "own": {k: v.to_dict() for k, v in own_post.items()}}}  # fmt: skip
@@ -66,6 +66,6 @@ def run(cfg: Configs) -> None:
     )
     evaluation.evaluate(
         generators, test_sets, data, model, out, app.tile, progress=app.progress, post=post,
-        own_post=own_post, precision=app.infer_precision,
+        own_post=own_post, precision=cfg.inference.infer_precision,
     )  # fmt: skip
     print(f"Matrices, heatmaps, best_worst.png and SR images in {out}")

@@ -9,16 +9,16 @@ from srgan_tf.modes.inference import load_generator
 
 
 def run(cfg: Configs) -> None:
-    app = cfg.app
+    app, exp = cfg.app, cfg.export
     fmt = app.format or "saved_model"  # one of saved_model, tflite (modes/checks.py)
     g = load_generator(cfg)
     print(cfg.post.note())
     if fmt == "tflite":
-        name = f"srgan_{'fp16' if app.tflite_fp16 else 'fp32'}.tflite"
+        name = f"srgan_{'fp16' if exp.tflite_fp16 else 'fp32'}.tflite"
         target = export_lib.export_tflite(
             g,
-            Path(app.export_dir) / name,
-            app.tflite_fp16,
+            Path(exp.export_dir) / name,
+            exp.tflite_fp16,
             cfg.post,
         )
         print(
@@ -29,15 +29,15 @@ def run(cfg: Configs) -> None:
     try:
         target = export_lib.export_saved_model(
             g,
-            app.export_dir,
-            app.version,
+            exp.export_dir,
+            exp.version,
             app.tile,
-            app.max_pixels,
+            exp.max_pixels,
             cfg.post,
         )
     except ValueError as e:
         raise ConfigError(f"--tile={app.tile}: {e}") from None
     print(
         f"SavedModel written to {target} (signatures: serving_default, encoded, predict_float; "
-        f"tiles of {app.tile} px, at most {app.max_pixels:,} pixels per image)"
+        f"tiles of {app.tile} px, at most {exp.max_pixels:,} pixels per image)"
     )

@@ -21,10 +21,10 @@ from srgan_tf.modes.trained_through import mismatch
 def load_generator(cfg: Configs) -> keras.Model:
     """The generator of upscale/compare/export: `app.g_weights`, which main.py resolved
     (--g_weights, else a shipped generator: modes/defaults.py) and the gate has read once already."""
-    with precision.building(cfg.app.infer_precision):
+    with precision.building(cfg.inference.infer_precision):
         g = build_generator(cfg.model.n_res_blocks, cfg.model.filters)
     weights.load_weights(g, cfg.app.g_weights)
-    print(precision.describe(cfg.app.infer_precision))
+    print(precision.describe(cfg.inference.infer_precision))
     warning = mismatch(cfg.app.g_weights, cfg.post)
     if warning:
         print(warning, file=sys.stderr)
@@ -75,19 +75,19 @@ def compare(cfg: Configs) -> None:
     app = cfg.app
     src = Path(app.input)  # checked by modes/checks.py
     box = None
-    if app.window_at:
+    if cfg.compare.window_at:
         try:
-            box = tuple(int(v) for v in app.window_at.split(","))
+            box = tuple(int(v) for v in cfg.compare.window_at.split(","))
             assert len(box) == 2
         except (ValueError, AssertionError):
-            raise ConfigError(f"--window_at must be 'y,x', got {app.window_at!r}") from None
+            raise ConfigError(f"--window_at must be 'y,x', got {cfg.compare.window_at!r}") from None
     rgb, _ = images.read_image(src)
     g = load_generator(cfg)
     out = MODES["compare"].output_dir(app.output) / f"{src.stem}_compare.png"
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"
     post = inference.PostProcessed(g, cfg.post, cfg.data.scale, app.tile)
     scores = compare_lib.compare_figure(
-        inference.predictor(g), rgb, out, cfg.data, app.window, box, name=name, title=src.name,
+        inference.predictor(g), rgb, out, cfg.data, cfg.compare.window, box, name=name, title=src.name,
         tile=app.tile, post=post,
     )  # fmt: skip
     print(", ".join(f"{k}: {v:.2f} dB PSNR-Y" for k, v in scores.items()) + f". Figure: {out}")

@@ -14,17 +14,17 @@ from srgan_tf.training import distribute, run_lock
 PHASES = {name: list(m.phases) for name, m in MODES.items() if m.trains}
 
 
-def _strategy(app, batch_size):
+def _strategy(dist, batch_size):
     devices = None
-    if app.cpu_replicas > 1:
+    if dist.cpu_replicas > 1:
         import tensorflow as tf
 
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * app.cpu_replicas
+            cpu, [tf.config.LogicalDeviceConfiguration()] * dist.cpu_replicas
         )
-        devices = [f"/cpu:{i}" for i in range(app.cpu_replicas)]
-    strategy = distribute.make_strategy(devices, app.cluster_timeout)
+        devices = [f"/cpu:{i}" for i in range(dist.cpu_replicas)]
+    strategy = distribute.make_strategy(devices, dist.cluster_timeout)
     if problem := distribute.batch_problem(batch_size, strategy.num_replicas_in_sync):
         raise ConfigError(problem)
     return strategy
@@ -37,7 +37,7 @@ def run(cfg: Configs) -> None:
     folder is locked or written, so a folder that cannot train leaves nothing behind.
     """
     app, data, tcfg = cfg.app, cfg.data, cfg.train
-    strategy = _strategy(app, data.batch_size)
+    strategy = _strategy(cfg.distribute, data.batch_size)
     out = Path(tcfg.run_dir)
     split = datasets.make_split(sample_data.data_root(data), data.cls, data)
     if distribute.is_chief():
