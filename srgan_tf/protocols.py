@@ -18,7 +18,7 @@ TFLite, whose builtins have no antialiased or bicubic resize.
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf.config import PROTOCOLS
+from srgan_tf.config import post_processing_problem
 
 DESCRIPTIONS = {
     "study": "LR = TensorFlow's bicubic x4 (no antialiasing), unquantised, as the study",
@@ -28,8 +28,9 @@ DESCRIPTIONS = {
 
 def check(protocol: str) -> str:
     """`protocol`, or a ValueError naming the valid ones."""
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
+    problem = post_processing_problem(protocol=protocol)
+    if problem:
+        raise ValueError(problem)
     return protocol
 
 

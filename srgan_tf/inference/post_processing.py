@@ -13,7 +13,7 @@ live in `srgan_tf/models/` (`post_processing.py` puts them after a generator).
 import dataclasses
 from typing import TYPE_CHECKING
 
-from srgan_tf.config import PHOTO_PROTOCOL, PROTOCOLS, SELF_ENSEMBLES
+from srgan_tf.config import PHOTO_PROTOCOL, post_processing_problem
 
 if TYPE_CHECKING:  # only for the hints: resolving the value starts no TensorFlow
     import keras
@@ -30,16 +30,9 @@ class PostProcessing:
     protocol: str = PHOTO_PROTOCOL
 
     def __post_init__(self):
-        if self.self_ensemble not in SELF_ENSEMBLES:
-            raise ValueError(
-                f"self-ensemble size must be one of {SELF_ENSEMBLES}, got {self.self_ensemble}"
-            )
-        if self.back_projection < 0:
-            raise ValueError(f"back-projection steps must be >= 0, got {self.back_projection}")
-        if self.detail_floor < 0:
-            raise ValueError(f"the detail floor must be >= 0 grey levels, got {self.detail_floor}")
-        if self.protocol not in PROTOCOLS:
-            raise ValueError(f"unknown protocol {self.protocol!r}; expected one of {PROTOCOLS}")
+        problem = post_processing_problem(**dataclasses.asdict(self))
+        if problem:
+            raise ValueError(problem)
 
     def __bool__(self) -> bool:
         """Whether anything wraps or follows the generator."""

@@ -5,7 +5,7 @@ generator's weights, and the tile margin they need."""
 
 import keras
 
-from srgan_tf.config import PHOTO_PROTOCOL
+from srgan_tf.config import PHOTO_PROTOCOL, post_processing_problem
 from srgan_tf.models import self_ensemble as ensemble
 from srgan_tf.models.back_projection import RADIUS_PER_STEP, BackProjection
 from srgan_tf.models.detail_gate import GATE_RADIUS, DetailGate
@@ -22,10 +22,9 @@ def stages(
     back_projection: int = 0, detail_floor: float = 0.0, protocol: str = PHOTO_PROTOCOL
 ) -> list:
     """The `[lr, sr] -> sr` layers, in order: the steps under `protocol`, then the gate."""
-    if back_projection < 0:
-        raise ValueError(f"back-projection steps must be >= 0, got {back_projection}")
-    if detail_floor < 0:
-        raise ValueError(f"the detail floor must be >= 0 grey levels, got {detail_floor}")
+    problem = post_processing_problem(1, back_projection, detail_floor, protocol)
+    if problem:
+        raise ValueError(problem)
     layers = []
     if back_projection:
         layers.append(BackProjection(back_projection, protocol, name="back_projection"))

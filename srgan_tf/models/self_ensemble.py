@@ -18,7 +18,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from srgan_tf.config import SELF_ENSEMBLES as SIZES
+from srgan_tf.config import post_processing_problem
 
 # (transpose, flip rows, flip columns), in the order the ensembles take them: the first n form
 # the ensemble of n.
@@ -36,8 +36,9 @@ TRANSFORMS = (
 
 def check(n: int) -> int:
     """`n`, or a ValueError naming the valid sizes."""
-    if n not in SIZES:
-        raise ValueError(f"self-ensemble size must be one of {SIZES}, got {n}")
+    problem = post_processing_problem(self_ensemble=n)
+    if problem:
+        raise ValueError(problem)
     return n
 
 
