@@ -129,7 +129,7 @@ class AppConfig:
     )
     tile: int = setting(
         DEFAULT_TILE,
-        f"Tiled inference (upscale, evaluate, compare, validation, export): input tile side including overlap (0: whole images; at most {MAX_TILE}).",
+        f"Tiled inference (upscale, evaluate, compare, validation, export): input tile side, context included: the trunk of the tiling core runs on one tile (0: whole images; at most {MAX_TILE}).",
         lower=0,
         upper=MAX_TILE,
     )

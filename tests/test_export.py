@@ -237,8 +237,8 @@ def test_encoded_decodes_real_jpegs_as_upscale_does(demo, tmp_path):
     }
     for name, args in files.items():
         (tmp_path / name).write_bytes(_jpeg(*args))
-    # Tiles of 160 (cores of 80): the decoding is what is checked here, and the full-size
-    # demo on TILE's 16-pixel cores would take a minute (the tiling is checked above).
+    # Tiles of 160 (cores of 88 beside the full-size demo's 36 pixels of context): the
+    # decoding is what is checked here (the tiling is checked above).
     path = export.export_saved_model(demo, tmp_path / "demo", tile=160)
     m = tf.saved_model.load(str(path))
     batch = tf.constant([(tmp_path / n).read_bytes() for n in files])
