@@ -83,6 +83,21 @@ def _strip_rows(budget: int, width):
     return tf.maximum(MIN_STRIP_ROWS, budget // tf.maximum(width, 1))
 
 
+def _in_strips(rows, step, reach, height, run, scale):
+    """Output rows `scale * [y0, y1)` (`rows = (y0, y1)`, input rows of an input `height`
+    rows tall) computed `step` input rows at a time: `run(fa, fb)` gives the output of input
+    rows `[fa, fb)`, which is each strip with `reach` rows of context above and below; only
+    the strip's own rows are kept."""
+    y0, y1 = rows
+    out = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
+    for a in tf.range(y0, y1, step):
+        tf.autograph.experimental.set_loop_options(parallel_iterations=1)
+        b = tf.minimum(y1, a + step)
+        fa, fb = tf.maximum(0, a - reach), tf.minimum(height, b + reach)
+        out = out.write(out.size(), run(fa, fb)[scale * (a - fa) : scale * (b - fa)])
+    return tf.ensure_shape(out.concat(), [None, None, 3])
+
+
 class Tiler:
     """`(h, w, 3)` float32 in [-1, 1] -> `(4h, 4w, 3)`: the generator wrapped and followed as
     `post` says, tiled (see the module docstring).
@@ -120,10 +135,6 @@ class Tiler:
         self.stages = post.stages()
         hr = tf.TensorSpec([None, None, None, 3], tf.float32)
         self._post = tf.function(self._apply_stages, input_signature=[image, hr])
-
-    def min_tile(self) -> int:
-        """The least tile side: its context on both sides and a core of one pixel."""
-        return 2 * self.context + 1
 
     def _apply_stages(self, lr, sr):
         for stage in self.stages:
@@ -213,28 +224,19 @@ class Tiler:
         (y0, y1, x0, x1), r, s = box, self.reach.tail, self.scale
         height, width = tf.shape(features)[1], tf.shape(features)[2]
         fx0, fx1 = tf.maximum(0, x0 - r), tf.minimum(width, x1 + r)
+
+        def run(fa, fb):
+            return self._tail(features[:, fa:fb, fx0:fx1])[0][:, s * (x0 - fx0) : s * (x1 - fx0)]
+
         step = _strip_rows(self._strip_pixels, fx1 - fx0)
-        out = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
-        for a in tf.range(y0, y1, step):
-            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
-            b = tf.minimum(y1, a + step)
-            fa, fb = tf.maximum(0, a - r), tf.minimum(height, b + r)
-            sr = self._tail(features[:, fa:fb, fx0:fx1])[0]
-            out = out.write(
-                out.size(), sr[s * (a - fa) : s * (b - fa), s * (x0 - fx0) : s * (x1 - fx0)]
-            )
-        return tf.ensure_shape(out.concat(), [None, None, 3])
+        return _in_strips((y0, y1), step, r, height, run, s)
 
     def _post_strips(self, lr, sr, box):
         """The steps and the gate over `box` of `lr` and its raw output `sr`, in strips."""
         (y0, y1, x0, x1), m, s = box, self.post.margin, self.scale
-        height = tf.shape(lr)[0]
+
+        def run(fa, fb):
+            return self._post(lr[None, fa:fb], sr[None, s * fa : s * fb])[0][:, s * x0 : s * x1]
+
         step = _strip_rows(self._post_strip_pixels, tf.shape(lr)[1])
-        out = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
-        for a in tf.range(y0, y1, step):
-            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
-            b = tf.minimum(y1, a + step)
-            fa, fb = tf.maximum(0, a - m), tf.minimum(height, b + m)
-            done = self._post(lr[None, fa:fb], sr[None, s * fa : s * fb])[0]
-            out = out.write(out.size(), done[s * (a - fa) : s * (b - fa), s * x0 : s * x1])
-        return tf.ensure_shape(out.concat(), [None, None, 3])
+        return _in_strips((y0, y1), step, m, tf.shape(lr)[0], run, s)

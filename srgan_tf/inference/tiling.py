@@ -81,7 +81,8 @@ def upscale(
         return images.to_uint8(sr) if to_uint8 else sr
     tiler = predict.tiler
     h, w = (max(n, tiles.MIN_SIDE) for n in lr.shape[:2])
-    total = tile_count(h, w, tile, tiler.context) if tile >= tiler.min_tile() else 1
+    fits_rule = tiles.tile_problem(tile, tiler.context) is None
+    total = tile_count(h, w, tile, tiler.context) if fits_rule else 1  # else: one tile or an error
     with tqdm(total=total, desc=progress, unit="tile", leave=False, disable=not progress) as bar:
         out = tiler(
             tf.constant(lr, tf.float32), tile, tf.uint8 if to_uint8 else tf.float32, bar.update

@@ -55,5 +55,5 @@ def post_processed(
         name = (
             f"{generator.name}_x{self_ensemble}_bp{back_projection}_gate{detail_floor:g}_{protocol}"
         )
-        model = keras.Model(lr, sr, name=name)
+        model = keras.Model(lr, sr, name=name.replace("+", "_"))
     return at_least_min_side(model)

@@ -16,6 +16,8 @@ import math
 
 import keras
 
+from srgan_tf.models.layers import PixelShuffle
+
 TRUNK_END = "generator_trunk_add"
 TAIL_LAYERS = (
     "generator_up1_conv", "generator_up1_relu", "generator_up1_shuffle",
@@ -60,7 +62,7 @@ def _radius(layers) -> float:
         if isinstance(layer, keras.layers.Conv2D):
             k = layer.kernel_size[0]
             radius += (k - 1) // 2 * layer.dilation_rate[0] / scale
-        elif hasattr(layer, "scale"):  # PixelShuffle
+        elif isinstance(layer, PixelShuffle):
             scale *= layer.scale
     return radius
 

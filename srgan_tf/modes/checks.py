@@ -14,7 +14,7 @@ from pathlib import Path
 from srgan_tf import config
 from srgan_tf.config import PROTOCOLS, SELF_ENSEMBLES
 from srgan_tf.errors import USER_ERRORS, ConfigError
-from srgan_tf.modes.registry import MODES, TRAINING_MODES, refused_flags  # noqa: F401  # noqa: F401  (re-exported)
+from srgan_tf.modes.registry import MODES, TRAINING_MODES, refused_flags  # noqa: F401  (re-exported)
 
 
 def check_configs(cfg: config.Configs, given: set[str] = frozenset()) -> None:
