@@ -73,8 +73,12 @@ def _reference_steps(g, d, vgg, batches):
     return out
 
 
-def _port_steps(tmp_path, files, batches):
-    """The port's compiled steps, from the same files, with SGD in place of Adam."""
+def _port_steps(tmp_path, files, batches, perturb=None):
+    """The port's compiled steps, from the same files, with SGD in place of Adam.
+
+    `perturb`: a numpy Generator; every starting weight then moves by one float32 rounding
+    (a random relative change of +-2**-24), which measures how far this computation carries
+    float noise (see `_noise`)."""
     import keras
 
     from srgan_tf.training.task import SRGANTask
@@ -85,6 +89,10 @@ def _port_steps(tmp_path, files, batches):
     data = DataConfig(crop_size=SIZE, batch_size=2)
     task = SRGANTask(["init", "adversarial"], ModelConfig(), data, LossConfig(), train)
     task.warm_start(log=lambda *_: None)
+    if perturb is not None:
+        for var in task.g.weights + task.d.weights:
+            sign = perturb.choice([-1.0, 1.0], var.shape).astype(np.float32)
+            var.assign(var.numpy() * (1 + sign * np.float32(2**-24)))
     for name in task.opt:  # before the first call: the steps read the optimisers when traced
         task.opt[name] = keras.optimizers.SGD(LR)
         task.opt[name].build(task.d.trainable_variables if name == "d" else task.g_vars)
@@ -95,17 +103,42 @@ def _port_steps(tmp_path, files, batches):
     return task, out
 
 
-@pytest.mark.slow
-def test_three_init_and_three_adversarial_steps_match_the_reference(tmp_path):
-    from test_parity import _write_vgg19_npy
+ROUNDING = 2.0**-23  # float32's relative spacing at 1: the floor of any float32 tolerance
+# How many times this computation's own float noise the port may differ from the reference.
+# The noise is measured in the test itself (`_noise`), so it follows the CPU's kernels: on an
+# Intel Xeon with AMX, with oneDNN on, with oneDNN off, and on one thread, the port-reference
+# differences were at most 1.0x to 2.5x the larger of two perturbed runs' noise.
+NOISE_FACTOR = 4
 
-    rng = np.random.default_rng(21)
+
+def _noise(port, perturbed, reference):
+    """Per loss, the largest relative change that one rounding of every starting weight makes
+    over the six steps (two perturbed runs), floored at a few roundings."""
+    noise = {}
+    for key in reference[-1]:
+        changes = [abs(p[key] - q[key]) / abs(r[key]) for run in perturbed
+                   for p, q, r in zip(port, run, reference) if key in r]  # fmt: skip
+        noise[key] = max(changes + [4 * ROUNDING])
+    return noise
+
+
+def _reference_models(rng):
+    """tensorlayer's G, D (128 px) and VGG19 (pool4 of a random pool5 network)."""
     g = tl_reference.randomize(tl_reference.get_G(name="step_parity_g"), rng)
     d = tl_reference.randomize(tl_reference.get_D((None, SIZE, SIZE, 3), name="step_parity_d"), rng)
     full = tl_reference.randomize(tl_reference.tl_vgg("vgg19", "pool5"), rng)
     vgg = tl_reference.tl_vgg("vgg19", "pool4")
     for w, src in zip(vgg.all_weights, full.all_weights):
         w.assign(src)
+    return g, d, full, vgg
+
+
+@pytest.mark.slow
+def test_three_init_and_three_adversarial_steps_match_the_reference(tmp_path):
+    from test_parity import _write_vgg19_npy
+
+    rng = np.random.default_rng(21)
+    g, d, full, vgg = _reference_models(rng)
     files = {"g": tmp_path / "g.h5", "d": tmp_path / "d.h5", "vgg": tmp_path / "vgg19.npy"}
     g.save_weights(str(files["g"])), d.save_weights(str(files["d"]))
     _write_vgg19_npy(full, files["vgg"], rng)
@@ -115,30 +148,40 @@ def test_three_init_and_three_adversarial_steps_match_the_reference(tmp_path):
         lr = tf.image.resize(hr, (SIZE // 4, SIZE // 4), "bicubic").numpy()
         batches.append((lr, hr))
 
-    task, port = _port_steps(tmp_path, files, batches)
+    task, port = _port_steps(tmp_path / "port", files, batches)
+    # The noise floor: the same steps from weights one rounding away. BatchNorm over the
+    # discriminator's 2x2 maps amplifies it (up to ~1e-3 relative on its losses by step 6).
+    noisy = [_port_steps(tmp_path / f"noise{i}", files, batches, np.random.default_rng(i))
+             for i in (1, 2)]  # fmt: skip
     reference = _reference_steps(g, d, vgg, batches)
 
+    noise = _noise(port, [run for _, run in noisy], reference)
     for i, (p, r) in enumerate(zip(port, reference)):
         assert set(r) <= set(p), (i, set(r) - set(p))
-        for key in ("mse", "vgg", "g_loss"):
-            if key in r:
-                assert p[key] == pytest.approx(r[key], rel=1e-5, abs=1e-9), (i, key, p, r)
-        for key in ("adv", "d_real", "d_fake", "d_loss"):
-            if key in r:  # BatchNorm scale gradients over 2x2 maps carry float noise
-                tolerance = 0.005 if i == len(port) - 1 else 0.05
-                assert p[key] == pytest.approx(r[key], rel=tolerance), (i, key, p, r)
+        for key in r:
+            tolerance = NOISE_FACTOR * noise[key]
+            assert p[key] == pytest.approx(r[key], rel=tolerance), (i, key, p, r, noise[key])
     lr, hr = batches[0][0], batches[-1][1]
     g.eval(), d.eval()
-    np.testing.assert_allclose(task.g(lr, training=False).numpy(), g(lr).numpy(), atol=2e-6)
-    np.testing.assert_allclose(
-        task.d(hr, training=False).numpy(), d(hr).numpy(), rtol=3e-4, atol=1e-5
-    )
-    # The steps moved both models far beyond those tolerances: the comparison is not of two
-    # untouched copies of the files.
+    outputs = {"g": lambda m: m(lr, training=False), "d": lambda m: m(hr, training=False)}
+    reference_out = {"g": g(lr).numpy(), "d": d(hr).numpy()}
+    for name, run in outputs.items():
+        port_out = run(getattr(task, name)).numpy()
+        noise_out = max(np.abs(run(getattr(t, name)).numpy() - port_out).max() for t, _ in noisy)
+        tolerance = NOISE_FACTOR * max(noise_out, 4 * ROUNDING)
+        np.testing.assert_allclose(port_out, reference_out[name], rtol=0, atol=tolerance)
+        # The steps moved both models well beyond that tolerance: the comparison is not of two
+        # untouched copies of the files (the discriminator's noise can reach 2e-3 of logits
+        # that the steps move by about 0.4, hence 10x, not more).
+        moved = np.abs(run(_from_files(name, files)).numpy() - reference_out[name]).max()
+        assert moved > 10 * tolerance, (name, moved, tolerance)
+
+
+def _from_files(name, files):
+    """A fresh port model with the weights the steps started from."""
     from srgan_tf import weights
     from srgan_tf.models import build_discriminator, build_generator
 
-    g0, d0 = build_generator(), build_discriminator("tl", SIZE)
-    weights.load_weights(g0, files["g"]), weights.load_weights(d0, files["d"])
-    assert np.abs(g0(lr, training=False).numpy() - g(lr).numpy()).max() > 100 * 2e-6
-    assert np.abs(d0(hr, training=False).numpy() - d(hr).numpy()).max() > 0.01
+    model = build_generator() if name == "g" else build_discriminator("tl", SIZE)
+    weights.load_weights(model, files[name])
+    return model
