@@ -15,6 +15,8 @@ setup(
     # srgan_reference: the tensorlayer oracles that tests and benchmarks import (dev only: its
     # libraries are the test extra's).
     packages=find_packages(include=["srgan_tf", "srgan_tf.*", "srgan_reference"]),
+    # NIQE's pristine model (12 KB) and its provenance travel with the package.
+    package_data={"srgan_tf.evaluation": ["data/niqe_pris_params.npz", "data/NIQE_PARAMS.md"]},
     install_requires=[
         # `tensorflow`, not `tensorflow-cpu`: tensorflow-serving-api depends on it by name.
         "tensorflow>=2.21,<2.22",
@@ -23,6 +25,8 @@ setup(
         "h5py>=3.10",
         "imageio>=2.31",
         "scikit-image>=0.22",
+        # NIQE's image filters and gamma function (scikit-image needs SciPy already).
+        "scipy>=1.11",
         "absl-py>=2.0",
         # Progress bars with rate and time left on long loops; small and well kept.
         "tqdm>=4.66",
@@ -48,6 +52,11 @@ setup(
             # of tf.lite.Interpreter (deprecated in TensorFlow 2.21), the same Interpreter API.
             "ai-edge-litert>=2.1",
             "ruff>=0.6",
+            # BasicSR's NIQE, the independent oracle in tests/test_niqe.py, resizes with
+            # PyTorch. Pinned to the CPU build this project's machines and CI keep on disk
+            # (a range would fetch a newer CUDA build of several GB); elsewhere, install
+            # torch 2.13.0 from PyTorch's CPU index first.
+            "torch==2.13.0",
         ],
     },
 )
