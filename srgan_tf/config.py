@@ -64,6 +64,16 @@ def smallest_scored_side(scale: int) -> int:
     return -(-need // scale) * scale
 
 
+# NIQE's block side (evaluation/niqe.py): its pristine model was fitted on 96x96 blocks.
+NIQE_BLOCK = 96
+
+
+def smallest_niqe_crop(scale: int) -> int:
+    """The least square crop NIQE scores: two blocks (one alone has no covariance) after the
+    `scale`-pixel border that evaluation crops."""
+    return 2 * NIQE_BLOCK + 2 * scale
+
+
 def setting(
     default: Any,
     help: str,
@@ -465,8 +475,20 @@ class TrainConfig:
     )
     val_best: str = setting(
         "first",
-        "With several --val_protocols, which gain picks the best step: first (the first protocol's) or mean (the mean of the protocols').",
-        choices=["first", "mean"],
+        "What picks the best step among the validations that pass the guards: first (the highest mean gain under the first protocol), mean (the mean of the --val_protocols' gains) or niqe (the lowest mean NIQE under the first protocol, among steps whose mean gain is at least --val_min_mean_gain; scores NIQE).",
+        choices=["first", "mean", "niqe"],
+    )
+    val_min_mean_gain: float = setting(
+        0.0,
+        "With --val_best=niqe: the least mean PSNR-Y gain over bicubic (dB, first protocol) of a step that can be the best.",
+    )
+    val_niqe: bool = setting(
+        False,
+        "Also score NIQE (no-reference naturalness, lower is more natural; on Y, --scale px border cropped) of every validation output under the first protocol: val_niqe, beside bicubic's and the HR images' own (val_niqe_bicubic, val_niqe_hr). About a second per output megapixel.",
+    )
+    val_snapshots: bool = setting(
+        False,
+        "Keep the generator of every validation as snapshots/g_step<N>.weights.h5 in the run folder (6 MB each), to choose among them later.",
     )
 
     @property

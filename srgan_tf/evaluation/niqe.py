@@ -25,9 +25,10 @@ import numpy as np
 from scipy import ndimage
 from scipy.special import gamma
 
+from srgan_tf.config import NIQE_BLOCK
 from srgan_tf.evaluation.metrics import crop_border, rgb_to_y
 
-BLOCK = 96  # the release's recommended block side (its pristine model was fitted with it)
+BLOCK = NIQE_BLOCK  # the release's recommended block side (its pristine model was fitted with it)
 # The AGGD shape grid of `estimateaggdparam.m` (0.2:0.001:10) and its moment ratios.
 _SHAPES = 0.2 + 0.001 * np.arange(9801)
 _RATIOS = gamma(2 / _SHAPES) ** 2 / (gamma(1 / _SHAPES) * gamma(3 / _SHAPES))

@@ -99,6 +99,17 @@ def _combinations(cfg):
             f"--val_self_ensemble={train.val_self_ensemble}: must be one of {SELF_ENSEMBLES} "
             f"(generator passes)"
         )
+    scores_niqe = train.val_niqe or train.val_best == "niqe"
+    if (
+        train.val_every > 0
+        and scores_niqe
+        and 0 < train.val_crop < config.smallest_niqe_crop(data.scale)
+    ):
+        problems.append(
+            f"--val_crop={train.val_crop} is too small for NIQE (--val_niqe or --val_best=niqe): "
+            f"it needs crops of at least {config.smallest_niqe_crop(data.scale)} pixels (two 96-pixel blocks "
+            f"after the {data.scale}-pixel border), or 0 for whole images"
+        )
     if train.val_every > 0 and not train.val_dir:
         problems.append(
             f"--val_every={train.val_every} needs --val_dir, a folder of validation images"

@@ -27,7 +27,8 @@ EPOCH_FIELDS = ["phase", "epoch", "step", "seconds"]
 PLOT_SECS = 60  # loss figures are redrawn at most this often (and at the end of a run)
 # The usual losses, in the order their columns come; any other scalar a step returns (a new
 # loss such as `log_mse`) gets a column of its own the first time it appears.
-LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss", "l1"]
+LOSS_KEYS = ["mse", "vgg", "adv", "g_loss", "d_real", "d_fake", "d_loss", "d_acc_real",
+             "d_acc_fake", "l1"]  # fmt: skip
 
 
 def _rewrite(path, fields, rows) -> None:

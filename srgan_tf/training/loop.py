@@ -256,6 +256,7 @@ def _validator(t: TrainConfig, data_cfg: DataConfig, tile: int,
         t.val_dir, data_cfg, t.val_crop, t.val_protocol_list, t.val_best, log=log,
         min_gain=t.val_min_gain, tile=tile,
         post=PostProcessing(t.val_self_ensemble, t.val_back_projection, t.val_detail_floor),
+        min_mean_gain=t.val_min_mean_gain, niqe=t.val_niqe, snapshots=t.val_snapshots,
     )  # fmt: skip
 
 

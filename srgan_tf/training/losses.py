@@ -93,3 +93,12 @@ def discriminator_terms(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> dict[
     real = per_example_sigmoid_ce(real_logits, 1.0)
     fake = per_example_sigmoid_ce(fake_logits, 0.0)
     return {"d_real": real, "d_fake": fake, "d_loss": real + fake}
+
+
+def discriminator_accuracy(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> dict[str, tf.Tensor]:
+    """Per example, whether the discriminator called the real patch real (logit > 0) and the
+    generated one fake (logit < 0): 1 or 0. Their batch means show a GAN learning (both well
+    above 0.5 at first, then the generator catching up) or collapsing (one pinned at 1)."""
+    real = tf.cast(tf.cast(real_logits, tf.float32) > 0, tf.float32)
+    fake = tf.cast(tf.cast(fake_logits, tf.float32) < 0, tf.float32)
+    return {"d_acc_real": _per_example_mean(real), "d_acc_fake": _per_example_mean(fake)}

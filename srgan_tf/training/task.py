@@ -213,6 +213,8 @@ class SRGANTask:
             g_terms = losses.generator_terms(sr, hr, fake, f_sr, f_hr, self.lcfg)
             d_terms = losses.discriminator_terms(real, fake)
             out = {k: self._avg(v) for k, v in {**g_terms, **d_terms}.items()}
+            accuracy = losses.discriminator_accuracy(real, fake)
+            out |= {k: self._avg(tf.stop_gradient(v)) for k, v in accuracy.items()}
             g_scaled = self._scaled(self.opt["g"], out["g_loss"])
             d_scaled = self._scaled(self.opt["d"], out["d_loss"])
         d_vars = self.d.trainable_variables
