@@ -331,3 +331,8 @@ def test_losses_match_tensorlayer_cost():
             tl.cost.sigmoid_cross_entropy(logits, target).numpy(),
             rtol=1e-6,
         )
+    # The discriminator's accuracy: the sign of each logit, as numpy counts it.
+    fake = rng.normal(0, 3, (5, 1)).astype(np.float32)
+    accuracy = losses.discriminator_accuracy(logits, fake)
+    np.testing.assert_array_equal(accuracy["d_acc_real"].numpy(), (logits > 0)[:, 0])
+    np.testing.assert_array_equal(accuracy["d_acc_fake"].numpy(), (fake < 0)[:, 0])

@@ -26,11 +26,15 @@ def test_init_then_adversarial_writes_everything(split, tmp_path):
         "generator_init_loss.png",
         "generator_adversarial_loss.png",
         "discriminator_loss.png",
+        "discriminator_accuracy.png",
     }
     assert len(list((run / "samples").glob("*.png"))) == 3
     assert list((run / "tb").iterdir())
     steps = rows(run / "history_steps.csv")
     assert [int(r["step"]) for r in steps] == list(range(1, 7))
+    for r in steps[4:]:  # the adversarial steps: the discriminator's accuracy, 0..1 in 1/4s
+        for key in ("d_acc_real", "d_acc_fake"):
+            assert float(r[key]) * 4 in range(5), (key, r[key])  # a batch of 4 patches
     epochs = rows(run / "history_epochs.csv")
     assert [(r["phase"], r["epoch"]) for r in epochs] == [
         ("init", "0"),

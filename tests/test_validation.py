@@ -173,3 +173,64 @@ def test_validation_with_back_projection_scores_what_upscale_ships(tmp_path):
     expected = shipped._score(lambda lr: inference.upscale(predict, lr, cfg.scale, 0), "paper")
     assert shipped(g)["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
     assert abs(shipped(g)["psnr_y"] - gated(g)["psnr_y"]) > 1e-6  # the passes change the score
+
+
+def test_the_niqe_rule_takes_the_lowest_niqe_among_steps_with_enough_gain():
+    def row(step, gain, worst, colour, niqe):
+        return {"step": str(step), "val_psnr_y_gain": str(gain), "val_niqe": str(niqe),
+                "val_min_psnr_y_gain": str(worst), "val_max_colour_offset": str(colour)}  # fmt: skip
+
+    table = [
+        row(0, 2.0, 0.5, 0.2, 8.0),
+        row(1, 1.0, -0.2, 0.4, 7.0),
+        row(2, 0.4, -0.1, 0.3, 6.0),  # lowest NIQE, but a mean gain under +0.5
+        row(3, 0.8, -0.6, 0.3, 6.5),  # one image 0.6 dB under bicubic
+        row(4, 0.9, -0.3, 1.5, 6.2),  # a colour cast
+        row(5, 0.6, -0.4, 0.9, 6.8),
+    ]
+    rule = {"key": "niqe", "min_gain": -0.5, "min_mean_gain": 0.5}
+    assert validation.best_of(table, **rule) == (6.8, 5)
+    assert validation.best_of(table[:5], **rule) == (7.0, 1)
+    assert validation.best_of(table, **{**rule, "min_mean_gain": 0.3}) == (6.0, 2)
+    assert validation.best_of(table, **{**rule, "min_mean_gain": 2.5}) is None
+    assert validation.better("niqe", 6.0, 7.0) and validation.better("psnr_y_gain", 7.0, 6.0)
+
+
+def test_niqe_validation_records_outputs_bicubic_and_hr_and_keeps_snapshots(tmp_path):
+    """With NIQE, a validation's `niqe` is the mean of `niqe()` of each output (4-px border),
+    beside bicubic's and the HR images' own; `best="niqe"` ranks by it (and records the mean
+    bar in the definition); snapshots keep every validated generator."""
+    import skimage.data
+
+    from srgan_tf.data import images
+    from srgan_tf.evaluation.niqe import niqe
+
+    val = tmp_path / "val"
+    val.mkdir()
+    iio.imwrite(val / "coffee.png", skimage.data.coffee()[:224, :320])
+    iio.imwrite(val / "cat.png", skimage.data.chelsea()[:208, :256])
+    g = build_generator()  # a trained one, whose colours pass the guard
+    weights.load_weights(
+        g, Path(__file__).parents[1] / "checkpoints/candidates/standalone/g.weights.h5"
+    )
+    cfg = dataclasses.replace(DATA, protocol="paper")
+    v = validation.Validator(val, cfg, best="niqe", min_mean_gain=-50, min_gain=-50,
+                             snapshots=True, log=lambda *_: None)  # fmt: skip
+    assert v.definition["best"] == "niqe" and v.definition["min_mean_gain"] == -50
+    assert v.fields == ["val_niqe", "val_niqe_bicubic", "val_niqe_hr"]
+    predict = inference.predictor(g)
+    expected = []
+    for _, lr, hr in v.pairs["paper"]:
+        sr = images.to_uint8(inference.upscale(predict, lr, cfg.scale, v.tile))
+        expected.append((niqe(sr, 4), niqe(images.to_uint8(hr), 4)))
+    expected = np.array(expected)
+    out = v.record(g, 7, None, tmp_path / "run", log=lambda *_: None)
+    assert out["val_niqe"] == pytest.approx(expected[:, 0].mean(), abs=1e-5)
+    assert out["val_niqe_hr"] == pytest.approx(expected[:, 1].mean(), abs=1e-5)
+    assert out["val_niqe_hr"] < out["val_niqe_bicubic"]  # bicubic looks less natural than HR
+    assert v.best == (pytest.approx(out["val_niqe"], abs=1e-5), 7)
+    assert (tmp_path / "run" / "snapshots" / "g_step0000007.weights.h5").is_file()
+    assert (tmp_path / "run" / "g_best.weights.h5").is_file()
+    plots.plot_validation([{"step": "7", **{k: str(x) for k, x in out.items()}}],
+                          tmp_path / "v.png", 0, 7)  # fmt: skip
+    assert (tmp_path / "v.png").is_file()

@@ -2,7 +2,7 @@
 
 The HR image is degraded under an evaluation protocol, super-resolved with tiled inference
 and bicubic-upscaled; one window of each is shown at the HR scale, titled with the whole
-image's PSNR-Y; with back-projection, the consistent SR beside the raw one. The window is the
+image's PSNR-Y and NIQE (the HR's NIQE on its panel); with back-projection, the consistent SR beside the raw one. The window is the
 user's (`--window_at`) or, by default, the one with the most
 detail in the HR image (largest Laplacian energy), chosen without looking at the SR output.
 """
@@ -15,6 +15,7 @@ from srgan_tf import data, inference, protocols
 from srgan_tf.config import DEFAULT_TILE, DataConfig
 from srgan_tf.data import images
 from srgan_tf.evaluation import figures, metrics
+from srgan_tf.evaluation.niqe import niqe
 from srgan_tf.inference.post_processed import PostProcessed
 from srgan_tf.inference.tiling import Predictor
 
@@ -68,8 +69,9 @@ def compare_figure(
             protocol should be `data_cfg`'s.
 
     Returns:
-        `{label: PSNR-Y of the whole image}` for bicubic, the SR and (with post-processing)
-        the post-processed SR.
+        `{label: {"psnr_y": dB, "niqe": score}}` of the whole image for bicubic, the SR and
+        (with post-processing) the post-processed SR, and `{"HR": {"niqe": score}}` (NaN: an
+        image too small for NIQE's two 96-px blocks).
     """
     s = data_cfg.scale
     lr, hr = data.eval_pair(hr_rgb, data_cfg)
@@ -82,21 +84,31 @@ def compare_figure(
     hr_u8 = images.to_uint8(hr)
     as_u8 = {label: images.to_uint8(np.asarray(f)) for label, f in outputs.items()}
     scores = {
-        label: metrics.all_metrics(as_u8[label], hr_u8, np.asarray(f), hr, s)["psnr_y"]
+        label: {
+            "psnr_y": metrics.all_metrics(as_u8[label], hr_u8, np.asarray(f), hr, s)["psnr_y"],
+            "niqe": niqe(as_u8[label], s),
+        }
         for label, f in outputs.items()
     }
+    scores["HR"] = {"niqe": niqe(hr_u8, s)}
     crop = min(crop, *hr_u8.shape[:2]) // s * s
     y, x = box if box is not None else most_detailed_window(hr_u8, crop)
     y, x = y // s * s, x // s * s
     lr_big = np.repeat(np.repeat(images.to_uint8(lr), s, axis=0), s, axis=1)
     window = (slice(y, y + crop), slice(x, x + crop))
     panels = [(lr_big[window], f"LR (x{s}, nearest)")]
-    panels += [(img[window], f"{label}: {scores[label]:.2f} dB") for label, img in as_u8.items()]
-    panels.append((hr_u8[window], "HR"))
+    panels += [
+        (
+            img[window],
+            f"{label}: {scores[label]['psnr_y']:.2f} dB, NIQE {scores[label]['niqe']:.2f}",
+        )
+        for label, img in as_u8.items()
+    ]
+    panels.append((hr_u8[window], f"HR: NIQE {scores['HR']['niqe']:.2f}"))
     figures.four_panels(
         panels,
-        f"{title}  window ({y}, {x}) {crop}x{crop} px; PSNR-Y of the whole image, "
-        f"protocol {data_cfg.protocol!r}",
+        f"{title}  window ({y}, {x}) {crop}x{crop} px; PSNR-Y and NIQE (lower: more natural) "
+        f"of the whole image, protocol {data_cfg.protocol!r}",
         out_path,
     )
     return scores

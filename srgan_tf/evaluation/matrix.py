@@ -1,7 +1,7 @@
 """The study's model-by-class evaluation (Figure 9) and its best/worst comparison (Figure 10).
 
 Every generator is run on every class's held-out test images; per (model, class) the metrics of
-`srgan_tf.evaluation.metrics` are averaged. A bicubic column is the baseline every model must beat.
+`srgan_tf.evaluation.metrics` and NIQE (`niqe.py`, beside the HR images' own) are averaged. A bicubic column is the baseline every model must beat.
 Outputs: one CSV matrix per metric (rows: classes, columns: models), all numbers as JSON,
 heatmaps with each class's best model outlined, a best/worst comparison image, and the SR
 images. Deterministic: the same inputs give identical numbers.
@@ -19,6 +19,7 @@ from srgan_tf.config import DEFAULT_TILE, DataConfig, ModelConfig
 from srgan_tf.data import images
 from srgan_tf.evaluation import figures
 from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
+from srgan_tf.evaluation.niqe import niqe
 from srgan_tf.inference import precision as inference_precision
 from srgan_tf.inference.post_processing import NONE, PostProcessing
 from srgan_tf.models import build_generator
@@ -119,9 +120,11 @@ def evaluate(
                     bar.update(1)
     results = _means(scores.per_image, pairs, names)
     versus = against_bicubic(scores.per_image, pairs, names)
+    hr_niqe = {cls: [niqe(images.to_uint8(hr), scale) for _, _, hr in items]
+               for cls, items in pairs.items()}  # fmt: skip
     _write(results, scores.per_image, pairs, scores.first_sr, names, out_dir, leaks,
-           data_cfg.protocol, versus)  # fmt: skip
-    _log_tables(results, versus, data_cfg, out_dir, log)
+           data_cfg.protocol, versus, hr_niqe)  # fmt: skip
+    _log_tables(results, versus, data_cfg, out_dir, log, hr_niqe)
     return results
 
 
@@ -152,7 +155,9 @@ class _Scores:
     def add(self, model: str, cls: str, path, sr: np.ndarray, hr: np.ndarray) -> None:
         sr_u8, hr_u8 = images.to_uint8(sr), images.to_uint8(hr)
         rows = self.per_image.setdefault((model, cls), [])
-        rows.append(all_metrics(sr_u8, hr_u8, sr, hr, border=self.scale))
+        scores = all_metrics(sr_u8, hr_u8, sr, hr, border=self.scale)
+        # NaN for an image below two 96-px NIQE blocks after the border; means skip it.
+        rows.append(scores | {"niqe": niqe(sr_u8, self.scale)})
         if len(rows) == 1:
             self.first_sr[(model, cls)] = sr_u8
         target = self.out_dir / "sr" / model / cls / f"{Path(path).stem}.png"
@@ -163,23 +168,30 @@ def _means(per_image: dict, pairs: dict, names: list[str]) -> dict:
     """`{metric: {class: {model: mean over the class's images}}}`."""
     keys = list(next(iter(per_image.values()))[0]) if per_image else []
     return {
-        k: {
-            cls: {m: float(np.mean([r[k] for r in per_image[(m, cls)]])) for m in names}
-            for cls in pairs
-        }
+        k: {cls: {m: _mean([r[k] for r in per_image[(m, cls)]]) for m in names} for cls in pairs}
         for k in keys
     }
 
 
+def _mean(values: list[float]) -> float:
+    """The mean of the finite values (NIQE is NaN for images too small to score); NaN if none."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
 def _log_tables(results: dict, versus: dict, data_cfg: DataConfig, out_dir: Path,
-                log: Callable[..., None]) -> None:  # fmt: skip
-    """The summary, the paper table (also `table.csv`) and the per-model lines against bicubic."""
+                log: Callable[..., None], hr_niqe: dict) -> None:  # fmt: skip
+    """The summary, the paper table (also `table.csv`), NIQE beside the HR images' own, and
+    the per-model lines against bicubic."""
     log(summary_table(results, "psnr_y"))
     table = paper_table(results)
     atomic.write_text(out_dir / "table.csv", table_csv(results))
     log(f"PSNR-Y / SSIM-Y (protocol {data_cfg.protocol!r}, {data_cfg.scale} border pixels "
         f"cropped):")  # fmt: skip
     log(table)
+    hr = ", ".join(f"{cls} {_mean(v):.3f}" for cls, v in hr_niqe.items())
+    log(f"NIQE (no reference; lower looks more natural; the HR images' own: {hr}):")
+    log(summary_table(results, "niqe"))
     log("Image by image, against bicubic:")
     for model, v in versus.items():
         log(versus_line(model, v))
@@ -202,7 +214,9 @@ def against_bicubic(per_image: dict, pairs: dict, names: list[str]) -> dict:
                 gains.append((r["psnr_y"] - b["psnr_y"], name))
                 casts.append((r["colour_offset"], name))
         worst, cast = min(gains), max(casts)
+        niqes = [r["niqe"] for cls in pairs for r in per_image[(model, cls)]]
         out[model] = {
+            "mean_niqe": _mean(niqes),
             "images": len(gains),
             "mean_psnr_y_gain": float(np.mean([g for g, _ in gains])),
             "below_bicubic": sum(g < 0 for g, _ in gains),
@@ -220,7 +234,7 @@ def versus_line(model: str, v: dict) -> str:
         f"  {model}: {v['mean_psnr_y_gain']:+.2f} dB PSNR-Y over bicubic on average, "
         f"{v['below_bicubic']} of {v['images']} images below bicubic, worst {v['worst_image']} "
         f"{v['worst_psnr_y_gain']:+.2f} dB; largest colour offset {v['max_colour_offset']:.2f} "
-        f"levels ({v['max_colour_offset_image']})"
+        f"levels ({v['max_colour_offset_image']}); NIQE {v['mean_niqe']:.3f}"
     )
 
 
@@ -257,7 +271,8 @@ def summary_table(results: dict, metric: str) -> str:
     return "\n".join(lines)
 
 
-def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol, versus) -> None:
+def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol, versus,
+           hr_niqe) -> None:  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     for metric, table in results.items():
         lines = [",".join(["class", *names])]
@@ -269,14 +284,28 @@ def _write(results, per_image, pairs, first_sr, names, out_dir, leaks, protocol,
         "matrices": results,
         "against_bicubic": versus,
         "trained_on_test_images": leaks,
+        # The HR images' own NIQE (what the outputs' would be at best), per set and per image.
+        "niqe_hr": {cls: _mean(v) for cls, v in hr_niqe.items()},
+        "niqe_hr_images": {
+            cls: dict(zip((str(p) for p, _, _ in pairs[cls]), v)) for cls, v in hr_niqe.items()
+        },  # fmt: skip
         "images": {
             f"{m}/{c}": [dict(r, image=str(p)) for r, (p, _, _) in zip(rows, pairs[c])]
             for (m, c), rows in per_image.items()
         },
     }
-    atomic.write_text(out_dir / "results.json", json.dumps(detail, indent=1))
-    for metric in ("mse", "psnr_y"):
+    atomic.write_text(out_dir / "results.json", json.dumps(_finite(detail), indent=1))
+    for metric in ("mse", "psnr_y", "niqe"):
         figures.heatmap(results, metric, out_dir / f"heatmap_{metric}.png")
     if len(names) > 1:
         figures.gain_heatmap(results, out_dir / "heatmap_psnr_y_gain.png")
         figures.comparison_figure(results, per_image, pairs, first_sr, out_dir)
+
+
+def _finite(value):
+    """`value` with every NaN float as None (JSON has no NaN: NIQE of a too-small image)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return None if isinstance(value, float) and np.isnan(value) else value

@@ -87,4 +87,4 @@ def best_model(results: dict, metric: str, cls: str, include_bicubic: bool = Fal
 
 
 # Lower is better for these; higher for the others.
-LOWER_IS_BETTER = {"mse", "one_minus_ssim", "colour_offset"}
+LOWER_IS_BETTER = {"mse", "one_minus_ssim", "colour_offset", "niqe"}

@@ -90,4 +90,10 @@ def compare(cfg: Configs) -> None:
         inference.predictor(g), rgb, out, cfg.data, cfg.compare.window, box, name=name, title=src.name,
         tile=app.tile, post=post,
     )  # fmt: skip
-    print(", ".join(f"{k}: {v:.2f} dB PSNR-Y" for k, v in scores.items()) + f". Figure: {out}")
+    hr = scores.pop("HR")
+    print(
+        "; ".join(
+            f"{k}: {v['psnr_y']:.2f} dB PSNR-Y, NIQE {v['niqe']:.2f}" for k, v in scores.items()
+        )
+        + f"; HR: NIQE {hr['niqe']:.2f} (lower: more natural). Figure: {out}"
+    )
