@@ -54,6 +54,7 @@ MAX_TILE = 1024
 DEFAULT_MAX_PIXELS = 16_000_000  # input pixels per served image: a 16-megapixel photo
 CLUSTER_TIMEOUT = 300  # seconds for every worker of a TF_CONFIG cluster to come up
 FINISHED = "finished.json"  # in a run folder once its run has ended as asked (not Ctrl-C)
+SCALE = 4  # the generator's factor (two x2 pixel shuffles): fixed by the architecture
 SSIM_WINDOW = 11  # TensorFlow's SSIM window (evaluation/metrics.py): the least side it scores
 
 
@@ -288,7 +289,7 @@ class DataConfig:
         "Class to use (landscapes: general, mountain, desert, sea, beach, island, japan). Empty: all images.",
     )
     crop_size: int = setting(384, "HR training patch side (pixels).", lower=16)
-    scale: int = 4  # the generator's factor (two x2 pixel shuffles): fixed, not a flag
+    scale: int = SCALE  # fixed, not a flag
     n_images: int = setting(100, "Training images per class (<= 0: all).")
     n_test: int = setting(20, "Held-out test images per class.", lower=0)
     n_test_general: int = setting(50, "Held-out test images of the general class.", lower=0)

@@ -45,7 +45,7 @@ def main():
     colour = {n: [] for n in names}
     for case in vs.cases(paths):
         lr = case.lr
-        sr = inference.upscale(predict, lr, vs.CFG.scale)
+        sr = inference.upscale(predict, lr)
         outputs = {"steps only": sr}
         for (s, f), gate in gates.items():
             outputs[f"sigma {s:g}, floor {f:g}"] = gate([lr[None], sr[None]]).numpy()[0]

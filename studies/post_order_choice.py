@@ -59,7 +59,7 @@ def main():
     gains = {s: [] for s in settings}
     colour = {s: [] for s in settings}
     for case in vs.cases(paths):
-        sr = inference.upscale(predict, case.lr, vs.CFG.scale, args.tile)
+        sr = inference.upscale(predict, case.lr, args.tile)
         for s, stages in settings.items():
             out = sr[None]
             for stage in stages:

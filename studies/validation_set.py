@@ -91,6 +91,6 @@ def turned_back(predict, lr, n, tile):
     out = []
     for t in self_ensemble.TRANSFORMS[:n]:
         x = np.asarray(self_ensemble.forward(lr[None], t))[0]
-        y = inference.upscale(predict, np.ascontiguousarray(x), CFG.scale, tile)
+        y = inference.upscale(predict, np.ascontiguousarray(x), tile)
         out.append(np.asarray(self_ensemble.inverse(y[None], t))[0])
     return out

@@ -50,7 +50,7 @@ def test_the_post_processed_panel_is_what_upscale_computes(tmp_path):
     g = he_scaled_kernels(build_generator(1, 8))
     cfg = DataConfig(protocol="paper")
     hr_rgb = skdata.coffee()[:160, :200]
-    post = inference.PostProcessed(g, PostProcessing(2, 2, 1.5), cfg.scale, tile=0)
+    post = inference.PostProcessed(g, PostProcessing(2, 2, 1.5), tile=0)
     scores = compare.compare_figure(inference.predictor(g), hr_rgb, tmp_path / "c.png", cfg,
                                     crop=64, name="tiny", tile=0, post=post)  # fmt: skip
     assert list(scores) == ["bicubic", "tiny", "tiny+x2+bp2+gate1.5", "HR"]

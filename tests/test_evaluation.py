@@ -158,11 +158,11 @@ def test_a_generator_with_its_own_post_processing_gets_its_own_column(setup, tmp
     # The column is the generator's output followed by PostProcessed with those settings.
     g = build_generator(MODEL.n_res_blocks, MODEL.filters)
     weights.load_weights(g, gens["desert"])
-    post = inference.PostProcessed(g, PostProcessing(1, 3, 0.5, DATA.protocol), DATA.scale, 16)
+    post = inference.PostProcessed(g, PostProcessing(1, 3, 0.5, DATA.protocol), 16)
     rows = json.loads((tmp_path / "b" / "results.json").read_text())["images"]
     by_image = {Path(r["image"]).name: r for r in rows["desert+bp3+gate0.5/sea"]}
     for path, lr, hr in data.eval_pairs(tests["sea"], DATA):
-        sr = post(lr, inference.upscale(inference.predictor(g), lr, DATA.scale, 16))
+        sr = post(lr, inference.upscale(inference.predictor(g), lr, 16))
         m = metrics.all_metrics(images.to_uint8(sr), images.to_uint8(hr), sr, hr, DATA.scale)
         assert by_image[Path(path).name]["psnr_y"] == pytest.approx(m["psnr_y"], abs=1e-6)
 
@@ -269,7 +269,7 @@ def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
     small = build_generator(1, 8)
     weights.load_weights(small, g)
     predict = inference.predictor(small, PostProcessing(2, 2, 1.5))
-    sr = inference.upscale(predict, lr, 4)
+    sr = inference.upscale(predict, lr)
     m = metrics.all_metrics(images.to_uint8(sr), images.to_uint8(hr), sr, hr, 4)
     by_image = {Path(row["image"]).name: row for row in gated["mine+x2+bp2+gate1.5/SetA"]}
     assert by_image["0.png"]["psnr_y"] == pytest.approx(m["psnr_y"], abs=1e-3)

@@ -211,7 +211,7 @@ def test_encoded_behaves_as_upscale_for_gray_rgba_16_bit_and_mixed_sizes(
     predict = inference.predictor(generator)
     for name, png in zip(files, pngs):
         got = np.asarray(Image.open(io.BytesIO(png)))
-        expected = inference.upscale_file(predict, tmp_path / name, 4, TILE)
+        expected = inference.upscale_file(predict, tmp_path / name, TILE)
         assert got.shape == expected.shape, name
         assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1, name
 
@@ -246,7 +246,7 @@ def test_encoded_decodes_real_jpegs_as_upscale_does(demo, tmp_path):
     predict = inference.predictor(demo)
     for name, png in zip(files, pngs):
         got = np.asarray(Image.open(io.BytesIO(png)))
-        expected = inference.upscale_file(predict, tmp_path / name, 4, 160)
+        expected = inference.upscale_file(predict, tmp_path / name, 160)
         assert got.shape == expected.shape, name
         assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1, name
 
@@ -357,7 +357,7 @@ def test_encoded_turns_phone_photos_upright_as_upscale_does(tmp_path):
                 assert im.getexif().get(0x0112) == o  # the file says what the test means
             png = encoded(image_bytes=tf.constant([buf.getvalue()]))["png_bytes"].numpy()[0]
             got = np.asarray(Image.open(io.BytesIO(png)))
-            expected = inference.upscale_file(predict, tmp_path / f"{order}{o}.jpg", 4, TILE)
+            expected = inference.upscale_file(predict, tmp_path / f"{order}{o}.jpg", TILE)
             assert got.shape == expected.shape, (order, o)
             assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1, (order, o)
             outputs[(order, o)] = got

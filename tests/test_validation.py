@@ -156,7 +156,7 @@ def test_validation_with_back_projection_scores_what_upscale_ships(tmp_path):
     assert "back_projection" not in raw.definition and bp.definition["back_projection"] == 2
     np.testing.assert_array_equal(raw.bicubic["paper"], bp.bicubic["paper"])
     predict = inference.predictor(g, PostProcessing(back_projection=2))
-    expected = bp._score(lambda lr: inference.upscale(predict, lr, cfg.scale, bp.tile), "paper")
+    expected = bp._score(lambda lr: inference.upscale(predict, lr, bp.tile), "paper")
     scores = bp(g)
     assert scores["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
     # An untrained generator is far from its LR; back-projection pulls it toward bicubic's.
@@ -164,13 +164,13 @@ def test_validation_with_back_projection_scores_what_upscale_ships(tmp_path):
     gated = validation.Validator(val, cfg, post=PostProcessing(1, 2, 1.5), **quiet)
     assert gated.definition["detail_floor"] == 1.5 and "detail_floor" not in bp.definition
     predict = inference.predictor(g, PostProcessing(back_projection=2, detail_floor=1.5))
-    expected = gated._score(lambda lr: inference.upscale(predict, lr, cfg.scale, 0), "paper")
+    expected = gated._score(lambda lr: inference.upscale(predict, lr, 0), "paper")
     assert gated(g)["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
     # And self-ensembled before them, as upscale ships it (recorded: a change restarts the best).
     shipped = validation.Validator(val, cfg, post=PostProcessing(4, 2, 1.5), **quiet)
     assert shipped.definition["self_ensemble"] == 4 and "self_ensemble" not in gated.definition
     predict = inference.predictor(g, PostProcessing(4, 2, 1.5))
-    expected = shipped._score(lambda lr: inference.upscale(predict, lr, cfg.scale, 0), "paper")
+    expected = shipped._score(lambda lr: inference.upscale(predict, lr, 0), "paper")
     assert shipped(g)["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
     assert abs(shipped(g)["psnr_y"] - gated(g)["psnr_y"]) > 1e-6  # the passes change the score
 
@@ -221,7 +221,7 @@ def test_niqe_validation_records_outputs_bicubic_and_hr_and_keeps_snapshots(tmp_
     predict = inference.predictor(g)
     expected = []
     for _, lr, hr in v.pairs["paper"]:
-        sr = images.to_uint8(inference.upscale(predict, lr, cfg.scale, v.tile))
+        sr = images.to_uint8(inference.upscale(predict, lr, v.tile))
         expected.append((niqe(sr, 4), niqe(images.to_uint8(hr), 4)))
     expected = np.array(expected)
     out = v.record(g, 7, None, tmp_path / "run", log=lambda *_: None)

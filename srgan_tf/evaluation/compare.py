@@ -77,7 +77,7 @@ def compare_figure(
     lr, hr = data.eval_pair(hr_rgb, data_cfg)
     outputs = {
         "bicubic": protocols.bicubic_up(lr, s),
-        name: inference.upscale(predict, lr, s, tile),
+        name: inference.upscale(predict, lr, tile),
     }
     if post:
         outputs[f"{name}{post.label}"] = post(lr, outputs[name])

@@ -96,7 +96,7 @@ def evaluate(
         g = build_generator(model_cfg.n_res_blocks, model_cfg.filters)
     predict = inference.predictor(g)
     # Each generator's extra column (none when its PostProcessed is empty).
-    posts = {name: inference.PostProcessed(g, (own_post or {}).get(name, post), scale, tile)
+    posts = {name: inference.PostProcessed(g, (own_post or {}).get(name, post), tile)
              for name in generators}  # fmt: skip
     pairs = {cls: list(data.eval_pairs(s, data_cfg)) for cls, s in test_sets.items()}
     names = [BICUBIC]
@@ -113,7 +113,7 @@ def evaluate(
                     if model == BICUBIC:
                         scores.add(model, cls, path, protocols.bicubic_up(lr, scale), hr)
                     else:  # raw and, with post-processing, once more with it (one pass)
-                        sr = inference.upscale(predict, lr, scale, tile)
+                        sr = inference.upscale(predict, lr, tile)
                         scores.add(model, cls, path, sr, hr)
                         if extra := posts[model]:
                             scores.add(f"{model}{extra.label}", cls, path, extra(lr, sr), hr)

@@ -15,7 +15,6 @@ from srgan_tf.inference.tiling import Predictor, upscale
 def upscale_file(
     predict: Predictor,
     path: str | os.PathLike,
-    scale: int = 4,
     tile: int = DEFAULT_TILE,
     progress: bool = False,
 ) -> np.ndarray:
@@ -33,9 +32,7 @@ def upscale_file(
 
     rgb, conversions = images.read_image(path)
     lr = rgb.astype(np.float32) / 127.5 - 1.0
-    sr = upscale(
-        predict, lr, scale, tile, to_uint8=True, progress=Path(path).name if progress else ""
-    )
+    sr = upscale(predict, lr, tile, to_uint8=True, progress=Path(path).name if progress else "")
     if "grayscale" in conversions and "rgba" not in conversions:
         return np.round(sr.astype(np.float32).mean(axis=-1)).astype(np.uint8)
     if "rgba" in conversions:

@@ -3,9 +3,10 @@ panel (`name+x4+bp2+gate1.5`).
 
 Both already have the generator's raw output of an image. Without a self-ensemble the
 post-processing starts from it (no second generator pass); with one, from the ensembled
-predictor's own output (n more passes). Either way the steps and the gate then act on the whole
-image, as upscale's tiled predictor computes them (tests/test_evaluation.py checks the column
-against that path). An image with a side below `min_side.MIN_SIDE` is mirrored up before all
+predictor's own output (n more passes). Either way the steps and the gate then run through the
+tiling core's strips (`tiles.Tiler.after`: the memory of a strip, not of the image), as
+upscale's tiled predictor computes them (tests/test_evaluation.py checks the column against
+that path). An image with a side below `min_side.MIN_SIDE` is mirrored up before all
 of it, so its raw output cannot be reused: it runs upscale's whole path (a few pixels).
 """
 
@@ -14,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.inference import tiles
 from srgan_tf.inference.post_processing import PostProcessing
 from srgan_tf.inference.tiling import predictor, upscale
 from srgan_tf.models.min_side import MIN_SIDE
@@ -27,21 +29,17 @@ class PostProcessed:
             call, so one `PostProcessed` serves every weight file loaded into it).
         post: what wraps and follows the generator (its protocol: the down-scaler of the
             back-projection steps).
-        scale, tile: of the ensembled predictor's tiled pass.
+        tile: of the ensembled predictor's tiled pass.
     """
 
     def __init__(
-        self,
-        generator: keras.Model,
-        post: PostProcessing,
-        scale: int = 4,
-        tile: int = DEFAULT_TILE,
+        self, generator: keras.Model, post: PostProcessing, tile: int = DEFAULT_TILE
     ) -> None:
         self.post = post
-        self._stages = post.stages()
         ensemble = post.ensemble_only()
         self._ensembled = predictor(generator, ensemble) if ensemble else None
-        self._scale, self._tile = scale, tile
+        self._tiler = tiles.Tiler(generator, post) if post.has_stages else None
+        self._tile = tile
         self._generator, self._whole = generator, None
 
     @property
@@ -57,11 +55,9 @@ class PostProcessed:
         if self.post.has_stages and min(lr.shape[:2]) < MIN_SIDE:
             if self._whole is None:
                 self._whole = predictor(self._generator, self.post)
-            return upscale(self._whole, lr, self._scale, self._tile)
-        sr = upscale(self._ensembled, lr, self._scale, self._tile) if self._ensembled else raw
-        if not self._stages:
+            return upscale(self._whole, lr, self._tile)
+        sr = upscale(self._ensembled, lr, self._tile) if self._ensembled else raw
+        if self._tiler is None:
             return sr
-        lr_t, sr_t = tf.constant(lr[None], tf.float32), tf.constant(sr[None], tf.float32)
-        for stage in self._stages:
-            sr_t = stage([lr_t, sr_t])
-        return sr_t.numpy()[0]
+        lr_t, sr_t = tf.constant(lr, tf.float32), tf.constant(sr, tf.float32)
+        return self._tiler.after(lr_t, sr_t).numpy()

@@ -4,7 +4,8 @@ One `Tiler` serves `upscale`, `evaluate`, `compare`, training's validation (thro
 `tiling.upscale`) and the SavedModel's graph (`export.py` calls it inside its signatures): its
 loops are `tf.range` loops, Python loops when called eagerly and while loops in a graph.
 
-Where the time and the memory go (float32, one pass, issue 32's profile): the trunk (35
+Where the time and the memory go (float32, one pass, measured before the tiling core was
+written: docs/performance.md, "Tiles"): the trunk (34
 convolutions of 64 maps at LR) takes 55% of the time and ~1.5 KB per input pixel; the tail
 (the two upsamplers) 42% of the time and ~11 KB per input pixel; the back-projection steps and
 the gate the rest, ~1.5 KB per input pixel. So:
@@ -31,7 +32,7 @@ import keras
 import tensorflow as tf
 
 from srgan_tf import protocols
-from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.config import DEFAULT_TILE, SCALE
 from srgan_tf.inference.post_processing import NONE, PostProcessing
 from srgan_tf.models import self_ensemble, trunk_tail
 from srgan_tf.models.min_side import MIN_SIDE
@@ -105,26 +106,25 @@ class Tiler:
     Args:
         generator: a `build_generator` model (built under the precision it should run in).
         post: the self-ensemble, steps and gate.
-        strip_pixels, post_strip_pixels: features per tail strip, input pixels per post strip.
-        context: tests only: less context than the parts reach, to show the seams it leaves.
+        strip_pixels, post_strip_pixels: features per tail strip, input pixels per post strip
+            (default: `STRIP_PIXELS`, `POST_STRIP_PIXELS`).
     """
 
     def __init__(
         self,
         generator: keras.Model,
         post: PostProcessing = NONE,
-        strip_pixels: int = STRIP_PIXELS,
-        post_strip_pixels: int = POST_STRIP_PIXELS,
-        context: int | None = None,
-        scale: int = 4,
+        strip_pixels: int | None = None,
+        post_strip_pixels: int | None = None,
     ) -> None:
         parts = trunk_tail.split(generator)
         self.reach = parts.reach
         self.post = post
-        self.context = context_for(parts.reach, post) if context is None else int(context)
-        self.scale = scale
+        self.context = context_for(parts.reach, post)
+        self.scale = SCALE
         self._transforms = self_ensemble.TRANSFORMS[: post.self_ensemble]
-        self._strip_pixels, self._post_strip_pixels = strip_pixels, post_strip_pixels
+        self._strip_pixels = strip_pixels or STRIP_PIXELS
+        self._post_strip_pixels = post_strip_pixels or POST_STRIP_PIXELS
         image = tf.TensorSpec([None, None, None, 3], tf.float32)
         features = tf.TensorSpec([None, None, None, parts.trunk.output.shape[-1]],
                                  parts.trunk.output.dtype)  # fmt: skip
@@ -168,6 +168,15 @@ class Tiler:
         out = self._tiles(x, tile, out_dtype, on_tile)
         s = self.scale
         return out[s * top : s * (top + h), s * left : s * (left + w)]
+
+    def after(self, lr: tf.Tensor, sr: tf.Tensor) -> tf.Tensor:
+        """The steps and the gate on a whole image `lr` (`(h, w, 3)`, at least `MIN_SIDE` a
+        side) and its raw output `sr`, in strips (the memory of one strip, not of the image):
+        evaluate's extra column and compare's extra panel, which have the raw output already."""
+        if not self.stages:
+            return sr
+        h, w = tf.shape(lr)[0], tf.shape(lr)[1]
+        return self._post_strips(lr, sr, (0, h, 0, w))
 
     def _tiles(self, x, tile, out_dtype, on_tile):
         h, w = tf.shape(x)[0], tf.shape(x)[1]

@@ -26,12 +26,10 @@ class Predictor:
     `context` is the input pixels each tile keeps around its core (what the generator, the
     steps and the gate reach)."""
 
-    def __init__(
-        self, generator: keras.Model, post: PostProcessing = NONE, context: int | None = None
-    ) -> None:
+    def __init__(self, generator: keras.Model, post: PostProcessing = NONE) -> None:
         self.post = post
         self.model = post.model(generator)
-        self.tiler = tiles.Tiler(generator, post, context=context)
+        self.tiler = tiles.Tiler(generator, post)
         self.context = self.tiler.context
         spec = tf.TensorSpec([None, None, None, 3], tf.float32)
         self._fn = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])
@@ -54,7 +52,6 @@ def tile_count(h: int, w: int, tile: int, context: int) -> int:
 def upscale(
     predict: Predictor,
     lr: np.ndarray,
-    scale: int = 4,
     tile: int = DEFAULT_TILE,
     to_uint8: bool = False,
     progress: str = "",
@@ -64,14 +61,13 @@ def upscale(
     Args:
         predict: a `Predictor` (`predictor`).
         lr: `(h, w, 3)` float32 in [-1, 1].
-        scale: the generator's factor.
         tile: input tile side, context included; 0 for one whole pass (the Keras model).
         to_uint8: return uint8 pixels (a quarter of the memory of float32 for big outputs).
         progress: when given, a progress bar of the tiles with this label (on stderr, cleared
             when done): a large photo through the self-ensemble takes minutes.
 
     Returns:
-        `(scale*h, scale*w, 3)` float32 in [-1, 1], or uint8.
+        `(4h, 4w, 3)` float32 in [-1, 1], or uint8.
 
     Raises:
         ValueError: a tile too small for its context.

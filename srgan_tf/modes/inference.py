@@ -53,7 +53,7 @@ def upscale(cfg: Configs) -> None:
         print(cfg.post.note())
     for path in tqdm(todo, desc="upscale", unit="image", disable=not app.progress):
         try:
-            sr = inference.upscale_file(predict, path, scale, app.tile, app.progress)
+            sr = inference.upscale_file(predict, path, app.tile, app.progress)
         except images.BadImage as e:
             report.add_skip(e.kind, path, e.reason)
             print(f"skipped {e}", file=sys.stderr)
@@ -85,7 +85,7 @@ def compare(cfg: Configs) -> None:
     g = load_generator(cfg)
     out = MODES["compare"].output_dir(app.output) / f"{src.stem}_compare.png"
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"
-    post = inference.PostProcessed(g, cfg.post, cfg.data.scale, app.tile)
+    post = inference.PostProcessed(g, cfg.post, app.tile)
     scores = compare_lib.compare_figure(
         inference.predictor(g), rgb, out, cfg.data, cfg.compare.window, box, name=name, title=src.name,
         tile=app.tile, post=post,

@@ -229,7 +229,7 @@ class Validator:
         for i, p in enumerate(self.protocols):
             predict = self._predictor(generator, p)
             rows = self._score(
-                lambda lr, f=predict: inference.upscale(f, lr, self.scale, self.tile),
+                lambda lr, f=predict: inference.upscale(f, lr, self.tile),
                 p,
                 self.with_niqe and i == 0,
             )
