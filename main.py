@@ -92,6 +92,27 @@ def given_flags():
     return {name for name in FLAGS if FLAGS[name].present}
 
 
+# Given twice, these mean "both" to a user, and absl would keep the last one silently. (Other
+# flags given twice are overrides, as after a --flagfile: the later one wins, as documented.)
+ONE_VALUE = ("input",)
+
+
+def repeated_flags(argv):
+    """One line per flag of `ONE_VALUE` given more than once on the command line."""
+    seen = {}
+    for arg in argv[1:]:
+        if arg.startswith("--") and "=" in arg:
+            name, value = arg[2:].split("=", 1)
+            if name in ONE_VALUE:
+                seen.setdefault(name, []).append(value)
+    return [
+        f"--{name} is given {len(values)} times ({', '.join(values)}); it takes one value "
+        f"(a folder holds many images)"
+        for name, values in seen.items()
+        if len(values) > 1
+    ]
+
+
 def main(argv):
     del argv
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -106,6 +127,10 @@ def main(argv):
     from srgan_tf.training.interrupt import ABORT_STATUS
 
     try:
+        if repeated := repeated_flags(sys.argv):
+            from srgan_tf.errors import ConfigError
+
+            raise ConfigError("; ".join(repeated))
         cfg, choice = make_configs()
         check_configs(cfg, given_flags())
         if choice.why and cfg.app.mode != "evaluate" and (cfg.app.mode != "init" or choice.path):
@@ -133,7 +158,10 @@ def main(argv):
             f"complete; rerun the command to start again",
             file=sys.stderr,
         )
-        sys.exit(ABORT_STATUS)
+        # Ended at once: the interpreter's teardown would let TensorFlow report, at length, each
+        # loop of the tiling core that the interrupt left unfinished ("Object was never used").
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(ABORT_STATUS)
 
 
 def import_tensorflow_quietly():

@@ -9,6 +9,7 @@ tensorlayer reference's `config.py` values and the study's choices.
 """
 
 import dataclasses
+import os
 from typing import Any
 
 # Choices that library modules check too (they import them from here, the one place).
@@ -106,6 +107,8 @@ def from_flags(cls: type, values: dict, **derived: Any) -> Any:
     kwargs = {}
     for field, name in flag_fields(cls):
         value = values[name]
+        if isinstance(value, str) and "~" in value:  # `--input=~/x.jpg`: no shell expands it
+            value = ",".join(os.path.expanduser(v) for v in value.split(","))
         kwargs[field.name] = (not value) if field.metadata.get("invert") else value
     return cls(**{**kwargs, **derived})
 
@@ -140,7 +143,7 @@ class AppConfig:
     )
     tile: int = setting(
         DEFAULT_TILE,
-        f"Tiled inference (upscale, evaluate, compare, validation, export): input tile side, context included: the trunk of the tiling core runs on one tile (0: whole images; at most {MAX_TILE}).",
+        f"Tiled inference (upscale, evaluate, compare, validation, export): input tile side, context included: the trunk of the tiling core runs on one tile (0: whole images, except export, whose SavedModel always tiles; at least 4x the context, so that a tile costs at most 4x its core; at most {MAX_TILE}).",
         lower=0,
         upper=MAX_TILE,
     )

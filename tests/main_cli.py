@@ -33,6 +33,7 @@ results = []
 for args in json.loads(sys.stdin.read()):
     out, err, code = io.StringIO(), io.StringIO(), 0
     main.FLAGS.unparse_flags()
+    sys.argv = ["main.py", *args]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             app.run(main.main, argv=["main.py", *args])

@@ -47,7 +47,7 @@ def exported(generator, tmp_path_factory):
 def _tiled_reference(generator, rgb_u8):
     """What --mode=upscale computes for one uint8 RGB image (tiles of the same size)."""
     lr = rgb_u8.astype(np.float32) / 127.5 - 1.0
-    return inference.upscale(inference.predictor(generator), lr, 4, TILE, to_uint8=True)
+    return inference.upscale(inference.predictor(generator), lr, TILE, to_uint8=True)
 
 
 def _png(array):
@@ -307,7 +307,7 @@ def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(gener
     assert float(m.detail_floor) == floor and int(m.self_ensemble) == passes
     predict = inference.predictor(generator, post)
     lr = photo.astype(np.float32) / 127.5 - 1.0
-    expected = inference.upscale(predict, lr, 4, 160, to_uint8=True)
+    expected = inference.upscale(predict, lr, 160, to_uint8=True)
     raw = _tiled_reference(generator, photo)
     assert np.abs(expected.astype(int) - raw.astype(int)).max() > 10  # the steps change pixels
     got = m.signatures["serving_default"](images=tf.constant(photo[None]))["sr_images"]
@@ -316,7 +316,7 @@ def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(gener
     got = np.asarray(Image.open(io.BytesIO(png.numpy()[0])))
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
     floats = m.signatures["predict_float"](lr=tf.constant(lr[None]))["sr"].numpy()[0]
-    assert np.abs(floats - inference.upscale(predict, lr, 4, 160)).max() < 1e-4
+    assert np.abs(floats - inference.upscale(predict, lr, 160)).max() < 1e-4
 
     tflite = export.export_tflite(generator, tmp_path / "bp.tflite", post=post)
     x = lr[None, :24, :20]

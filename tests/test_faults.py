@@ -288,7 +288,7 @@ def test_docs_request_bodies_run_against_the_default_export(default_export, tmp_
     trained = trained_through(str(defaults.SHIPPED_UPSCALE))
     predict = inference.predictor(g, defaults.post_processing("upscale", trained=trained))
     photo = images.read_image(tmp_path / "photo.jpg")[0]
-    expected = inference.upscale(predict, photo / 127.5 - 1.0, 4, to_uint8=True)
+    expected = inference.upscale(predict, photo / 127.5 - 1.0, to_uint8=True)
     got = np.asarray(Image.open(io.BytesIO(out["rest_encoded__png_bytes"][0])))
     assert got.shape == (160, 200, 3)
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1

@@ -136,7 +136,7 @@ def test_tiled_equals_whole_image_with_back_projection_and_the_detail_gate(gener
 
 
 def test_tile_must_leave_a_core(predict):
-    with pytest.raises(ValueError, match="leaves no core.*more than 72"):
+    with pytest.raises(ValueError, match="leaves no core.*at least 144"):
         inference.upscale(predict, np.zeros((200, 200, 3), np.float32), tile=60)
 
 

@@ -206,7 +206,7 @@ def test_startup_is_quiet_unless_verbose(tmp_path):
     r = cli("--mode=upscale", f"--input={tmp_path / 'none'}")
     assert r.returncode == 1
     assert r.stderr.strip().splitlines() == [
-        f"error: --input must be an image file or a folder, got '{tmp_path / 'none'}'"
+        f"error: --input={tmp_path / 'none'}: no such file or folder"
     ]
     r = cli("--mode=upscale", f"--input={tmp_path / 'none'}", "--verbose")
     assert len(r.stderr.strip().splitlines()) > 1  # TensorFlow's own start-up lines

@@ -106,7 +106,7 @@ def test_user_mistakes_end_in_one_clear_line(tmp_path):
         (["--mode=init", "--cpu_replicas=2", "--batch_size=3"],
          "--batch_size=3 cannot be shared by the 2 replicas"),
         (["--mode=specialize", f"--g_weights={g}"], "needs --cls"),
-        (["--mode=upscale", f"--g_weights={g}"], "--input must be an image file or a folder"),
+        (["--mode=upscale", f"--g_weights={g}"], "--mode=upscale needs --input"),
         (["--mode=evaluate", "--protocol=paper", f"--checkpoint_dir={tmp_path / 'none'}"],
          "no generators to evaluate"),
         (["--mode=init", "--val_protocols=paper,bicubic"], "unknown protocol 'bicubic'"),
@@ -168,7 +168,7 @@ def test_every_problem_of_a_command_is_reported_at_once(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-1500:]
     assert "3 problems" in r.stderr, r.stderr
     assert "does not fit --discriminator=tl" in r.stderr
-    assert "no batch of 8" in r.stderr and "lower --batch_size" in r.stderr
+    assert "fewer than one batch of 8" in r.stderr and "lower --batch_size" in r.stderr
     assert "vgg19.npy" in r.stderr and "--no_vgg" in r.stderr and "docs/weights.md" in r.stderr
     assert not (tmp_path / "ck").exists()
 

@@ -37,12 +37,10 @@ MIN_IMAGE_BYTES = 25  # the header bytes `encoded` reads: PNG's signature and IH
 
 
 class _Serving(tf.Module):
-    def __init__(
-        self, generator, tile, max_pixels, post: PostProcessing = NONE, scale: int = 4
-    ) -> None:
+    def __init__(self, generator, tile, max_pixels, post: PostProcessing = NONE) -> None:
         super().__init__()
-        self.tiler = tiles.Tiler(generator, post, scale=scale)
-        if problem := tiles.tile_problem(tile, self.tiler.context):
+        self.tiler = tiles.Tiler(generator, post)
+        if problem := tiles.tile_problem(tile, self.tiler.context, whole=False):
             raise ValueError(problem)
         # Tracked, so the SavedModel keeps the weights the tiler's functions read.
         self.generator, self.stages = generator, list(self.tiler.stages)

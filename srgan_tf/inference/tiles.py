@@ -50,14 +50,44 @@ def context_for(reach: trunk_tail.Reach, post: PostProcessing = NONE) -> int:
     return reach.total + post.margin
 
 
-def tile_problem(tile: int, context: int) -> str | None:
+# The most work a tile may cost per pixel it keeps, as the command line allows it: a tile of
+# side t with context c keeps a core of t - 2c, so it computes (t / (t - 2c))^2 times its core.
+MAX_TILE_WORK = 4.0
+
+
+def tile_problem(tile: int, context: int, whole: bool = True) -> str | None:
     """Why tiles of `tile` input pixels leave no core inside `context` pixels of context on
-    each side, or None (0 is one whole pass): the one owner of this rule (the gate, the tiler
-    and the export ask it)."""
-    if tile == 0 or tile > 2 * context:
+    each side, or None (0 is one whole pass, unless `whole` is False: a SavedModel always
+    tiles): the one owner of this rule (the gate, the tiler and the export ask it)."""
+    if tile == 0:
+        if whole:
+            return None
+        return (f"--tile=0 (whole images) cannot be exported: the SavedModel always runs in tiles, "
+                f"so that a request's memory is bounded; pass a tile side of at least "
+                f"{least_tile(context)} (default {DEFAULT_TILE})")  # fmt: skip
+    if tile > 2 * context:
         return None
     return (f"--tile={tile} leaves no core inside the {context}-pixel context kept on each side; "
-            f"pass more than {2 * context} (default {DEFAULT_TILE}), or 0 for whole images")  # fmt: skip
+            f"pass at least {least_tile(context)} (default {DEFAULT_TILE})"
+            + (", or 0 for whole images" if whole else ""))  # fmt: skip
+
+
+def least_tile(context: int) -> int:
+    """The smallest tile the command line accepts: its core at least half the tile, so an image
+    larger than a tile costs at most `MAX_TILE_WORK` times one whole pass."""
+    return 4 * context
+
+
+def tile_cost_problem(tile: int, context: int) -> str | None:
+    """Why tiles of `tile` pixels would spend most of their work on context (the command
+    line's rule; `Tiler` itself only needs a core), or None."""
+    if tile == 0 or tile <= 2 * context or tile >= least_tile(context):
+        return None
+    core = tile - 2 * context
+    return (f"--tile={tile} keeps cores of {core} pixel{'s' if core > 1 else ''} inside {context} pixels of context: on "
+            f"an image larger than a tile that is {(tile / core) ** 2:.0f}x the work of one whole "
+            f"pass; pass at least {least_tile(context)} (at most {MAX_TILE_WORK:g}x; default "
+            f"{DEFAULT_TILE})")  # fmt: skip
 
 
 def grid(length: int | tf.Tensor, tile: int, context: int) -> tf.Tensor:

@@ -6,6 +6,7 @@ one line per problem, so a command fails once rather than once per mistake. Inpu
 read here (folders listed, weight files loaded into a throwaway model); nothing is created.
 """
 
+import contextlib
 import json
 import os
 import tempfile
@@ -46,20 +47,22 @@ def _bounds(cfg):
 
 
 def _combinations(cfg):
-    from srgan_tf.inference.tiles import context_for, tile_problem
-    from srgan_tf.models import discriminator, trunk_tail
+    from srgan_tf.models import discriminator
     from srgan_tf.training import distribute
 
-    app, data, train, mode = cfg.app, cfg.data, cfg.train, cfg.app.mode
-    problems = []
-    if cfg.post is not None:
-        context = context_for(trunk_tail.reach_of(cfg.model.n_res_blocks), cfg.post)
-        if problem := tile_problem(app.tile, context):
-            problems.append(problem)
+    data, train, mode = cfg.data, cfg.train, cfg.app.mode
+    problems = _tile_problems(cfg)
     if cfg.inference.self_ensemble not in (-1, *SELF_ENSEMBLES):
         problems.append(
             f"--self_ensemble={cfg.inference.self_ensemble}: must be one of {SELF_ENSEMBLES} (generator "
             f"passes), or -1 for the mode's default"
+        )
+    if mode in TRAINING_MODES and not _trains_anything(mode, train):
+        epochs = {"init": "--n_epoch_init", "adversarial": "--n_epoch"}
+        flags_ = " and ".join(f"{epochs[p]}=0" for p in MODES[mode].phases)
+        problems.append(
+            f"--mode={mode} with {flags_} trains nothing (a new run would save its untrained "
+            f"starting point as if it were trained); give its phases epochs"
         )
     if mode == "specialize" and not data.cls:
         problems.append("--mode=specialize needs --cls (e.g. --cls=desert, or --cls=general)")
@@ -163,6 +166,11 @@ def _inputs(cfg):
         if fmt not in ("saved_model", "tflite"):
             problems.append(f"--mode=export writes saved_model or tflite, not --format={fmt}")
         problems += _writable(cfg.export.export_dir, "--export_dir")
+        if fmt == "tflite" and (target := tflite_target(cfg)).exists():
+            problems.append(
+                f"{target} exists: a TFLite export does not overwrite it (as a SavedModel "
+                f"version is never overwritten); remove it or pass another --export_dir"
+            )
     if mode in ("upscale", "compare", "evaluate") and app.output:
         problems += _writable(app.output, "--output")
     return problems
@@ -174,8 +182,12 @@ def _upscale_input(app):
     from srgan_tf.inference import input_files
 
     src, out = Path(app.input), MODES["upscale"].output_dir(app.output)
-    if not app.input or not src.exists():
-        return [f"--input must be an image file or a folder, got {app.input!r}"]
+    if not app.input:
+        return ["--mode=upscale needs --input=IMAGE_OR_FOLDER"]
+    if not src.exists():
+        return [f"--input={app.input}: no such file or folder"]
+    if not src.is_dir() and not src.is_file():
+        return [f"--input={app.input} is neither a file nor a folder"]
     if src.is_dir() and out.absolute() == src.absolute():
         return [
             f"--output={out} is the --input folder itself: its outputs would be read as inputs "
@@ -227,11 +239,18 @@ def _training_data(cfg):
         most = datasets.most_training_images(root, data.cls, data)
     except USER_ERRORS as e:
         return [str(e)]
+    where = f"{root}{f' (class {data.cls!r})' if data.cls else ''}"
+    if most == 0:
+        return [
+            f"{where}: no image is at least {data.crop_size} pixels on each side "
+            f"(--crop_size={data.crop_size}), so none can train; pass a smaller --crop_size"
+        ]
     if most * train.patches_per_image < data.batch_size:
         return [
-            f"{root}{f' class {data.cls!r}' if data.cls else ''} has at most {most} training "
-            f"images: x {train.patches_per_image} patches (--patches_per_image) they make no "
-            f"batch of {data.batch_size}; lower --batch_size or raise --patches_per_image"
+            f"{where}: at most {most} training images x {train.patches_per_image} patches each "
+            f"(--patches_per_image) = {most * train.patches_per_image} patches, fewer than one "
+            f"batch of {data.batch_size} (--batch_size); lower --batch_size or raise "
+            f"--patches_per_image"
         ]
     return []
 
@@ -255,6 +274,11 @@ def _generator_file(path, model_cfg):
     from srgan_tf import weights
     from srgan_tf.models import build_generator
 
+    if Path(path).is_dir():
+        inside = sorted(p.name for p in Path(path).glob("*.weights.h5"))
+        hint = f" (it holds {', '.join(inside)})" if inside else ""
+        return [f"--g_weights={path} is a folder{hint}: name the weight file, e.g. "
+                f"--g_weights={Path(path) / 'g.weights.h5'}"]  # fmt: skip
     if not Path(path).is_file():
         return _missing(path, "--g_weights")
     try:
@@ -302,3 +326,39 @@ def check_resume(run: Path, data: config.DataConfig, train: config.TrainConfig) 
             f"its epoch would point at other batches. Resume with the run's values, or start a "
             f"new --checkpoint_dir warm-started with --g_weights={Path(run) / 'g.weights.h5'}"
         )
+
+
+def tflite_target(cfg: config.Configs) -> Path:
+    """The file `--mode=export --format=tflite` writes (modes/export.py writes it there)."""
+    name = f"srgan_{'fp16' if cfg.export.tflite_fp16 else 'fp32'}.tflite"
+    return Path(cfg.export.export_dir) / name
+
+
+def _tile_problems(cfg: config.Configs) -> list[str]:
+    """The tile checked against what runs in it: in training, validation's own steps and gate
+    (none without validation); in export, no whole images."""
+    from srgan_tf.inference.post_processing import PostProcessing
+    from srgan_tf.inference.tiles import context_for, tile_cost_problem, tile_problem
+    from srgan_tf.models import trunk_tail
+
+    app, train, mode = cfg.app, cfg.train, cfg.app.mode
+    reach, post, where = trunk_tail.reach_of(cfg.model.n_res_blocks), cfg.post, ""
+    if mode in TRAINING_MODES:
+        post = None
+        if train.val_every > 0:
+            with contextlib.suppress(ValueError):  # out of range: the bounds above say so
+                post = PostProcessing(train.val_self_ensemble, train.val_back_projection,
+                                      train.val_detail_floor)  # fmt: skip
+            where = "validation (--val_back_projection, --val_detail_floor): "
+    if post is not None:
+        context = context_for(reach, post)
+        problem = tile_problem(app.tile, context, whole=mode != "export")
+        if problem := problem or tile_cost_problem(app.tile, context):
+            return [where + problem]
+    return []
+
+
+def _trains_anything(mode: str, train: config.TrainConfig) -> bool:
+    """Whether a training mode's phases have any epochs."""
+    epochs = {"init": train.n_epoch_init, "adversarial": train.n_epoch}
+    return any(epochs[p] > 0 for p in MODES[mode].phases)

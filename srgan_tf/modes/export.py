@@ -1,10 +1,9 @@
 """`--mode=export`: a SavedModel for TF Serving, or a TFLite file."""
 
-from pathlib import Path
-
 from srgan_tf.config import Configs
 from srgan_tf.errors import ConfigError
 from srgan_tf.inference import export as export_lib
+from srgan_tf.modes.checks import tflite_target
 from srgan_tf.modes.inference import load_generator
 
 
@@ -14,13 +13,7 @@ def run(cfg: Configs) -> None:
     g = load_generator(cfg)
     print(cfg.post.note())
     if fmt == "tflite":
-        name = f"srgan_{'fp16' if exp.tflite_fp16 else 'fp32'}.tflite"
-        target = export_lib.export_tflite(
-            g,
-            Path(exp.export_dir) / name,
-            exp.tflite_fp16,
-            cfg.post,
-        )
+        target = export_lib.export_tflite(g, tflite_target(cfg), exp.tflite_fp16, cfg.post)
         print(
             f"TFLite model written to {target} ({target.stat().st_size / 2**20:.1f} MB): input "
             f"(1, h, w, 3) float32 in [-1, 1] of any size (resize the input, then allocate)"

@@ -82,6 +82,12 @@ def compare(cfg: Configs) -> None:
         except (ValueError, AssertionError):
             raise ConfigError(f"--window_at must be 'y,x', got {cfg.compare.window_at!r}") from None
     rgb, _ = images.read_image(src)
+    h, w = (n // cfg.data.scale * cfg.data.scale for n in rgb.shape[:2])  # as eval_pair trims
+    if box is not None and not (0 <= box[0] < h and 0 <= box[1] < w):
+        raise ConfigError(
+            f"--window_at={box[0]},{box[1]} is outside {src} ({w}x{h} pixels once trimmed to a "
+            f"multiple of {cfg.data.scale}): y must be in [0, {h}) and x in [0, {w})"
+        )
     g = load_generator(cfg)
     out = MODES["compare"].output_dir(app.output) / f"{src.stem}_compare.png"
     name = Path(app.g_weights).parent.name if app.g_weights else "SR"

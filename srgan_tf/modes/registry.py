@@ -102,9 +102,11 @@ def refused_flags(mode: str, given: set[str], fmt: str) -> list[str]:
         f"{', '.join(readers(name))}"
         for name in m.unread(given)
     ]
-    if mode == "export" and fmt == "tflite" and {"version", "max_pixels"} & given:
-        lines += [f"--{n} is for the SavedModel, not --format=tflite"
-                  for n in sorted({"version", "max_pixels"} & given)]  # fmt: skip
+    saved_model_only = {"version", "max_pixels", "tile"} & given
+    if mode == "export" and fmt == "tflite" and saved_model_only:
+        lines += [f"--{n} is for the SavedModel, not --format=tflite (a TFLite file runs whole "
+                  f"images at the size its caller resizes the input to)"
+                  for n in sorted(saved_model_only)]  # fmt: skip
     if mode == "export" and fmt != "tflite" and "tflite_fp16" in given:
         lines.append("--tflite_fp16 is for --format=tflite (float16 weights in the .tflite file)")
     return lines

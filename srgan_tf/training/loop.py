@@ -107,9 +107,10 @@ class Trainer:
             return False
         self.log(f"Resuming from step {self.progress.step} ({latest})")
         if self.tcfg.g_weights or self.tcfg.d_weights:
+            starts = ", ".join(w for w in (self.tcfg.g_weights, self.tcfg.d_weights) if w)
             self.log(
-                "(the checkpoint wins over --g_weights/--d_weights; use a new --checkpoint_dir "
-                "to start over)"
+                f"(a run continues from its own checkpoint; the starting weights ({starts}) are "
+                f"read only by a new run: use a new --checkpoint_dir to start over from them)"
             )
         return True
 
@@ -237,10 +238,18 @@ class Trainer:
 def _steps_per_epoch(split: Split, data_cfg: DataConfig, train_cfg: TrainConfig) -> int:
     """Full batches per epoch; a TrainingError when the images make none."""
     n = data.steps_per_epoch(split.train, data_cfg, train_cfg.patches_per_image)
-    if n == 0:
+    if n == 0 and not len(split.train):
         raise TrainingError(
-            f"{len(split.train)} training images x {train_cfg.patches_per_image} patches make "
-            f"no full batch of {data_cfg.batch_size}; lower --batch_size or raise "
+            f"no training image is at least {data_cfg.crop_size} pixels on each side "
+            f"(--crop_size={data_cfg.crop_size}; the held-out test images are chosen whatever "
+            f"their size), so none can train; pass a smaller --crop_size"
+        )
+    if n == 0:
+        patches = len(split.train) * train_cfg.patches_per_image
+        raise TrainingError(
+            f"{len(split.train)} training images x {train_cfg.patches_per_image} patches each "
+            f"(--patches_per_image) = {patches} patches, fewer than one batch of "
+            f"{data_cfg.batch_size} (--batch_size); lower --batch_size or raise "
             f"--patches_per_image"
         )
     return n

@@ -35,7 +35,15 @@ def load_vgg(model_cfg: ModelConfig, train_cfg: TrainConfig) -> keras.Model:
         raise TrainingError(problem)
     if source == "imagenet":
         app = {"vgg19": keras.applications.VGG19, "vgg16": keras.applications.VGG16}
-        ref = app[model_cfg.vgg_name](weights="imagenet", include_top=False)
+        try:  # Keras downloads its weights file on first use (then keeps it in ~/.keras)
+            ref = app[model_cfg.vgg_name](weights="imagenet", include_top=False)
+        except Exception as e:  # a URL fetch, a proxy, a full disk: one line, not three
+            raise TrainingError(
+                f"--vgg_weights=imagenet: Keras could not get its ImageNet {model_cfg.vgg_name} "
+                f"weights ({type(e).__name__}: {str(e).splitlines()[0][:200]}); it downloads "
+                f"them once from the network into ~/.keras/models. Without a network, pass "
+                f"--vgg_weights=PATH to vgg19.npy (docs/weights.md) or --no_vgg"
+            ) from None
         for layer in vgg.layers:
             if layer.weights:
                 block, conv = layer.name[4:].split("_") if layer.name.startswith("conv") else (0, 0)
