@@ -31,10 +31,15 @@ TILE = 96  # small tiles so that small test images are cut into several
 
 @pytest.fixture(scope="module")
 def generator():
-    import keras
+    """The shipped upscale generator, alone: trained weights, so every output pixel carries the
+    input's content (a fresh model's outputs are ~1e-4, all 127 or 128 as uint8, which would
+    hide a seam, a shifted tile or a mis-scaled input)."""
+    from srgan_tf import weights
+    from srgan_tf.modes.defaults import SHIPPED_UPSCALE
 
-    keras.utils.set_random_seed(3)
-    return build_generator(1, 8)
+    g = build_generator()
+    weights.load_weights(g, SHIPPED_UPSCALE)
+    return g
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +176,9 @@ def test_readme_requests_give_the_keras_pixels_in_a_tensorflow_only_process(
     expected = _tiled_reference(generator, photo)
     whole = images.to_uint8(generator(photo[None] / 127.5 - 1.0, training=False).numpy()[0])
     assert np.abs(expected.astype(int) - whole.astype(int)).max() <= 1  # tiles = one pass
+    assert expected.std() > 30  # pixels with content: a shifted tile or a seam would show
+    shifted = np.roll(expected, 1, axis=1)  # the control: one pixel off is far off
+    assert np.abs(shifted.astype(int) - expected.astype(int)).max() > 50
     for name in ("rest_encoded", "grpc"):
         png = out[f"{name}__png_bytes"]
         assert png.shape == (1,)

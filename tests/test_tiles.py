@@ -63,7 +63,7 @@ def _tiled(generator, post, lr, tile, strips=SMALL_STRIPS, reach=None):
     tiler = tiles.Tiler(generator, post, **strips)
     if reach is not None:  # the tail strips' reach only (the tile context stays as built)
         tiler.reach = reach
-    return tiler(tf.constant(lr), tile).numpy(), tiler
+    return np.asarray(tiler(tf.constant(lr), tile)), tiler
 
 
 def _core_rows(tiler, lr, tile):

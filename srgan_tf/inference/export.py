@@ -63,9 +63,9 @@ class _Serving(tf.Module):
         )
         self._tile = tile
 
-    def _check_size(self, h, w) -> None:
+    def _check_size(self, h, w) -> tf.Operation:
         pixels = tf.cast(h, tf.int64) * tf.cast(w, tf.int64)
-        tf.debugging.assert_less_equal(
+        return tf.debugging.assert_less_equal(
             pixels,
             self.max_pixels,
             message="input image too large: its height x width exceeds max_pixels, the limit "
@@ -73,31 +73,34 @@ class _Serving(tf.Module):
             summarize=1,
         )
 
-    def _tiled(self, x, out_dtype):
-        """`(h, w, 3)` float32 in [-1, 1] -> `(4h, 4w, 3)`: the tiling core, in the graph."""
-        self._check_size(tf.shape(x)[0], tf.shape(x)[1])
-        return self.tiler(x, self._tile, out_dtype)
+    def _tiled(self, x, out_dtype, **finish):
+        """`(h, w, 3)` uint8 or float32 in [-1, 1] -> `(4h, 4w, c)`: the tiling core, in the
+        graph, after the size check (nothing of the image is computed before it passes)."""
+        ok = self._check_size(tf.shape(x)[0], tf.shape(x)[1])
+        with tf.control_dependencies([ok]):
+            x = tf.identity(x)
+        return self.tiler(x, self._tile, out_dtype, **finish)
+
+    def _each(self, batch, out_dtype):
+        """The batch's images one at a time (a bounded peak); a batch of one without `map_fn`,
+        whose stacking would copy the output once more."""
+
+        def one(im):
+            return self._tiled(im, out_dtype)
+
+        def every():
+            spec = tf.TensorSpec([None, None, 3], out_dtype)
+            return tf.map_fn(one, batch, fn_output_signature=spec, parallel_iterations=1)
+
+        return tf.cond(tf.shape(batch)[0] == 1, lambda: one(batch[0])[None], every)
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
     def serve_uint8(self, images):
-        x = tf.cast(images, tf.float32) / 127.5 - 1.0
-        out = tf.map_fn(
-            lambda im: self._tiled(im, tf.uint8),
-            x,
-            fn_output_signature=tf.TensorSpec([None, None, 3], tf.uint8),
-            parallel_iterations=1,  # one image of the batch at a time: a bounded peak
-        )
-        return {"sr_images": out}
+        return {"sr_images": self._each(images, tf.uint8)}  # uint8 in: cast a tile at a time
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32, name="lr")])
     def serve_float(self, lr):
-        out = tf.map_fn(
-            lambda im: self._tiled(im, tf.float32),
-            lr,
-            fn_output_signature=tf.TensorSpec([None, None, 3], tf.float32),
-            parallel_iterations=1,
-        )
-        return {"sr": out}
+        return {"sr": self._each(lr, tf.float32)}
 
     def _decode(self, data):
         """One PNG/JPEG file -> `(h, w, c)` uint8, c in 1..4; 16-bit PNGs rounded to 8 bits, JPEGs
@@ -125,22 +128,32 @@ class _Serving(tf.Module):
         return tf.cond(is_png16, png16, lambda: tf.cond(is_jpeg, jpeg, other))
 
     def _declared_size(self, data):
-        """Height and width from a PNG's or JPEG's header, before any pixel is decoded."""
+        """Height and width from the file's header, before any pixel is decoded: PNG (IHDR),
+        JPEG (its frame header), BMP (its info header; a negative height is a top-down BMP)
+        and GIF (its logical screen). Other bytes declare nothing: `decode_image` refuses them.
+        """
         is_png = tf.strings.substr(data, 0, 8) == b"\x89PNG\r\n\x1a\n"
+        is_jpeg = tf.strings.substr(data, 0, 3) == b"\xff\xd8\xff"
+        is_bmp = tf.strings.substr(data, 0, 2) == b"BM"
+        is_gif = tf.strings.substr(data, 0, 4) == b"GIF8"
 
         def png():
             wh = tf.io.decode_raw(tf.strings.substr(data, 16, 8), tf.int32, little_endian=False)
             return tf.stack([wh[1], wh[0]])
 
-        def jpeg_or_other():
-            is_jpeg = tf.strings.substr(data, 0, 3) == b"\xff\xd8\xff"
-            return tf.cond(
-                is_jpeg,
-                lambda: tf.io.extract_jpeg_shape(data)[:2],
-                lambda: tf.zeros([2], tf.int32),  # checked after decoding
-            )
+        def bmp():
+            wh = tf.io.decode_raw(tf.strings.substr(data, 18, 8), tf.int32, little_endian=True)
+            return tf.stack([tf.abs(wh[1]), wh[0]])
 
-        return tf.cond(is_png, png, jpeg_or_other)
+        def gif():
+            wh = tf.io.decode_raw(tf.strings.substr(data, 6, 4), tf.uint16, little_endian=True)
+            return tf.cast(tf.stack([wh[1], wh[0]]), tf.int32)
+
+        return tf.case(
+            [(is_png, png), (is_jpeg, lambda: tf.io.extract_jpeg_shape(data)[:2]),
+             (is_bmp, bmp), (is_gif, gif)],
+            default=lambda: tf.zeros([2], tf.int32),
+        )  # fmt: skip
 
     def _encoded_one(self, data):
         # Every header peek below reads the first 25 bytes; no PNG or JPEG file is shorter. Any
@@ -156,29 +169,23 @@ class _Serving(tf.Module):
         with tf.control_dependencies([short]):
             data = tf.identity(data)
         hw = self._declared_size(data)
-        self._check_size(hw[0], hw[1])
-        img = self._decode(data)
+        # The decoder waits for the size check: an oversized file is refused, never decoded.
+        with tf.control_dependencies([self._check_size(hw[0], hw[1])]):
+            img = self._decode(tf.identity(data))
         c = tf.shape(img)[-1]
         rgb = tf.cond(c < 3, lambda: tf.image.grayscale_to_rgb(img[..., :1]), lambda: img[..., :3])
-        sr = self._tiled(tf.cast(rgb, tf.float32) / 127.5 - 1.0, tf.uint8)
-        size = tf.shape(sr)[:2]
+        # Gray stays gray (the mean of the three SR channels) and alpha is upscaled (bicubic),
+        # as upscale does, both inside the tiles: no full-size float copy of either.
+        gray = c < 3
+        has_alpha = tf.logical_or(tf.equal(c, 2), tf.equal(c, 4))
 
-        def gray():  # as upscale: the mean of the three SR channels
-            return tf.cast(tf.round(tf.reduce_mean(tf.cast(sr, tf.float32), -1, True)), tf.uint8)
+        def with_alpha():
+            return tf.io.encode_png(self._tiled(rgb, tf.uint8, alpha=img[..., -1:], gray=gray))
 
-        def alpha():
-            a = tf.image.resize(tf.cast(img[None, ..., -1:], tf.float32), size, "bicubic")[0]
-            return tf.cast(tf.clip_by_value(tf.round(a), 0.0, 255.0), tf.uint8)
+        def without():
+            return tf.io.encode_png(self._tiled(rgb, tf.uint8, gray=gray))
 
-        return tf.switch_case(
-            c - 1,
-            [
-                lambda: tf.io.encode_png(gray()),
-                lambda: tf.io.encode_png(tf.concat([gray(), alpha()], -1)),
-                lambda: tf.io.encode_png(sr),
-                lambda: tf.io.encode_png(tf.concat([sr, alpha()], -1)),
-            ],
-        )
+        return tf.cond(has_alpha, with_alpha, without)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
     def serve_encoded(self, image_bytes):

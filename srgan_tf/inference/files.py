@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 
 from srgan_tf.config import DEFAULT_TILE, IMAGE_FORMATS
 from srgan_tf.data import images
@@ -31,21 +30,14 @@ def upscale_file(
     import imageio.v3 as iio
 
     rgb, conversions = images.read_image(path)
-    lr = rgb.astype(np.float32) / 127.5 - 1.0
-    sr = upscale(predict, lr, tile, to_uint8=True, progress=Path(path).name if progress else "")
-    if "grayscale" in conversions and "rgba" not in conversions:
-        return np.round(sr.astype(np.float32).mean(axis=-1)).astype(np.uint8)
+    alpha = None
     if "rgba" in conversions:
         raw = np.asarray(iio.imread(path))
-        alpha, _ = images.to_rgb8(raw[..., -1])
-        a = tf.image.resize(
-            alpha[None, ..., :1].astype(np.float32), sr.shape[:2], method="bicubic"
-        )[0]
-        a = np.clip(np.round(a.numpy()), 0, 255).astype(np.uint8)
-        if "grayscale" in conversions:
-            sr = np.round(sr.astype(np.float32).mean(axis=-1, keepdims=True)).astype(np.uint8)
-        return np.concatenate([sr, a], axis=-1)
-    return sr
+        alpha = images.to_rgb8(raw[..., -1])[0][..., :1]
+    gray = "grayscale" in conversions
+    sr = upscale(predict, rgb, tile, to_uint8=True, progress=Path(path).name if progress else "",
+                 alpha=alpha, gray=gray)  # fmt: skip
+    return sr[..., 0] if gray and alpha is None else sr
 
 
 OUTPUT_FORMATS = IMAGE_FORMATS

@@ -29,12 +29,14 @@ first and the output cropped back, as the Keras model does.
 from collections.abc import Callable
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from srgan_tf import protocols
 from srgan_tf.config import DEFAULT_TILE, SCALE
 from srgan_tf.inference.post_processing import NONE, PostProcessing
 from srgan_tf.models import self_ensemble, trunk_tail
+from srgan_tf.models.back_projection import BicubicUp
 from srgan_tf.models.min_side import MIN_SIDE
 
 # Features per tail strip: ~11 KB each in float32 (half in bfloat16), so ~360 MB a strip.
@@ -177,10 +179,26 @@ class Tiler:
         tile: int,
         out_dtype: tf.DType = tf.float32,
         on_tile: Callable[[], object] | None = None,
-    ) -> tf.Tensor:
-        """Super-resolves `lr` (`(h, w, 3)` float32 tensor) in tiles of `tile` input pixels a
-        side (context included); `on_tile()` is called after each tile when running eagerly
-        (a progress bar). Returns `(4h, 4w, 3)` of `out_dtype` (uint8: rounded pixels).
+        alpha: tf.Tensor | None = None,
+        gray: bool | tf.Tensor = False,
+    ):
+        """Super-resolves `lr` in tiles of `tile` input pixels a side (context included).
+
+        Args:
+            lr: `(h, w, 3)`, float32 in [-1, 1] or uint8 (then converted a tile at a time: no
+                float copy of the image is made).
+            tile: the tile side; `on_tile()` is called after each tile when running eagerly
+                (a progress bar).
+            out_dtype: float32 ([-1, 1]) or uint8 (rounded pixels).
+            alpha: uint8 output only: an `(h, w, 1)` channel upscaled by bicubic in the same
+                tiles and appended (a PNG's transparency).
+            gray: uint8 output only (a bool, or a boolean tensor in a graph): the output's
+                colour channels become their mean, as a gray photo comes back.
+
+        Returns:
+            `(4h, 4w, c)` of `out_dtype`, c = 3 (1 with `gray`), plus 1 with `alpha`. Eagerly a
+            numpy array the tiles are written into; in a graph a tensor they update in place
+            (`InplaceUpdate`): either way one copy of the output, not one per stage.
 
         Raises:
             ValueError: a tile too small for its context.
@@ -189,13 +207,20 @@ class Tiler:
         h, w = tf.shape(lr)[0], tf.shape(lr)[1]
         ph, pw = tf.maximum(0, MIN_SIDE - h), tf.maximum(0, MIN_SIDE - w)
         top, left = ph // 2, pw // 2
-        x = protocols.symmetric_pad(lr[None], (top, left), (ph - top, pw - left))[0]
+        pads = (top, left), (ph - top, pw - left)
+        x = protocols.symmetric_pad(lr[None], *pads)[0]
+        if alpha is not None:
+            alpha = protocols.symmetric_pad(tf.ensure_shape(alpha, [None, None, 1])[None], *pads)[0]
         # An image that fits one tile needs no core (eagerly, where its size is known).
         fits = tf.executing_eagerly() and max(x.shape[0], x.shape[1]) <= tile
         problem = tile_problem(tile, self.context)  # (no `:=` here: AutoGraph cannot convert it)
         if problem and not fits:
             raise ValueError(problem)
-        out = self._tiles(x, tile, out_dtype, on_tile)
+        finish = _Finish(out_dtype, alpha, gray, self.scale)
+        if tf.executing_eagerly():
+            out = self._tiles_eager(x, tile, finish, on_tile)
+        else:
+            out = self._tiles_graph(x, tile, finish)
         s = self.scale
         return out[s * top : s * (top + h), s * left : s * (left + w)]
 
@@ -208,36 +233,55 @@ class Tiler:
         h, w = tf.shape(lr)[0], tf.shape(lr)[1]
         return self._post_strips(lr, sr, (0, h, 0, w))
 
-    def _tiles(self, x, tile, out_dtype, on_tile):
+    def _tiles_eager(self, x, tile, finish, on_tile):
+        """The tiles written one by one into a numpy buffer of the output (Python loops)."""
+        h, w = int(x.shape[0]), int(x.shape[1])
+        core_h, core_w = int(grid(h, tile, self.context)), int(grid(w, tile, self.context))
+        s, out = self.scale, None
+        for y in range(0, h, core_h):
+            for x0 in range(0, w, core_w):
+                core = (y, min(h, y + core_h), x0, min(w, x0 + core_w))
+                piece = finish(self._tile(x, core, (h, w)), core).numpy()
+                if out is None:
+                    out = np.empty((s * h, s * w, piece.shape[-1]), piece.dtype)
+                out[s * core[0] : s * core[1], s * core[2] : s * core[3]] = piece
+                if on_tile is not None:
+                    on_tile()
+        return out
+
+    def _tiles_graph(self, x, tile, finish):
+        """The tiles in `tf.range` loops: each row of tiles assembled, then written into the
+        output in place."""
         h, w = tf.shape(x)[0], tf.shape(x)[1]
         core_h, core_w = grid(h, tile, self.context), grid(w, tile, self.context)
-        rows = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
+        s = self.scale
+        out = tf.zeros(tf.stack([s * h, s * w, finish.channels]), finish.dtype)
         for y in tf.range(0, h, core_h):
             # One tile at a time: a graph's while loop may otherwise run up to 10 iterations at
             # once, and how many depends on the machine's load, so the peak memory would.
             tf.autograph.experimental.set_loop_options(parallel_iterations=1)
-            cols = tf.TensorArray(out_dtype, size=0, dynamic_size=True, infer_shape=False)
+            y1 = tf.minimum(h, y + core_h)
+            cols = tf.TensorArray(finish.dtype, size=0, dynamic_size=True, infer_shape=False)
             for x0 in tf.range(0, w, core_w):
                 tf.autograph.experimental.set_loop_options(parallel_iterations=1)
-                core = (y, tf.minimum(h, y + core_h), x0, tf.minimum(w, x0 + core_w))
-                piece = self._tile(x, core, (h, w))
-                if out_dtype == tf.uint8:
-                    piece = tf.cast(tf.clip_by_value(tf.round((piece + 1.0) * 127.5), 0, 255),
-                                    tf.uint8)  # fmt: skip
+                core = (y, y1, x0, tf.minimum(w, x0 + core_w))
+                piece = finish(self._tile(x, core, (h, w)), core)
                 # Pieces of a row differ in width: stack them transposed, along axis 0.
                 cols = cols.write(cols.size(), tf.transpose(piece, [1, 0, 2]))
-                if on_tile is not None:
-                    on_tile()
-            rows = rows.write(rows.size(), tf.transpose(cols.concat(), [1, 0, 2]))
-        return tf.ensure_shape(rows.concat(), [None, None, 3])
+            band = tf.transpose(cols.concat(), [1, 0, 2])
+            # Written into the output's rows in place (the output is this loop's only user).
+            out = tf.raw_ops.InplaceUpdate(x=out, i=tf.range(s * y, s * y1), v=band)
+        return out
 
     def _tile(self, x, core, size):
-        """The output of one core box `(y0, y1, x0, x1)` of the image `x` of `size`."""
+        """The output of one core box `(y0, y1, x0, x1)` of the image `x` of `size`, float32."""
         (y0, y1, x0, x1), (h, w) = core, size
         c, m = self.context, self.post.margin
         ty0, ty1 = tf.maximum(0, y0 - c), tf.minimum(h, y1 + c)
         tx0, tx1 = tf.maximum(0, x0 - c), tf.minimum(w, x1 + c)
         lr = x[ty0:ty1, tx0:tx1]
+        if lr.dtype == tf.uint8:  # a tile at a time: no float copy of the whole input
+            lr = tf.cast(lr, tf.float32) / 127.5 - 1.0
         # What the steps and the gate read: the core and their margin, in tile coordinates.
         qy0, qy1 = tf.maximum(ty0, y0 - m) - ty0, tf.minimum(ty1, y1 + m) - ty0
         qx0, qx1 = tf.maximum(tx0, x0 - m) - tx0, tf.minimum(tx1, x1 + m) - tx0
@@ -279,3 +323,45 @@ class Tiler:
 
         step = _strip_rows(self._post_strip_pixels, tf.shape(lr)[1])
         return _in_strips((y0, y1), step, m, tf.shape(lr)[0], run, s)
+
+
+class _Finish:
+    """What a tile's float32 output becomes in the result: rounded to uint8, its colours
+    averaged to gray, its alpha channel (upscaled by bicubic over the same core) appended."""
+
+    def __init__(self, dtype, alpha, gray, scale):
+        if dtype != tf.uint8 and (alpha is not None or gray is not False):
+            raise ValueError("alpha and gray outputs are uint8 (a served or written file)")
+        self.dtype, self.alpha, self.gray, self.scale = dtype, alpha, gray, scale
+        self._bicubic = BicubicUp(scale, channels=1) if alpha is not None else None
+
+    @property
+    def channels(self):
+        """The output's channels: 3, or 1 gray; one more with alpha (a tensor when `gray` is)."""
+        colour = tf.where(self.gray, 1, 3) if isinstance(self.gray, tf.Tensor) else (
+            1 if self.gray else 3)  # fmt: skip
+        return colour + (1 if self.alpha is not None else 0)
+
+    def __call__(self, piece, core):
+        if self.dtype != tf.uint8:
+            return piece
+        out = tf.cast(tf.clip_by_value(tf.round((piece + 1.0) * 127.5), 0, 255), tf.uint8)
+        if self.gray is not False:
+            mean = tf.reduce_mean(tf.cast(out, tf.float32), -1, keepdims=True)
+            gray = tf.cast(tf.round(mean), tf.uint8)
+            out = tf.cond(self.gray, lambda: gray, lambda: out) if isinstance(
+                self.gray, tf.Tensor) else gray  # fmt: skip
+        if self.alpha is None:
+            return out
+        return tf.concat([out, self._alpha(core)], -1)
+
+    def _alpha(self, core):
+        """The alpha channel's bicubic upscale over `core`: computed on the core and 2 pixels
+        around it (the cubic's reach), so it equals the whole image's."""
+        (y0, y1, x0, x1), s = core, self.scale
+        h, w = tf.shape(self.alpha)[0], tf.shape(self.alpha)[1]
+        ay0, ay1 = tf.maximum(0, y0 - 2), tf.minimum(h, y1 + 2)
+        ax0, ax1 = tf.maximum(0, x0 - 2), tf.minimum(w, x1 + 2)
+        a = tf.cast(self.alpha[None, ay0:ay1, ax0:ax1], tf.float32)
+        up = self._bicubic(a)[0, s * (y0 - ay0) : s * (y1 - ay0), s * (x0 - ax0) : s * (x1 - ax0)]
+        return tf.cast(tf.clip_by_value(tf.round(up), 0.0, 255.0), tf.uint8)

@@ -55,16 +55,21 @@ def upscale(
     tile: int = DEFAULT_TILE,
     to_uint8: bool = False,
     progress: str = "",
+    alpha: np.ndarray | None = None,
+    gray: bool = False,
 ) -> np.ndarray:
     """Super-resolves one image.
 
     Args:
         predict: a `Predictor` (`predictor`).
-        lr: `(h, w, 3)` float32 in [-1, 1].
+        lr: `(h, w, 3)` float32 in [-1, 1], or uint8 (converted a tile at a time).
         tile: input tile side, context included; 0 for one whole pass (the Keras model).
         to_uint8: return uint8 pixels (a quarter of the memory of float32 for big outputs).
         progress: when given, a progress bar of the tiles with this label (on stderr, cleared
             when done): a large photo through the self-ensemble takes minutes.
+        alpha, gray: with `to_uint8` and tiles, an `(h, w, 1)` uint8 alpha channel upscaled
+            by bicubic in the same tiles and appended; the colours averaged to one gray
+            channel (`tiles.Tiler`).
 
     Returns:
         `(4h, 4w, 3)` float32 in [-1, 1], or uint8.
@@ -72,15 +77,18 @@ def upscale(
     Raises:
         ValueError: a tile too small for its context.
     """
-    if not tile:
+    if not tile and alpha is None and not gray:
+        if lr.dtype == np.uint8:
+            lr = lr.astype(np.float32) / 127.5 - 1.0
         sr = predict(tf.constant(lr[None], tf.float32))[0].numpy()
         return images.to_uint8(sr) if to_uint8 else sr
+    tile = tile or max(tiles.MIN_SIDE, *lr.shape[:2])  # whole: one tile
     tiler = predict.tiler
     h, w = (max(n, tiles.MIN_SIDE) for n in lr.shape[:2])
     fits_rule = tiles.tile_problem(tile, tiler.context) is None
     total = tile_count(h, w, tile, tiler.context) if fits_rule else 1  # else: one tile or an error
     with tqdm(total=total, desc=progress, unit="tile", leave=False, disable=not progress) as bar:
-        out = tiler(
-            tf.constant(lr, tf.float32), tile, tf.uint8 if to_uint8 else tf.float32, bar.update
-        )
-    return out.numpy()
+        x = tf.constant(lr if lr.dtype == np.uint8 else np.asarray(lr, np.float32))
+        out = tiler(x, tile, tf.uint8 if to_uint8 else tf.float32, bar.update,
+                    alpha=alpha, gray=gray)  # fmt: skip
+    return out

@@ -35,15 +35,16 @@ class BicubicUp:
     """TensorFlow's bicubic upscale by `scale` (`tf.image.resize`, the bicubic baseline) as one
     depthwise convolution per phase and a depth-to-space: tileable and exportable."""
 
-    def __init__(self, scale: int = 4) -> None:
+    def __init__(self, scale: int = 4, channels: int = 3) -> None:
         self.scale = int(scale)
         up, self._pad = protocols.up_kernel(self.scale)
         s2 = self.scale * self.scale
         phases_y = np.repeat(up, self.scale, axis=0)  # phase (ky, kx) -> taps of ky
         phases_x = np.tile(up, (self.scale, 1))  # ... and of kx
-        self._kernel = tf.constant(_depthwise(phases_y, phases_x, 3, multiplier=s2))
+        self._kernel = tf.constant(_depthwise(phases_y, phases_x, channels, multiplier=s2))
         # depthwise output channels are (channel, phase); depth_to_space wants (phase, channel)
-        self._order = tf.constant([c * s2 + m for m in range(s2) for c in range(3)], tf.int32)
+        order = [c * s2 + m for m in range(s2) for c in range(channels)]
+        self._order = tf.constant(order, tf.int32)
 
     def __call__(self, lr: tf.Tensor) -> tf.Tensor:
         p = self._pad
