@@ -126,11 +126,11 @@ def test_demo_beats_bicubic_by_half_a_db_on_average(gains):
 
 
 # The upscale generator on real photographs: the photo corpus' test split under the paper
-# protocol, with the self-ensemble, back-projection steps and detail gate upscale applies, as
-# docs/upscale.md's table reports it (the corpus is built first when missing; `python
+# protocol, with the back-projection steps and detail gate upscale applies (one generator
+# pass), as docs/upscale.md's table reports it (the corpus is built first when missing; `python
 # data/make_photo_corpus.py`, cached in ~/.cache/srgan_tf). The 14 whole photos are 51
-# megapixels and the shipped path runs the generator 5 times on each (alone, and 4 passes of the
-# self-ensemble): 7 minutes alone on 2 cores of an AMD EPYC with AVX-512, whole images. So the
+# megapixels and the evaluation runs the generator twice on each (alone, and as upscale ships
+# it): about 3 minutes in tiles on 2 cores of an Intel Xeon with AMX (docs/upscale.md). So the
 # default suite re-measures the photos of at most SMALL_PHOTO pixels (the generator,
 # self-ensemble, back-projection and gate act on every pixel alike, so a small photo is as good
 # a witness of the code path as a large one) and checks the other rows only against the

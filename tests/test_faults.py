@@ -401,3 +401,8 @@ def test_min_side_leaves_ordinary_images_alone_and_mirrors_tiny_ones():
     marked[:, 4 * top : 4 * top + 4, 4 * left : 4 * left + 8] = 1.0  # where the image sits
     cropped = MinSideCrop(4)([tiny, tf.constant(marked)]).numpy()
     assert cropped.shape == (1, 4, 8, 3) and np.all(cropped == 1.0)
+    # The static shapes Keras infers agree with the computed ones, small sides included.
+    assert MinSidePad().compute_output_shape((1, 1, 2, 3)) == (1, MIN_SIDE, MIN_SIDE, 3)
+    assert MinSidePad().compute_output_shape((None, None, 40, 3)) == (None, None, 40, 3)
+    shapes = ((1, 1, 2, 3), (1, 4 * MIN_SIDE, 4 * MIN_SIDE, 3))
+    assert MinSideCrop(4).compute_output_shape(shapes) == (1, 4, 8, 3)

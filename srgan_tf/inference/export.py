@@ -16,8 +16,10 @@ An image larger than `max_pixels` (fixed at export) is refused with an `InvalidA
 naming the limit. Every signature computes what `--mode=upscale` does: the generator
 self-ensembled over `self_ensemble` orientations, then `back_projection` steps (the paper
 protocol's downscaler) and the detail gate (`detail_floor`). The tile side, the limit and those
-settings are kept in the SavedModel (`tile`, `max_pixels`, `self_ensemble`, `back_projection`,
-`back_projection_protocol`, `detail_floor`).
+settings are kept in the SavedModel as records for whoever serves it (`tile`, `max_pixels`,
+`self_ensemble`, `back_projection`, `back_projection_protocol`, `detail_floor`): the graph reads
+`max_pixels` from its variable, but the tile plan and the stages are fixed when the graph is
+traced, so assigning the other variables changes nothing but the record.
 """
 
 import contextlib

@@ -27,7 +27,8 @@ class MinSidePad(keras.layers.Layer):
         return protocols.symmetric_pad(x, (ph // 2, pw // 2), (ph - ph // 2, pw - pw // 2))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return input_shape
+        b, h, w, c = input_shape
+        return (b, *(None if n is None else max(n, MIN_SIDE) for n in (h, w)), c)
 
 
 @keras.saving.register_keras_serializable(package="srgan_tf")
@@ -47,7 +48,8 @@ class MinSideCrop(keras.layers.Layer):
         return sr[:, s * top : s * (top + h), s * left : s * (left + w)]
 
     def compute_output_shape(self, input_shapes: list) -> tuple:
-        return input_shapes[1]
+        (_, h, w, _), (b, _, _, c) = input_shapes
+        return (b, *(None if n is None else self.scale * n for n in (h, w)), c)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "scale": self.scale}
