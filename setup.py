@@ -1,22 +1,52 @@
 """Installs srgan-tf: `pip install -e .` to use it, `pip install -e ".[test]"` to develop
 (the test extra adds the reference libraries used as oracles, about 2.8 GB in all)."""
 
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
+
+ROOT = Path(__file__).parent
+# One source for the version: srgan_tf/__init__.py.
+VERSION = re.search(r'__version__ = "([^"]+)"', (ROOT / "srgan_tf" / "__init__.py").read_text())[1]
 
 setup(
     name="srgan-tf",
-    version="0.1.0",
-    description="TensorFlow 2 / Keras 3 port of tensorlayer/srgan and the Specialized SR-GAN study",
-    long_description=open("README.md", encoding="utf-8").read(),
+    version=VERSION,
+    description="TensorFlow 2 / Keras 3 port of tensorlayer/srgan (4x SRGAN super-resolution) and "
+    "the Specialized SR-GAN study, with shipped generators, a CLI and a Python API",
+    long_description=(ROOT / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    license_files=["LICENSE"],
+    project_urls={
+        "Reference implementation": "https://github.com/tensorlayer/srgan",
+        "TensorLayer": "https://github.com/tensorlayer/TensorLayer",
+    },
+    classifiers=[
+        "Development Status :: 4 - Beta",
+        "Intended Audience :: Science/Research",
+        "Intended Audience :: Developers",
+        "License :: OSI Approved :: Apache Software License",
+        "Operating System :: POSIX :: Linux",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.11",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+        "Topic :: Scientific/Engineering :: Image Processing",
+    ],
+    keywords="super-resolution srgan tensorflow keras gan niqe",
     python_requires=">=3.11",
-    # flags/ (main.py's flag definitions and the study's flagfiles) stays in the checkout: a
-    # top-level package named `flags` would shadow other packages' modules of that name.
-    # srgan_reference: the tensorlayer oracles that tests and benchmarks import (dev only: its
-    # libraries are the test extra's).
-    packages=find_packages(include=["srgan_tf", "srgan_tf.*", "srgan_reference"]),
+    # `srgan_reference/` (the tensorlayer oracles of the tests and benchmarks) stays in the
+    # checkout: it imports tensorlayer, which only the test extra brings. `flags/` keeps the
+    # study's flagfiles; the flag definitions are the package's (srgan_tf/cli/).
+    packages=find_packages(include=["srgan_tf", "srgan_tf.*"]),
+    entry_points={"console_scripts": ["srgan-tf = srgan_tf.cli.main:run"]},
     # NIQE's pristine model (12 KB) and its provenance travel with the package.
-    package_data={"srgan_tf.evaluation": ["data/niqe_pris_params.npz", "data/NIQE_PARAMS.md"]},
+    package_data={
+        "srgan_tf.evaluation": ["data/niqe_pris_params.npz", "data/NIQE_PARAMS.md"],
+        # The shipped generators (6 MB each) and their records: found by name from any folder.
+        "srgan_tf.pretrained": ["*/g.weights.h5", "*/config.json", "*/manifest.json"],
+    },
     install_requires=[
         # `tensorflow`, not `tensorflow-cpu`: tensorflow-serving-api depends on it by name.
         "tensorflow>=2.21,<2.22",

@@ -1,14 +1,16 @@
 """What every benchmark script shares: one argument parser, the reference oracles, the results.
 
 Benchmarks run as scripts (`python bench/<name>.py`), against the installed `srgan_tf`
-(`pip install -e .`, which also installs `srgan_reference`, the tensorlayer reference models the
-parity tests hold the port against), so no script edits `sys.path` or reads `tests/`.
+(`pip install -e .`). The tensorlayer reference models the parity tests hold the port against,
+`srgan_reference/`, live in the checkout only (they import tensorlayer, which users do not
+install): `reference()` reads them from there, the one place a script reaches past `bench/`.
 """
 
 import argparse
 import importlib
 import json
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,5 +56,8 @@ def report(result: dict, save: str = "") -> None:
 
 
 def reference(name: str):
-    """`srgan_reference.<name>` (`tl_reference`, `tlx_reference`): tensorlayer/srgan's models."""
+    """`srgan_reference.<name>` (`tl_reference`, `tlx_reference`): tensorlayer/srgan's models,
+    from the checkout's `srgan_reference/` (not installed)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     return importlib.import_module(f"srgan_reference.{name}")

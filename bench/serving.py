@@ -10,7 +10,7 @@
 3. TFLite float32 and float16 files: size and the time of one 128x128 input, beside the
    SavedModel's time for the same input.
 
-    python bench/serving.py [--g_weights=checkpoints/demo/g.weights.h5 --tile=256]
+    python bench/serving.py [--g_weights=srgan_tf/pretrained/demo/g.weights.h5 --tile=256]
     python bench/serving.py --default_export --width=1020 --height=680 --repeats=3
 
 With `--default_export`: `python main.py --mode=export` as a user runs it (the shipped

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from srgan_tf import config
+from srgan_tf.cli.configs import make_configs
 
 ROOT = Path(__file__).parent.parent
 
@@ -51,7 +52,7 @@ def test_every_setting_has_its_flag_and_reaches_its_config(cli):
             arrives = (not value) if field.metadata.get("invert") else value
             expected[(cls.__name__, field.name)] = arrives
     cli.FLAGS(argv)
-    cfg, _ = cli.make_configs()
+    cfg, _ = make_configs(cli.FLAGS.flag_values_dict())
     by_class = {"ModelConfig": cfg.model, "DataConfig": cfg.data, "LossConfig": cfg.loss,
                 "TrainConfig": cfg.train}  # fmt: skip
     for (cls, field), value in expected.items():
@@ -63,7 +64,7 @@ def test_flag_defaults_build_the_fields_defaults(cli):
     """With no flags, every config main.py builds equals its dataclass built with no
     arguments: the flags carry each field's default (inverted flags included)."""
     cli.FLAGS(["main.py", "--mode=init"])
-    cfg, _ = cli.make_configs()
+    cfg, _ = make_configs(cli.FLAGS.flag_values_dict())
     for part in (cfg.model, cfg.data, cfg.loss, cfg.export, cfg.compare, cfg.distribute):
         assert part == type(part)(), type(part).__name__
     derived = {"run_dir", "g_weights", "n_trainable"}

@@ -1,10 +1,13 @@
 """The one rule for which generator a mode starts from (srgan_tf/modes/defaults.py)."""
 
 import json
+from pathlib import Path
 
 from srgan_tf.config import FINISHED
 from srgan_tf.inference import PostProcessing
 from srgan_tf.modes.defaults import SHIPPED_DEMO, SHIPPED_UPSCALE, default_generator
+
+ROOT = Path(__file__).parent.parent
 
 
 def _touch(path, finished=False):
@@ -134,5 +137,5 @@ def test_the_shipped_upscale_generator_records_what_it_was_trained_through():
     assert trained is not None, f"{SHIPPED_UPSCALE.parent / 'config.json'} is missing"
     assert trained.back_projection == defaults.UPSCALE_BACK_PROJECTION
     assert trained.detail_floor == defaults.UPSCALE_DETAIL_FLOOR
-    standalone = SHIPPED_UPSCALE.parent.parent / "candidates" / "standalone" / "g.weights.h5"
+    standalone = ROOT / "checkpoints" / "candidates" / "standalone" / "g.weights.h5"
     assert standalone.is_file() and trained_through(standalone) is None

@@ -1,5 +1,5 @@
-"""The shipped generators: the demo (checkpoints/demo/) evaluated as README's first command
-does, the upscale generator (checkpoints/upscale/) on the photo corpus' test split as upscale
+"""The shipped generators: the demo (srgan_tf/pretrained/demo/) evaluated as README's first
+command does, the upscale generator (srgan_tf/pretrained/upscale/) on the photo corpus' test split as upscale
 runs it, and the tables of docs/demo.md, docs/upscale.md and README's summary checked against
 those evaluations."""
 
@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from main_cli import run_main
 
+from srgan_tf import pretrained
+
 ROOT = Path(__file__).parent.parent
-DEMO = ROOT / "checkpoints" / "demo" / "g.weights.h5"
+DEMO = pretrained.path("demo")
 
 
 README_EVALUATE = "python main.py --mode=evaluate"  # README's first command, after the install
@@ -23,11 +25,9 @@ README_EVALUATE = "python main.py --mode=evaluate"  # README's first command, af
 @pytest.fixture(scope="module")
 def demo_eval(tmp_path_factory):
     """`results.json` of README's first command, run as written in a folder that holds the
-    checkout's `checkpoints/demo/` (and no other run)."""
+    package's shipped generators (and no run of its own)."""
     assert DEMO.is_file(), f"{DEMO} is missing"
-    out = tmp_path_factory.mktemp("demo")
-    (out / "checkpoints").mkdir()
-    (out / "checkpoints" / "demo").symlink_to(DEMO.parent)
+    out = tmp_path_factory.mktemp("demo")  # no run folders: the shipped generators alone
     args = README_EVALUATE.split()[2:]
     r = subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args, "--progress=false"],
@@ -136,7 +136,7 @@ def test_demo_beats_bicubic_by_half_a_db_on_average(gains):
 # a witness of the code path as a large one) and checks the other rows only against the
 # table's own means; `pytest -m full tests/test_demo.py` re-measures all.
 CORPUS_TEST = ROOT / "data" / "photo_corpus" / "test"
-UPSCALE = ROOT / "checkpoints" / "upscale" / "g.weights.h5"
+UPSCALE = pretrained.path("upscale")
 UPSCALE_PAGE = ROOT / "docs" / "upscale.md"
 SMALL_PHOTO = 5 * 10**5  # pixels: camera, chelsea, clock, grass
 

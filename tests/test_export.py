@@ -19,7 +19,7 @@ from oracles import require
 from PIL import Image
 from skimage import data as skimage_data
 
-from srgan_tf import inference
+from srgan_tf import inference, pretrained
 from srgan_tf.config import DEFAULT_MAX_PIXELS
 from srgan_tf.data import images
 from srgan_tf.inference import PostProcessing, export
@@ -231,7 +231,7 @@ def demo():
     from srgan_tf import weights
 
     g = build_generator()
-    weights.load_weights(g, ROOT / "checkpoints" / "demo" / "g.weights.h5")
+    weights.load_weights(g, pretrained.path("demo"))
     return g
 
 

@@ -127,7 +127,7 @@ def test_evaluate_names_what_it_skipped(tmp_path):
     (src / "notes.txt").write_text("not an image")
     r = run_main(
         "--mode=evaluate", "--split=none", f"--data_dir={src}", "--checkpoint_dir=none",
-        "--g_weights=" + str(ROOT / "checkpoints" / "demo" / "g.weights.h5"),
+        "--g_weights=demo",
         f"--output={tmp_path / 'ev'}", *TINY_MODEL[-1:],
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]

@@ -87,7 +87,8 @@ def test_study_flagfiles_parse_into_configs():
     code = (
         "import sys; sys.argv = ['main.py', '--flagfile=flags/{f}', '--cls=desert', '--n_epoch=7']\n"
         "import main; main.FLAGS(sys.argv)\n"
-        "c, _ = main.make_configs(); m, d, l, t = c.model, c.data, c.loss, c.train\n"
+        "from srgan_tf.cli.configs import make_configs\n"
+        "c, _ = make_configs(main.FLAGS.flag_values_dict()); m, d, l, t = c.model, c.data, c.loss, c.train\n"
         "print(main.FLAGS.mode, d.batch_size, d.crop_size, t.n_epoch, t.lr_init, d.cls)\n"
         "print('tensorflow' in sys.modules)\n"
     )
@@ -166,7 +167,8 @@ def test_specialize_flagfile_is_the_studys_setup():
     code = (
         "import sys; sys.argv = ['main.py', '--flagfile=flags/specialize.cfg', '--cls=desert']\n"
         "import main; main.FLAGS(sys.argv)\n"
-        "c, _ = main.make_configs(); m, d, l, t = c.model, c.data, c.loss, c.train\n"
+        "from srgan_tf.cli.configs import make_configs\n"
+        "c, _ = make_configs(main.FLAGS.flag_values_dict()); m, d, l, t = c.model, c.data, c.loss, c.train\n"
         "print(m.vgg_name, m.vgg_end_with, t.vgg_weights, main.FLAGS.g_weights, t.n_trainable)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

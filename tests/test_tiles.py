@@ -18,21 +18,20 @@ tests/test_inference.py). The shipped generator's real weights run the grids at 
 """
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from srgan_reference.random_weights import he_scaled_kernels
-from srgan_tf import weights
+from srgan_tf import pretrained, weights
 from srgan_tf.inference import PostProcessing, tiles
 from srgan_tf.models import build_generator, trunk_tail
 
 ROUNDING = 2.0**-24  # one float32 rounding, relative
 NOISE_FACTOR = 4
 SMALL_STRIPS = {"strip_pixels": 1, "post_strip_pixels": 1}  # strips of MIN_STRIP_ROWS (8) rows
-SHIPPED = Path(__file__).parents[1] / "checkpoints" / "upscale" / "g.weights.h5"
+SHIPPED = pretrained.path("upscale")
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ def find_generators(checkpoint_dir: str | Path, extra: tuple = ()) -> dict[str, 
             found[path.parent.name] = path
     for path in extra:
         path = Path(path)
-        # `checkpoints/demo/g.weights.h5` is "demo"; `g_srgan.npz` is "g_srgan".
+        # `.../demo/g.weights.h5` is "demo"; `g_srgan.npz` is "g_srgan".
         name = path.parent.name if path.name == "g.weights.h5" else path.name.split(".")[0]
         found[name if name not in found else f"{name}_{len(found)}"] = path
     return found

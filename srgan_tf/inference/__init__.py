@@ -21,7 +21,8 @@ _WHERE = {
     "Tiler": "tiles",
     "context_for": "tiles",
     **{name: "tiling" for name in ("Predictor", "predictor", "tile_count", "upscale")},
-    **{name: "files" for name in ("OUTPUT_FORMATS", "input_files", "output_paths", "upscale_file")},
+    **{name: "files" for name in ("OUTPUT_FORMATS", "input_files", "output_paths", "upscale_file",
+                                  "upscale_image")},
 }  # fmt: skip
 
 __all__ = sorted(_WHERE)

@@ -1,5 +1,6 @@
-"""Image files in and out of `--mode=upscale`: which files a run reads, where each output goes,
-and one file super-resolved as the user gave it (grayscale stays grayscale, alpha kept)."""
+"""Images in and out of `--mode=upscale` and the API: which files a run reads, where each output
+goes, and one image (an array or a file) super-resolved as the user gave it (grayscale stays
+grayscale, alpha kept)."""
 
 import os
 from pathlib import Path
@@ -11,18 +12,32 @@ from srgan_tf.data import images
 from srgan_tf.inference.tiling import Predictor, upscale
 
 
+def upscale_image(
+    predict: Predictor, array: np.ndarray, tile: int = DEFAULT_TILE, progress: str = ""
+) -> np.ndarray:
+    """Super-resolves an image array as a user has it, keeping its layout: gray `(h, w)` stays
+    gray, an alpha channel (RGBA, gray + alpha) is upscaled (bicubic) and kept, 16-bit comes
+    out 8-bit. Returns the uint8 output, `(4h, 4w)`, `(4h, 4w, 3)` or `(4h, 4w, 4)`.
+
+    Raises:
+        ValueError: an array that is no image (its shape named).
+    """
+    rgb, conversions = images.to_rgb8(array)
+    alpha = None
+    if "rgba" in conversions:
+        alpha = images.to_rgb8(np.asarray(array)[..., -1])[0][..., :1]
+    return _upscale(predict, rgb, conversions, alpha, tile, progress)
+
+
 def upscale_file(
     predict: Predictor,
     path: str | os.PathLike,
     tile: int = DEFAULT_TILE,
     progress: bool = False,
 ) -> np.ndarray:
-    """Super-resolves an image file, keeping what the user gave: grayscale stays grayscale and
-    alpha is upscaled (bicubic) and kept. 16-bit inputs come out 8-bit. With `progress`, a bar
-    of the file's tiles (labelled with its name) while it runs.
-
-    Returns:
-        The uint8 output image, `(H, W)`, `(H, W, 3)` or `(H, W, 4)`.
+    """Super-resolves an image file, keeping what the user gave (`upscale_image`); phone
+    photos are turned upright by their EXIF orientation first. With `progress`, a bar of the
+    file's tiles (labelled with its name) while it runs.
 
     Raises:
         images.BadImage: unreadable files.
@@ -34,9 +49,12 @@ def upscale_file(
     if "rgba" in conversions:
         raw = np.asarray(iio.imread(path))
         alpha = images.to_rgb8(raw[..., -1])[0][..., :1]
+    return _upscale(predict, rgb, conversions, alpha, tile, Path(path).name if progress else "")
+
+
+def _upscale(predict, rgb, conversions, alpha, tile, progress):
     gray = "grayscale" in conversions
-    sr = upscale(predict, rgb, tile, to_uint8=True, progress=Path(path).name if progress else "",
-                 alpha=alpha, gray=gray)  # fmt: skip
+    sr = upscale(predict, rgb, tile, to_uint8=True, progress=progress, alpha=alpha, gray=gray)
     return sr[..., 0] if gray and alpha is None else sr
 
 

@@ -148,7 +148,7 @@ def _inputs(cfg):
                 problems.append(f"--val_dir: {folder} is not a folder")
     given = train.g_weights if mode in TRAINING_MODES else app.g_weights
     for path in (p for p in given.split(",") if p):
-        problems += _generator_file(path, cfg.model)
+        problems += generator_file_problems(path, cfg.model)
     if mode in TRAINING_MODES and train.d_weights:
         problems += _missing(train.d_weights, "--d_weights")
     if mode == "upscale" and (app.format or "png") not in config.IMAGE_FORMATS:
@@ -268,19 +268,23 @@ def _missing(path, flag):
     return [] if Path(path).is_file() else [f"{flag}={path}: no such file{where_to_get(path)}"]
 
 
-def _generator_file(path, model_cfg):
-    """The file read into a throwaway generator: a PNG or another model's weights is refused
-    here, before any image is scored."""
-    from srgan_tf import weights
+def generator_file_problems(
+    path: str, model_cfg: config.ModelConfig, flag: str = "--g_weights"
+) -> list[str]:
+    """Why the generator `path` (a shipped name or a file, named `flag` in the lines) cannot be
+    used: read into a throwaway generator, so a PNG or another model's weights is refused here,
+    before any image is scored (the API raises the same lines)."""
+    from srgan_tf import pretrained, weights
     from srgan_tf.models import build_generator
 
+    path = pretrained.resolve(path)
     if Path(path).is_dir():
         inside = sorted(p.name for p in Path(path).glob("*.weights.h5"))
         hint = f" (it holds {', '.join(inside)})" if inside else ""
-        return [f"--g_weights={path} is a folder{hint}: name the weight file, e.g. "
-                f"--g_weights={Path(path) / 'g.weights.h5'}"]  # fmt: skip
+        return [f"{flag}={path} is a folder{hint}: name the weight file, e.g. "
+                f"{flag}={Path(path) / 'g.weights.h5'}"]  # fmt: skip
     if not Path(path).is_file():
-        return _missing(path, "--g_weights")
+        return _missing(path, flag)
     try:
         weights.load_weights(
             build_generator(model_cfg.n_res_blocks, model_cfg.filters), path, log=lambda *_: None

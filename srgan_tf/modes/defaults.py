@@ -1,12 +1,12 @@
 """Which generator a mode starts from when `--g_weights` is not given: one rule for every mode.
 
-- `upscale`, `export`: the shipped upscale generator (`checkpoints/upscale/`, trained for
+- `upscale`, `export`: the shipped upscale generator (`pretrained/upscale/`, trained for
   photographs: the paper protocol's antialiased LR, colour and defocus augmentation, and at
   the end through the back-projection steps and the detail gate it runs with).
 - `compare`: the shipped generator of the protocol in force: `--protocol=paper` the upscale
-  generator, `study` the shipped demo (`checkpoints/demo/`, trained for both protocols, the
+  generator, `study` the shipped demo (`pretrained/demo/`, trained for both protocols, the
   study's reproduction).
-  Both are found beside the package (so from any working directory). A run folder of yours is
+  Both are installed with the package (`srgan_tf/pretrained/`: from any working directory). A run folder of yours is
   used only when you name it: a half-trained run must never become the default behind your back.
 - `adversarial`: `checkpoints/init/g.weights.h5`, once that run has finished.
 - `specialize`: the finished `checkpoints/srgan/`, else the official `checkpoints/g_srgan.npz`,
@@ -32,7 +32,7 @@ several generators, gives each such one its own extra row beside its raw one (ev
 import dataclasses
 from pathlib import Path
 
-import srgan_tf
+from srgan_tf import pretrained
 from srgan_tf.config import (
     FINISHED,  # (not from training/: that would start TensorFlow)
     PHOTO_PROTOCOL,
@@ -41,9 +41,8 @@ from srgan_tf.inference.post_processing import PostProcessing
 from srgan_tf.modes import registry
 from srgan_tf.modes.trained_through import TrainedThrough
 
-SHIPPED = Path(srgan_tf.__file__).resolve().parent.parent / "checkpoints"
-SHIPPED_DEMO = SHIPPED / "demo" / "g.weights.h5"  # both protocols: the study's reproduction
-SHIPPED_UPSCALE = SHIPPED / "upscale" / "g.weights.h5"  # photographs: upscale and serving
+SHIPPED_DEMO = pretrained.path("demo")  # both protocols: the study's reproduction
+SHIPPED_UPSCALE = pretrained.path("upscale")  # photographs: upscale and serving
 
 
 # Chosen on the validation photos alone (docs/evaluation.md, "Which default"): the fewest steps
@@ -114,7 +113,9 @@ def default_generator(
     """The generator `mode` starts from (`protocol`: the LR protocol in force, which picks
     compare's); see the module docstring for the rule."""
     if given:
-        return Choice(given, f"Generator: {given} (--g_weights)")
+        path = pretrained.resolve(given)
+        shipped = f" (--g_weights: the shipped {given!r} generator)" if path != given else ""
+        return Choice(path, f"Generator: {path}{shipped or ' (--g_weights)'}")
     root = Path(checkpoint_dir)
     if mode == "init":
         return Choice("", "Generator: new, randomly initialised")
@@ -126,9 +127,9 @@ def default_generator(
             return Choice(
                 str(path),
                 f"Generator: the shipped {what} {path} (no --g_weights; pass --g_weights=FILE "
-                f"to use one of your runs)",
+                f"to use one of your runs, or a shipped name: {', '.join(pretrained.available())})",
             )
-        return Choice("", f"no generator: {path} is not here; pass --g_weights=FILE")
+        return Choice("", f"no generator: {path} is not installed; pass --g_weights=FILE")
     if mode == "adversarial":
         run = registry.run_dir("init", root)
         if (run / "g.weights.h5").is_file() and finished(run):

@@ -5,8 +5,8 @@ import json
 import sys
 from pathlib import Path
 
-from srgan_tf import atomic, evaluation, protocols
-from srgan_tf.config import Configs, DataConfig, to_dict
+from srgan_tf import atomic, evaluation, pretrained, protocols
+from srgan_tf.config import Configs, DataConfig, ModelConfig, to_dict
 from srgan_tf.data import datasets, sample_data
 from srgan_tf.errors import ConfigError
 from srgan_tf.modes.registry import MODES
@@ -32,8 +32,16 @@ def evaluation_sets(data: DataConfig) -> dict:
 
 def run(cfg: Configs) -> None:
     app, data, model = cfg.app, cfg.data, cfg.model
-    extra = [p for p in app.g_weights.split(",") if p]
-    generators = evaluation.find_generators(app.checkpoint_dir, extra)
+    named = [pretrained.resolve(p) for p in app.g_weights.split(",") if p]
+    # Without --g_weights: every run folder of --checkpoint_dir, and the shipped generators
+    # when the model is their size (a run of another size is evaluated with its own).
+    theirs = (model.n_res_blocks, model.filters) == (
+        ModelConfig().n_res_blocks,
+        ModelConfig().filters,
+    )
+    shipped = [str(pretrained.path(n)) for n in pretrained.available()]
+    shipped = shipped if not named and theirs else []
+    generators = evaluation.find_generators(app.checkpoint_dir, shipped + named)
     if not generators:
         raise ConfigError(
             f"no generators to evaluate: none in {app.checkpoint_dir}/*/g.weights.h5 and no "

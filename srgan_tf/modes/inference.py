@@ -4,12 +4,11 @@ import sys
 from pathlib import Path
 
 import keras
-import tensorflow as tf
-from tqdm import tqdm
 
 from srgan_tf import inference, weights
+from srgan_tf.api import Report, Upscaler
 from srgan_tf.config import Configs
-from srgan_tf.data import datasets, images
+from srgan_tf.data import images
 from srgan_tf.errors import ConfigError
 from srgan_tf.evaluation import compare as compare_lib
 from srgan_tf.inference import precision
@@ -32,43 +31,38 @@ def load_generator(cfg: Configs) -> keras.Model:
 
 
 def upscale(cfg: Configs) -> None:
-    """Upscales `--input` (a file, or a folder's tree) into `--output`; outputs that exist
-    already are kept (a rerun after Ctrl-C goes on where it stopped) unless `--overwrite`."""
-    app, scale = cfg.app, cfg.data.scale
-    src = Path(app.input)  # checked by modes/checks.py
-    fmt = app.format or "png"  # one of IMAGE_FORMATS (modes/checks.py)
-    out = MODES["upscale"].output_dir(app.output)
+    """Upscales `--input` (a file, or a folder's tree) into `--output` with the API's
+    `Upscaler` (what a notebook gets); outputs that exist already are kept (a rerun after
+    Ctrl-C goes on where it stopped) unless `--overwrite`."""
+    app = cfg.app
+    src, out = Path(app.input), MODES["upscale"].output_dir(app.output)  # checked by the gate
     files = inference.input_files(src, out)  # never this program's own outputs
-    targets = inference.output_paths(files, src, out, scale, fmt)
+    targets = inference.output_paths(files, src, out, cfg.data.scale, app.format or "png")
     todo = [p for p in files if app.overwrite or not targets[p].is_file()]
-    kept = len(files) - len(todo)
-    if kept:
+    if len(todo) < len(files):
         print(
-            f"{kept} of {len(files)} outputs exist in {out} and are kept (--overwrite: redo them)"
+            f"{len(files) - len(todo)} of {len(files)} outputs exist in {out} and are kept "
+            f"(--overwrite: redo them)"
         )
-    report = datasets.ScanReport()
+    report = Report([], [targets[p] for p in files if p not in todo], {})
     if todo:
-        # A photograph's own optics low-pass it before its pixels are sampled: the paper protocol.
-        predict = inference.predictor(load_generator(cfg), cfg.post)
+        upscaler = Upscaler(load_generator(cfg), cfg.post, cfg.inference.infer_precision,
+                            app.tile, app.g_weights)  # fmt: skip
         print(cfg.post.note())
-    for path in tqdm(todo, desc="upscale", unit="image", disable=not app.progress):
-        try:
-            sr = inference.upscale_file(predict, path, app.tile, app.progress)
-        except images.BadImage as e:
-            report.add_skip(e.kind, path, e.reason)
-            print(f"skipped {e}", file=sys.stderr)
-            continue
-        except tf.errors.ResourceExhaustedError:
-            report.add_skip("out_of_memory", path, "out of memory; try a smaller --tile")
-            print(f"skipped {path}: out of memory; try a smaller --tile", file=sys.stderr)
-            continue
-        if fmt == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
-            sr = sr[..., :3]  # JPEG has no alpha channel
-        images.write_image(targets[path], sr)
-        report.used += 1
-    print(report.summary(out, verb="upscaled into") + (f"; {kept} kept" if kept else ""))
-    if not report.used and not kept:
-        raise ConfigError(f"no readable image in {src}: {report.skipped_names()}")
+        report = upscaler.upscale_path(src, out, app.format or "png", app.overwrite,
+                                       app.progress, lambda line: print(line, file=sys.stderr))  # fmt: skip
+    kept = f"; {len(report.kept)} kept" if report.kept else ""
+    print(f"{len(report.written)} images upscaled into {out}{_skipped(report)}{kept}")
+    if not report.written and not report.kept:
+        raise ConfigError(f"no readable image in {src}: {', '.join(report.skipped)}")
+
+
+def _skipped(report: Report) -> str:
+    if not report.skipped:
+        return ""
+    names = ", ".join(Path(p).name for p in list(report.skipped)[:5])
+    more = ", ..." if len(report.skipped) > 5 else ""
+    return f"; {len(report.skipped)} skipped ({names}{more})"
 
 
 def compare(cfg: Configs) -> None:

@@ -1,4 +1,4 @@
-"""main.py's command-line flags, derived from the settings declared in `srgan_tf/config.py`.
+"""The command line's flags, derived from the settings declared in `srgan_tf/config.py`.
 
 One absl flag per `setting(...)` field of the configs, defined inside `define_flags()` (never
 at import time): its type from the field's type, its choices and bounds from the field. The
@@ -54,11 +54,11 @@ MAIN_FLAGS = {
 }  # fmt: skip
 
 
-def short_help(program="main.py"):
+def short_help(program: str = "srgan-tf") -> str:
     """The short help: usage, the modes, the main flags with their defaults."""
     define_flags()
     lines = [
-        f"usage: python {program} --mode=MODE [flags]    (python {program} --helpfull: every flag)",
+        f"usage: {program} --mode=MODE [flags]    ({program} --helpfull: every flag)",
         "",
         "modes:",
         *(f"  {name:<12} {m.summary:<48} -> {m.output}" for name, m in MODES.items()),
@@ -74,7 +74,8 @@ def short_help(program="main.py"):
                 continue
             flag = absl_flags.FLAGS[name]
             lines += _flag_lines(name, flag, _first_sentence(flag.help))
-    lines += ["", f"example: python {program} --mode=upscale --input=my_photo.jpg"]
+    lines += ["", f"examples: {program} upscale my_photo.jpg    (= --mode=upscale --input=my_photo.jpg)",
+              f"          {program} --mode=evaluate"]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -96,10 +97,10 @@ def _flag_lines(name: str, flag, text: str) -> list[str]:
     return [head + wrapped[0]] + [" " * 33 + line for line in wrapped[1:]]
 
 
-def full_help(program: str = "main.py") -> str:
+def full_help(program: str = "srgan-tf") -> str:
     """Every flag with its default and whole help text, grouped by the config it sets."""
     define_flags()
-    lines = [f"usage: python {program} --mode=MODE [flags]", ""]
+    lines = [f"usage: {program} --mode=MODE [flags]", ""]
     for cls in config.CONFIGS:
         lines.append(f"{cls.__name__}: {(cls.__doc__ or '').strip().splitlines()[0]}")
         for _, name in config.flag_fields(cls):

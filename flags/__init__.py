@@ -1,1 +1,0 @@
-"""absl flag definitions and the study's experiment flagfiles."""

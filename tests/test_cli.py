@@ -1,0 +1,61 @@
+"""The command (srgan_tf/cli/): `srgan-tf` on PATH, `python -m srgan_tf` and `python main.py`
+are one program; words are read as a user means them or refused; nothing runs by accident."""
+
+import shutil
+import subprocess
+import sys
+
+import imageio.v3 as iio
+import pytest
+from main_cli import ROOT, run_main_many
+from skimage import data as skdata
+
+
+def _run(args, cwd):
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_three_ways_to_call_it_print_the_same_help(tmp_path):
+    entry = shutil.which("srgan-tf")
+    assert entry, "srgan-tf is not on PATH: `pip install -e .` installs it"
+    outs = [_run([entry], tmp_path), _run([sys.executable, "-m", "srgan_tf"], tmp_path),
+            _run([sys.executable, str(ROOT / "main.py")], tmp_path)]  # fmt: skip
+    assert [r.returncode for r in outs] == [0, 0, 0]
+    assert outs[0].stdout == outs[1].stdout  # the installed command and -m: one program
+    assert outs[2].stdout == outs[0].stdout.replace("srgan-tf", "python main.py")
+    assert "usage: srgan-tf --mode=MODE" in outs[0].stdout
+    assert not list(tmp_path.iterdir())  # the help writes nothing
+
+
+def test_main_py_is_a_thin_entry():
+    lines = (ROOT / "main.py").read_text().splitlines()
+    assert len(lines) <= 30, len(lines)
+
+
+@pytest.mark.slow
+def test_words_are_read_as_meant_or_refused(tmp_path):
+    """`upscale photo.jpg` is --mode=upscale --input=photo.jpg; any other word is refused,
+    naming it; flags without --mode print the help and train nothing."""
+    photo = tmp_path / "photo.png"
+    iio.imwrite(photo, skdata.chelsea()[100:140, 150:200])
+    out = tmp_path / "out"
+    results = run_main_many(
+        [
+            ["upscale", str(photo), f"--output={out}", "--progress=false"],
+            ["upscale", str(photo), "other.jpg"],
+            ["--mode=evaluate", "extra"],
+            ["trian", "--data_dir=x"],
+            [f"--data_dir={tmp_path}", f"--checkpoint_dir={tmp_path / 'ck'}"],
+        ]
+    )
+    assert results[0].returncode == 0, results[0].stderr[-2000:]
+    assert (out / "photo_x4.png").is_file()
+    assert iio.imread(out / "photo_x4.png").shape == (160, 200, 3)
+    for r, words in zip(results[1:4], (["'other.jpg'"], ["'extra'"], ["'trian'"])):
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
+        errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and all(w in errors[0] for w in words), r.stderr
+    no_mode = results[4]
+    assert no_mode.returncode == 1 and "usage:" in no_mode.stdout
+    assert "no --mode" in no_mode.stderr
+    assert not (tmp_path / "ck").exists()  # nothing trained by accident
