@@ -59,3 +59,44 @@ def test_words_are_read_as_meant_or_refused(tmp_path):
     assert no_mode.returncode == 1 and "usage:" in no_mode.stdout
     assert "no --mode" in no_mode.stderr
     assert not (tmp_path / "ck").exists()  # nothing trained by accident
+
+
+@pytest.mark.slow
+def test_a_wheel_carries_the_generators_and_runs_from_any_folder(tmp_path):
+    """Built and installed as a user gets it (not editable): the shipped generators and NIQE's
+    model are in the wheel, the oracles are not, and the command and API work from elsewhere."""
+    import os
+    import zipfile
+
+    wheels = tmp_path / "wheels"
+    r = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+              "-w", str(wheels), str(ROOT)], tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    (wheel,) = wheels.glob("srgan_tf-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for shipped in ("upscale", "demo"):
+        assert f"srgan_tf/pretrained/{shipped}/g.weights.h5" in names
+    assert "srgan_tf/evaluation/data/niqe_pris_params.npz" in names
+    assert not any(n.startswith("srgan_reference/") for n in names)
+    site = tmp_path / "site"
+    r = _run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
+              str(wheel)], tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = (
+        "import numpy as np, srgan_tf\n"
+        "from srgan_tf.api import Upscaler\n"
+        f"assert srgan_tf.__file__.startswith({str(site)!r}), srgan_tf.__file__\n"
+        "up = Upscaler.from_pretrained('upscale', precision='float32')\n"
+        "print(up.upscale(np.zeros((20, 30, 3), np.uint8)).shape)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=300, cwd=elsewhere, env=env)  # fmt: skip
+    assert r.returncode == 0 and "(80, 120, 3)" in r.stdout, r.stderr[-2000:]
+    r = subprocess.run([sys.executable, "-m", "srgan_tf", "--mode=export", "--format=tflite",
+                        "--export_dir=exp"], capture_output=True, text=True, timeout=600,
+                       cwd=elsewhere, env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (elsewhere / "exp" / "srgan_fp32.tflite").is_file()
