@@ -28,7 +28,7 @@ MEAN_LIMIT, IMAGE_LIMIT = 0.02, 0.1  # dB
 def evaluate(precision: str, out: Path) -> dict:
     cmd = [sys.executable, str(common.ROOT / "main.py"), "--mode=evaluate", "--split=none",
            "--protocol=paper", f"--data_dir={DIRS}", "--checkpoint_dir=none",
-           "--g_weights=checkpoints/upscale/g.weights.h5", f"--infer_precision={precision}",
+           "--g_weights=upscale", f"--infer_precision={precision}",
            f"--output={out}", "--progress=false"]  # fmt: skip
     subprocess.run(cmd, check=True, cwd=common.ROOT, capture_output=True)
     return json.loads((out / "results.json").read_text())["images"]

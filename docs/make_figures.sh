@@ -15,8 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-runs/sample_study}
 OUT=${OUT:-results/sample_study}
-DEMO=checkpoints/demo/g.weights.h5
-UPSCALE=checkpoints/upscale/g.weights.h5
+DEMO=srgan_tf/pretrained/demo/g.weights.h5
+UPSCALE=srgan_tf/pretrained/upscale/g.weights.h5
 rm -rf "$RUNS" "$OUT"  # the script's own folders: a rerun must not resume the previous demo's runs
 
 PHOTO=data/photo_corpus/test/picos_de_europa.jpg

@@ -125,9 +125,9 @@ def test_unset_post_processing_is_what_the_generator_was_trained_through(tmp_pat
 
 
 def test_the_shipped_upscale_generator_records_what_it_was_trained_through():
-    """checkpoints/upscale/ ships a generator trained through upscale's steps and gate, poor
+    """The shipped upscale generator (pretrained/upscale/) is a generator trained through upscale's steps and gate, poor
     alone (docs/upscale.md): its config.json must say so, with upscale's own defaults, or
-    `--g_weights=checkpoints/upscale/g.weights.h5` in evaluate and compare would show it raw
+    `--g_weights=upscale` in evaluate and compare would show it raw
     and a swapped-in generator without its record would silently change what upscale does.
     The standalone one it replaced must have no such record."""
     from srgan_tf.modes import defaults

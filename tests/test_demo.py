@@ -19,7 +19,7 @@ ROOT = Path(__file__).parent.parent
 DEMO = pretrained.path("demo")
 
 
-README_EVALUATE = "python main.py --mode=evaluate"  # README's first command, after the install
+README_EVALUATE = "srgan-tf --mode=evaluate"  # README's first command, after the install
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,9 @@ def demo_eval(tmp_path_factory):
     package's shipped generators (and no run of its own)."""
     assert DEMO.is_file(), f"{DEMO} is missing"
     out = tmp_path_factory.mktemp("demo")  # no run folders: the shipped generators alone
-    args = README_EVALUATE.split()[2:]
+    args = README_EVALUATE.split()[1:]
     r = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args, "--progress=false"],
+        [sys.executable, "-m", "srgan_tf", *args, "--progress=false"],
         cwd=out, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]

@@ -1,10 +1,11 @@
-"""Every `python main.py` command of README.md, run as written, in a fresh folder laid out as
-the README assumes (the demo in `checkpoints/demo/`, a photo, a folder of photos, the official
-generator's file name). Training commands get `--max_steps=2` appended (a later flag wins), so
-they prove the command works without training for an hour.
+"""Every `srgan-tf` command and the Python snippet of README.md, run as written, in a fresh
+folder laid out as the README assumes (a photo, a folder of photos, the official generator's
+file name). Training commands get `--max_steps=2` appended (a later flag wins), so they prove the
+command works without training for an hour. The commands run as `python -m srgan_tf`, the same
+program as the installed `srgan-tf` (tests/test_cli.py).
 
-The first command (`python main.py --mode=evaluate`) is run by `test_demo.py`, which also
-checks its numbers; here it is only matched against the command that test runs.
+The first command (`srgan-tf --mode=evaluate`) is run by `test_demo.py`, which also checks its
+numbers; here it is only matched against the command that test runs.
 """
 
 import re
@@ -24,28 +25,28 @@ from test_demo import README_EVALUATE  # noqa: E402
 
 # Each README command -> the flags this test appends (for speed only), and a file it must write.
 COMMANDS = {
-    "python main.py --mode=upscale --input=my_photo.jpg": ([], "results/upscaled/my_photo_x4.png"),
-    "python main.py --mode=upscale --input=my_photo.jpg --g_weights=checkpoints/g_srgan.npz": (
+    "srgan-tf upscale my_photo.jpg": ([], "results/upscaled/my_photo_x4.png"),
+    "srgan-tf upscale my_photo.jpg --g_weights=checkpoints/g_srgan.npz": (
         [],
         "results/upscaled/my_photo_x4.png",
     ),
-    "python main.py --mode=init --data_dir=my_photos --split=none --crop_size=96 --batch_size=16 "
+    "srgan-tf --mode=init --data_dir=my_photos --split=none --crop_size=96 --batch_size=16 "
     "--patches_per_image=64 --init_loss=l1 --checkpoint_dir=runs/mine": (
         ["--max_steps=2"],
         "runs/mine/init/g.weights.h5",
     ),
-    "python main.py --mode=specialize --cls=texture --g_weights=checkpoints/demo/g.weights.h5 "
-    "--crop_size=96 --patches_per_image=16 --n_epoch=0": (
+    "srgan-tf --mode=specialize --cls=texture --g_weights=demo --crop_size=96 "
+    "--patches_per_image=16 --n_epoch=0": (
         ["--max_steps=2"],
         "checkpoints/texture/g.weights.h5",
     ),
-    "python main.py --mode=export --version=1": ([], "export/srgan/1/saved_model.pb"),
+    "srgan-tf --mode=export --version=1": ([], "export/srgan/1/saved_model.pb"),
 }
 
 
 def readme_commands():
-    """The `python main.py ...` lines of README's bash blocks, comments stripped and lines
-    continued with a backslash joined."""
+    """The `srgan-tf ...` lines of README's bash blocks, comments stripped and lines continued
+    with a backslash joined."""
     text = (ROOT / "README.md").read_text()
     found = []
     for block in re.findall(r"```bash\n(.*?)```", text, re.S):
@@ -53,7 +54,7 @@ def readme_commands():
             line = line.split("#")[0].strip()
             for part in line.split("&&"):
                 part = part.strip()
-                if part.startswith("python main.py"):
+                if part.startswith("srgan-tf"):
                     found.append(part)
     return found
 
@@ -67,12 +68,11 @@ def test_every_readme_command_is_run_by_a_test():
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
     """A working folder as README's reader has it after the install."""
-    from srgan_tf import weights
+    from srgan_tf import pretrained, weights
     from srgan_tf.models import build_generator
 
     root = tmp_path_factory.mktemp("readme")
     (root / "checkpoints").mkdir()
-    (root / "checkpoints" / "demo").symlink_to(ROOT / "checkpoints" / "demo")
     iio.imwrite(root / "my_photo.jpg", skdata.chelsea()[100:164, 150:230], quality=92)
     photos = root / "my_photos"
     photos.mkdir()
@@ -81,7 +81,7 @@ def sandbox(tmp_path_factory):
         y, x = rng.integers(0, 150, 2)
         iio.imwrite(photos / f"photo_{i}.png", skdata.astronaut()[y : y + 110, x : x + 110])
     g = build_generator()
-    weights.load_weights(g, ROOT / "checkpoints" / "demo" / "g.weights.h5")
+    weights.load_weights(g, pretrained.path("demo"))
     weights.save_tensorlayer_npz(g, root / "checkpoints" / "g_srgan.npz")
     return root
 
@@ -91,9 +91,9 @@ def sandbox(tmp_path_factory):
 def test_readme_command_runs_as_written(command, sandbox):
     extra, writes = COMMANDS[command]
     argv = shlex.split(command)
-    assert argv[:2] == ["python", "main.py"]
+    assert argv[0] == "srgan-tf"
     r = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *argv[2:], *extra, "--progress=false"],
+        [sys.executable, "-m", "srgan_tf", *argv[1:], *extra, "--progress=false"],
         cwd=sandbox,
         capture_output=True,
         text=True,
@@ -102,3 +102,17 @@ def test_readme_command_runs_as_written(command, sandbox):
     assert r.returncode == 0, r.stderr[-2000:]
     assert (sandbox / writes).is_file(), (writes, r.stdout[-1500:])
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+def test_readme_python_snippet_runs_as_written(sandbox):
+    """README's Python block, executed in the folder it assumes: it writes the 4x image, and its
+    pixels are the command's (one API under both)."""
+    code = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    r = subprocess.run([sys.executable, "-c", code], cwd=sandbox, capture_output=True, text=True,
+                       timeout=600)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = iio.imread(sandbox / "my_photo_x4.png")
+    photo = iio.imread(sandbox / "my_photo.jpg")
+    assert out.shape == (4 * photo.shape[0], 4 * photo.shape[1], 3)
+    assert r.stdout == ""  # quiet
