@@ -125,9 +125,7 @@ def main(argv=None):
     ap.add_argument("--untiled_width", type=int, default=512, help="width of the untiled run")
     ap.add_argument("--untiled_height", type=int, default=340, help="height of the untiled run")
     ap.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile baked into the export")
-    ap.add_argument(
-        "--g_weights", default=str(common.ROOT / "checkpoints" / "demo" / "g.weights.h5")
-    )
+    ap.add_argument("--g_weights", default="demo", help="a shipped name or a weight file")
     ap.add_argument(
         "--default_export", action="store_true", help="serve one photo through the default export"
     )
@@ -139,10 +137,11 @@ def main(argv=None):
     tile, g_weights = args.tile, args.g_weights
     import numpy as np
 
-    from srgan_tf import weights
+    from srgan_tf import pretrained, weights
     from srgan_tf.inference import export
     from srgan_tf.models import build_generator
 
+    g_weights = pretrained.resolve(g_weights)
     g = build_generator()
     weights.load_weights(g, g_weights, log=lambda *_: None)
     work = Path(tempfile.mkdtemp(prefix="bench_serving_"))
