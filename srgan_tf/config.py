@@ -52,7 +52,11 @@ DEFAULT_TILE = 512
 # Above this the memory grows with the tile's area while the share of work spent on the
 # context falls by less than a tenth.
 MAX_TILE = 1024
-DEFAULT_MAX_PIXELS = 16_000_000  # input pixels per served image: a 16-megapixel photo
+# Input pixels per served image, by the rule in docs/serving.md ("Memory"), written before its
+# measurement: the largest whole number of megapixels whose peak (the worse signature, encoded,
+# with incompressible pixels: 1.81 GB + 5.49 x the uint8 output) stays within 3 GB. 16 MP took
+# 5.7 GB that way (Intel Xeon with AMX, 2 cores; bench/serving_memory.py).
+DEFAULT_MAX_PIXELS = 4_000_000
 CLUSTER_TIMEOUT = 300  # seconds for every worker of a TF_CONFIG cluster to come up
 FINISHED = "finished.json"  # in a run folder once its run has ended as asked (not Ctrl-C)
 SCALE = 4  # the generator's factor (two x2 pixel shuffles): fixed by the architecture

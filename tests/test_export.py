@@ -265,10 +265,51 @@ def test_an_image_over_the_limit_is_refused_naming_it(generator, tmp_path):
     big = np.zeros((1, 40, 30, 3), np.uint8)  # 1,200 pixels
     with pytest.raises(tf.errors.InvalidArgumentError, match="max_pixels"):
         m.signatures["serving_default"](images=tf.constant(big))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="max_pixels"):
-        m.signatures["encoded"](image_bytes=tf.constant([_png(big[0])]))
+    for fmt in ("PNG", "JPEG", "BMP", "GIF"):  # every format encoded decodes, by its header
+        buf = io.BytesIO()
+        Image.fromarray(big[0]).save(buf, format=fmt)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="max_pixels"):
+            m.signatures["encoded"](image_bytes=tf.constant([buf.getvalue()]))
+        buf = io.BytesIO()
+        Image.fromarray(big[0, :30, :30]).save(buf, format=fmt)  # 900 pixels: served
+        out = m.signatures["encoded"](image_bytes=tf.constant([buf.getvalue()]))["png_bytes"]
+        assert np.asarray(Image.open(io.BytesIO(out.numpy()[0]))).shape[:2] == (120, 120), fmt
+    # Headers declaring 5000 x 5000, and nothing after them but zeros: the size check answers
+    # first, so nothing is decoded (a decoder would fail on the missing pixels instead). A JPEG
+    # keeps its body: TensorFlow's header reader needs the whole marker structure.
+    for fmt in ("PNG", "JPEG", "BMP", "GIF"):
+        buf = io.BytesIO()
+        Image.fromarray(big[0, :20, :20]).save(buf, format=fmt)
+        lying = _declare(buf.getvalue(), fmt, 5000, 5000)
+        if fmt != "JPEG":
+            lying = lying[: _header_end(lying, fmt)] + b"\0" * 32
+        with pytest.raises(tf.errors.InvalidArgumentError, match="max_pixels"):
+            m.signatures["encoded"](image_bytes=tf.constant([lying]))
     ok = m.signatures["serving_default"](images=tf.constant(big[:, :30, :30]))["sr_images"]
     assert ok.shape == (1, 120, 120, 3)
+
+
+def _header_end(data: bytes, fmt: str) -> int:
+    """Where the size fields of `data`'s header end."""
+    if fmt == "JPEG":
+        return next(i for i in range(2, len(data) - 9)
+                    if data[i] == 0xFF and data[i + 1] in (0xC0, 0xC2)) + 9  # fmt: skip
+    return {"PNG": 33, "BMP": 54, "GIF": 13}[fmt]
+
+
+def _declare(data: bytes, fmt: str, h: int, w: int) -> bytes:
+    """`data` with its header's height and width replaced (PNG IHDR, JPEG SOF, BMP, GIF)."""
+    b = bytearray(data)
+    if fmt == "PNG":
+        b[16:24] = w.to_bytes(4, "big") + h.to_bytes(4, "big")
+    elif fmt == "BMP":
+        b[18:26] = w.to_bytes(4, "little") + h.to_bytes(4, "little")
+    elif fmt == "GIF":
+        b[6:10] = w.to_bytes(2, "little") + h.to_bytes(2, "little")
+    else:  # JPEG: the first start-of-frame marker, then length, precision, height, width
+        i = next(i for i in range(2, len(b) - 9) if b[i] == 0xFF and b[i + 1] in (0xC0, 0xC2))
+        b[i + 5 : i + 9] = h.to_bytes(2, "big") + w.to_bytes(2, "big")
+    return bytes(b)
 
 
 def test_existing_version_is_refused(generator, exported):

@@ -191,13 +191,14 @@ class _Serving(tf.Module):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
     def serve_encoded(self, image_bytes):
-        out = tf.map_fn(
-            self._encoded_one,
-            image_bytes,
-            fn_output_signature=tf.TensorSpec([], tf.string),
-            parallel_iterations=1,
-        )
-        return {"png_bytes": out}
+        def every():
+            spec = tf.TensorSpec([], tf.string)
+            return tf.map_fn(self._encoded_one, image_bytes, fn_output_signature=spec,
+                             parallel_iterations=1)  # fmt: skip
+
+        # A batch of one outside map_fn: its while loop would hold the output's tiles apart.
+        one = tf.shape(image_bytes)[0] == 1
+        return {"png_bytes": tf.cond(one, lambda: self._encoded_one(image_bytes[0])[None], every)}
 
 
 def export_saved_model(
