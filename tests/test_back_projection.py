@@ -180,3 +180,32 @@ def test_a_generator_trained_through_post_processing_gets_it_unasked(tmp_path):
     np.testing.assert_array_equal(out["default"], out["explicit"])
     assert np.abs(out["default"].astype(int) - out["off"]).max() > 0
     assert "post+bp3+gate0.5:" in compare.stdout and "post:" in compare.stdout
+
+
+@pytest.mark.parametrize("protocol", ["paper", "study"])
+def test_two_steps_are_irani_pelegs_update_computed_by_hand(protocol):
+    """SR += up(LR - down(SR)), twice, then clipped: computed here with the independent
+    oracles (MATLAB's imresize in numpy for the paper protocol's down, TensorFlow's resize for
+    the study's down and for up), it equals the layer's output. A step scaled by 0.9, or one
+    step missing, differs by far more than float noise."""
+    from matlab_imresize import imresize_down
+
+    rng = np.random.default_rng(7)
+    lr = rng.uniform(-0.8, 0.8, (1, 12, 10, 3)).astype(np.float32)
+    sr = np.clip(tf.image.resize(lr, (48, 40), "bicubic").numpy()
+                 + rng.normal(0, 0.2, (1, 48, 40, 3)), -1, 1).astype(np.float32)  # fmt: skip
+
+    def down(x):
+        if protocol == "paper":
+            return imresize_down(x[0], 4)[None].astype(np.float32)
+        return tf.image.resize(x, (12, 10), "bicubic", antialias=False).numpy()
+
+    expected = sr.astype(np.float64)
+    for _ in range(2):
+        residual = lr - down(expected.astype(np.float32))
+        expected = expected + tf.image.resize(residual, (48, 40), "bicubic").numpy()
+    expected = np.clip(expected, -1, 1)
+    got = BackProjection(2, protocol)([tf.constant(lr), tf.constant(sr)]).numpy()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=2e-5)
+    one_step = BackProjection(1, protocol)([tf.constant(lr), tf.constant(sr)]).numpy()
+    assert np.abs(one_step - expected).max() > 100 * 2e-5

@@ -197,3 +197,17 @@ def test_no_tile_is_larger_than_asked(small, image):
     assert max(max(s) for s in seen) == tile, sorted(set(seen))
     rows, cols, _ = _core_rows(tiler, image, tile)
     assert len(seen) == rows * cols
+
+
+def test_uint8_input_is_the_same_image_as_its_floats(small):
+    """The tiler converts uint8 input a tile at a time: the same pixels as converting the whole
+    image first (x / 127.5 - 1), to float noise."""
+    u8 = np.random.default_rng(4).integers(0, 256, (61, 47, 3), dtype=np.uint8)
+    post = PostProcessing(1, 2, 1.5)
+    tiler = tiles.Tiler(small, post, **SMALL_STRIPS)
+    tile = 2 * tiler.context + 17
+    from_u8 = np.asarray(tiler(tf.constant(u8), tile))
+    floats = u8.astype(np.float32) / 127.5 - 1.0
+    from_float = np.asarray(tiler(tf.constant(floats), tile))
+    np.testing.assert_allclose(from_u8, from_float, rtol=0, atol=_tolerance(small, post, floats))
+    assert np.abs(from_float - _whole(small, post, floats)).max() <= _tolerance(small, post, floats)
