@@ -134,3 +134,20 @@ def test_ctrl_c_in_upscale_is_one_line(tmp_path):
     assert "interrupted (Ctrl-C)" in err
     assert "never used" not in err and "Traceback" not in err, err[-3000:]
     assert not list((tmp_path / "out").glob("*.png"))  # no half-written output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["tl", "paper"])
+def test_adversarial_training_logs_no_e0000_lines(photos, tmp_path, kind):
+    """TensorFlow's graph optimiser used to log `E0000 ... remapper failed` at every trace of
+    the adversarial step (it tried to fuse the discriminator's first conv, bias and LeakyRelu):
+    a normal run's log holds no E0000 line."""
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--mode=adversarial", f"--data_dir={photos}",
+         "--split=none", "--crop_size=64", "--batch_size=2", "--patches_per_image=2",
+         f"--discriminator={kind}", "--no_vgg", "--g_weights=demo", "--max_steps=2",
+         f"--checkpoint_dir={tmp_path}", "--progress=false"],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "E0000" not in r.stderr + r.stdout, (r.stderr + r.stdout)[-2000:]

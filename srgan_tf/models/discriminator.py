@@ -7,6 +7,7 @@ import keras
 
 from srgan_tf.config import DISCRIMINATOR_KINDS
 from srgan_tf.models.generator import batch_norm, conv, weight_init
+from srgan_tf.models.layers import MaxLeakyReLU
 
 LEAKY_SLOPE = 0.2
 KINDS = DISCRIMINATOR_KINDS
@@ -25,7 +26,7 @@ def _conv_bn(x, filters, kernel, strides, name, act: bool = True, sync: bool = F
 def _tl_body(x, df, sync):
     """tensorlayer/srgan `get_D`: 4x4 stride-2 convs 64..2048, 1x1 bottleneck, residual add."""
     x = conv(df, 4, "discriminator_c1_conv", strides=2)(x)
-    x = _lrelu("discriminator_c1_lrelu")(x)
+    x = MaxLeakyReLU(LEAKY_SLOPE, name="discriminator_c1_lrelu")(x)  # after a bias: see there
     for i, mult in enumerate((2, 4, 8, 16, 32), start=2):
         x = _conv_bn(x, df * mult, 4, 2, f"discriminator_c{i}", sync=sync)
     x = _conv_bn(x, df * 16, 1, 1, "discriminator_c7", sync=sync)
@@ -40,7 +41,7 @@ def _tl_body(x, df, sync):
 def _paper_body(x, df, sync):
     """Ledig et al. Fig. 4 and the study's report: eight 3x3 convs 64..512, stride 2 every other."""
     x = conv(df, 3, "discriminator_c1_conv")(x)
-    x = _lrelu("discriminator_c1_lrelu")(x)
+    x = MaxLeakyReLU(LEAKY_SLOPE, name="discriminator_c1_lrelu")(x)  # after a bias: see there
     plan = [(1, 2), (2, 1), (2, 2), (4, 1), (4, 2), (8, 1), (8, 2)]
     for i, (mult, stride) in enumerate(plan, start=2):
         x = _conv_bn(x, df * mult, 3, stride, f"discriminator_c{i}", sync=sync)

@@ -118,3 +118,25 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                 is_training=False,
             )
         return tf.cast(y, self.compute_dtype)
+
+
+@keras.saving.register_keras_serializable(package="srgan_tf")
+class MaxLeakyReLU(keras.layers.Layer):
+    """`max(x, slope * x)`: LeakyReLU (slope < 1) as a maximum, for the discriminator's first
+    activation, which follows a convolution's bias. With `keras.layers.LeakyReLU` there,
+    TensorFlow's graph optimiser tries to fuse conv, bias and LeakyRelu in the training step,
+    fails because the gradient needs the bias's output, and logs an `E0000 ... remapper failed`
+    line at every trace; the same values, without the line."""
+
+    def __init__(self, negative_slope: float = 0.2, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.negative_slope = float(negative_slope)
+
+    def call(self, x: tf.Tensor) -> tf.Tensor:
+        return tf.maximum(x, self.negative_slope * x)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "negative_slope": self.negative_slope}
