@@ -14,6 +14,7 @@ with the machine it ran on. This script turns those files into the table between
     python bench/inference.py --shipped --width=2040 --height=1356 --save=inference_shipped_large
     python bench/serving.py --default_export --width=1020 --height=680 --repeats=3 --save=serving_default
     python bench/bf16_quality.py --save=bf16_quality
+    python bench/serving_memory.py --sizes=1,4,15.9 --save=serving_memory
     python bench/table.py            # rewrite the table; --check: exit 1 if it differs (or a
                                      # result is missing or names no CPU)
 
@@ -44,6 +45,7 @@ COMMANDS = {
     "inference_shipped_large": "python bench/inference.py --shipped --width=2040 --height=1356 --save=inference_shipped_large",
     "bf16_quality": "python bench/bf16_quality.py --save=bf16_quality",
     "serving_default": "python bench/serving.py --default_export --width=1020 --height=680 --repeats=3 --save=serving_default",
+    "serving_memory": "python bench/serving_memory.py --sizes=1,4,15.9 --save=serving_memory",
 }
 
 
@@ -129,7 +131,23 @@ def rows(res: dict) -> list[tuple]:
         out.append((f"serving one {w}x{h} photo through the default export, fresh processes",
                     "serving_default", f"peak RSS {min(peaks):.2f} to {max(peaks):.2f} GB over "
                     f"{len(peaks)} runs, {seconds:.1f} s", "", "", "<= 2 GB"))  # fmt: skip
+    if "serving_memory" in res:
+        m = res["serving_memory"]
+        fits = "; ".join(f"{sig}: {f['fixed_gb']:.2f} GB + {f['output_copies']:.2f} x output"
+                         for sig, f in m["fit"].items())  # fmt: skip
+        out.append(("serving memory, default export, 1 / 4 / 15.9 MP requests, fresh processes "
+                    "(random pixels: PNG's worst case)", "serving_memory", fits, "",
+                    f"the rule's max_pixels: {_rule_megapixels(m['fit'])} MP",
+                    "<= 3 GB at max_pixels"))  # fmt: skip
     return out
+
+
+def _rule_megapixels(fit: dict, budget_gb: float = 3.0) -> int:
+    """docs/serving.md's rule: the largest whole number of input megapixels whose worse
+    predicted peak (48 bytes of uint8 output per input pixel) stays within the budget."""
+    per_mp = 48e6 / 2**30
+    return max(int((budget_gb - f["fixed_gb"]) / (f["output_copies"] * per_mp))
+               for f in [max(fit.values(), key=lambda f: f["output_copies"])])  # fmt: skip
 
 
 def _post(post: dict) -> str:
@@ -181,10 +199,25 @@ def _cpu(machine: dict) -> str:
             + (f", no {' or '.join(missing)}" if missing else ""))  # fmt: skip
 
 
+def _cpu_short(machine: dict | None) -> str:
+    """The CPU a row was measured on, in a few words (the full names follow the table)."""
+    if not machine:
+        return "unknown"
+    maker = "Intel Xeon" if "Intel" in machine["cpu"] else machine["cpu"].split(" Processor")[0]
+    maker = "AMD EPYC" if "EPYC" in machine["cpu"] else maker
+    what = "AMX" if machine.get("amx") else ("AVX-512 BF16" if machine.get("avx512_bf16")
+                                             else "no native bf16")  # fmt: skip
+    return f"{maker} ({what}), {machine['cores']} cores"
+
+
 def render(res: dict) -> str:
-    lines = ["| what | command | port | reference | ratio | target |", "|---|---|---|---|---|---|"]
+    lines = ["| what | command | port | reference | ratio | target | CPU |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
     for what, name, port, ref, ratio, target in rows(res):
-        lines.append(f"| {what} | `{COMMANDS[name]}` | {port} | {ref} | {ratio} | {target} |")
+        cpu = _cpu_short(res[name].get("machine"))
+        lines.append(
+            f"| {what} | `{COMMANDS[name]}` | {port} | {ref} | {ratio} | {target} | {cpu} |"
+        )
     cpus = sorted({_cpu(r["machine"]) for r in res.values() if "machine" in r})
     lines.append("")
     lines.append("Measured on: " + ("; ".join(cpus) if cpus else "unknown") + ".")

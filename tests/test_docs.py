@@ -14,3 +14,21 @@ def test_performance_table_is_the_rendering_of_the_saved_benchmark_results():
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "table.py"), "--check"],
                        capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_default_max_pixels_is_its_rule_applied_to_the_committed_measurement():
+    """docs/serving.md's rule on bench/results/serving_memory.json gives the default."""
+    import importlib.util
+    import json
+
+    from srgan_tf.config import DEFAULT_MAX_PIXELS
+
+    spec = importlib.util.spec_from_file_location("table", ROOT / "bench" / "table.py")
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        table = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(table)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    fit = json.loads((ROOT / "bench" / "results" / "serving_memory.json").read_text())["fit"]
+    assert DEFAULT_MAX_PIXELS == table._rule_megapixels(fit) * 1_000_000
