@@ -169,33 +169,12 @@ class Upscaler:
         `on_skip` and in the report; every output is written atomically. This program's own
         outputs are never read as inputs (an `output` inside `src` is left out).
         """
-        import tensorflow as tf
-        from tqdm import tqdm
+        from srgan_tf.inference import files
 
-        from srgan_tf import inference
-        from srgan_tf.data import images
-
-        src, output = Path(src), Path(output)
-        files = inference.input_files(src, output)
-        targets = inference.output_paths(files, src, output, 4, fmt)
-        todo = [p for p in files if overwrite or not targets[p].is_file()]
-        report = Report([], [targets[p] for p in files if p not in todo], {})
-        for path in tqdm(todo, desc="upscale", unit="image", disable=not progress):
-            try:
-                sr = self.upscale_file(path, progress)
-            except images.BadImage as e:
-                report.skipped[str(path)] = e.reason
-                on_skip and on_skip(f"skipped {e}")
-                continue
-            except tf.errors.ResourceExhaustedError:
-                report.skipped[str(path)] = "out of memory; try a smaller tile"
-                on_skip and on_skip(f"skipped {path}: out of memory; try a smaller --tile")
-                continue
-            if fmt == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
-                sr = sr[..., :3]  # JPEG has no alpha channel
-            images.write_image(targets[path], sr)
-            report.written.append(targets[path])
-        return report
+        written, kept, skipped = files.upscale_tree(
+            self.upscale_file, src, output, fmt, overwrite, progress, on_skip
+        )
+        return Report(written, kept, skipped)
 
     def export(
         self,

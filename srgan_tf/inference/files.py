@@ -3,6 +3,7 @@ goes, and one image (an array or a file) super-resolved as the user gave it (gra
 grayscale, alpha kept)."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +101,42 @@ def output_paths(
     plain = [target(Path(p), False) for p in files]
     shared = {t for t in plain if plain.count(t) > 1}
     return {Path(p): target(Path(p), t in shared) for p, t in zip(files, plain)}
+
+
+def upscale_tree(
+    upscale_one: Callable[[Path, bool], np.ndarray],
+    src: str | os.PathLike,
+    output: str | os.PathLike,
+    fmt: str = "png",
+    overwrite: bool = False,
+    progress: bool = False,
+    on_skip: Callable[[str], object] | None = None,
+) -> tuple[list[Path], list[Path], dict[str, str]]:
+    """`upscale_one(path, progress)` of a file, or of every file of a folder's tree, written
+    into `output` (`output_paths`); outputs that exist already are kept unless `overwrite`.
+    Unreadable files (and out-of-memory ones) are skipped and named to `on_skip`; every output
+    is written atomically. Returns `(written, kept, skipped: {path: reason})`."""
+    import tensorflow as tf
+    from tqdm import tqdm
+
+    src, output = Path(src), Path(output)
+    inputs = input_files(src, output)
+    targets = output_paths(inputs, src, output, 4, fmt)
+    todo = [p for p in inputs if overwrite or not targets[p].is_file()]
+    written, kept, skipped = [], [targets[p] for p in inputs if p not in todo], {}
+    for path in tqdm(todo, desc="upscale", unit="image", disable=not progress):
+        try:
+            sr = upscale_one(path, progress)
+        except images.BadImage as e:
+            skipped[str(path)] = e.reason
+            on_skip and on_skip(f"skipped {e}")
+            continue
+        except tf.errors.ResourceExhaustedError:
+            skipped[str(path)] = "out of memory; try a smaller tile"
+            on_skip and on_skip(f"skipped {path}: out of memory; try a smaller --tile")
+            continue
+        if fmt == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
+            sr = sr[..., :3]  # JPEG has no alpha channel
+        images.write_image(targets[path], sr)
+        written.append(targets[path])
+    return written, kept, skipped

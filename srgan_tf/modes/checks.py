@@ -57,12 +57,14 @@ def _combinations(cfg):
             f"--self_ensemble={cfg.inference.self_ensemble}: must be one of {SELF_ENSEMBLES} (generator "
             f"passes), or -1 for the mode's default"
         )
-    if mode in TRAINING_MODES and not _trains_anything(mode, train):
+    resuming = (Path(train.run_dir) / "ckpt" / "checkpoint").exists()
+    if mode in TRAINING_MODES and not _trains_anything(mode, train) and not resuming:
         epochs = {"init": "--n_epoch_init", "adversarial": "--n_epoch"}
         flags_ = " and ".join(f"{epochs[p]}=0" for p in MODES[mode].phases)
         problems.append(
             f"--mode={mode} with {flags_} trains nothing (a new run would save its untrained "
-            f"starting point as if it were trained); give its phases epochs"
+            f"starting point as if it were trained); give its phases epochs (a run that exists "
+            f"may be resumed with none, to end it where it is)"
         )
     if mode == "specialize" and not data.cls:
         problems.append("--mode=specialize needs --cls (e.g. --cls=desert, or --cls=general)")
