@@ -28,6 +28,26 @@ def parser(doc: str) -> argparse.ArgumentParser:
     return ap
 
 
+def peak_rss_gb() -> float:
+    """This process's peak resident set, GB (VmHWM). Not `ru_maxrss`: Linux keeps it across
+    fork and exec, so a child started from a big parent reports at least the parent's peak
+    (bench/end_to_end.py's children did: 2.17 GB for a 1.59 GB upscale)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 2**20
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def child_env() -> dict:
+    """The environment of a benchmark's child process: `import common` works in its `-c`
+    code, and TensorFlow's C++ start-up lines are quiet."""
+    path = os.pathsep.join(p for p in (str(Path(__file__).resolve().parent),
+                                       os.environ.get("PYTHONPATH", "")) if p)  # fmt: skip
+    return {**os.environ, "PYTHONPATH": path, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
 def machine() -> dict:
     """The CPU the figures were measured on: speed only means something beside it."""
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""

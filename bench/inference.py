@@ -35,7 +35,6 @@ The last line is one JSON object.
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -66,7 +65,7 @@ def child(precision, width, height, tile, shipped=False, repeats=1):
         t0 = time.perf_counter()
         out = inference.upscale(predict, lr, tile=tile, to_uint8=True)
         seconds = min(seconds, time.perf_counter() - t0)
-    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    rss_gb = common.peak_rss_gb()
     mp = out.shape[0] * out.shape[1] / 1e6
     print(
         json.dumps(

@@ -22,7 +22,6 @@ this machine's.
 """
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -33,8 +32,9 @@ import common
 from srgan_tf.config import DEFAULT_TILE
 
 _SERVE = """
-import json, resource, sys, time
+import json, sys, time
 import numpy as np, tensorflow as tf
+from common import peak_rss_gb
 path, inp, out, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 m = tf.saved_model.load(path)
 x = np.load(inp)
@@ -47,7 +47,7 @@ for _ in range(repeats):
     times.append(time.perf_counter() - t0)
 if out != "-":
     np.save(out, y)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+rss = peak_rss_gb()
 mods = sorted({k.split(".")[0] for k in sys.modules} & {"srgan_tf"})
 print(json.dumps({"seconds": min(times), "peak_rss_gb": rss, "srgan_tf_imported": bool(mods)}))
 """
@@ -87,9 +87,8 @@ np.save(sys.argv[3], y)
 
 
 def _run(code, *args):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     r = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
-                       text=True, env=env)  # fmt: skip
+                       text=True, env=common.child_env())  # fmt: skip
     if r.returncode:
         raise RuntimeError(r.stderr[-3000:])
     return json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}

@@ -18,7 +18,6 @@ to docs/serving.md. Never run it while something else trains.
 
 import io
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,13 +26,12 @@ from pathlib import Path
 import common
 
 _SERVE = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np, tensorflow as tf
+from common import peak_rss_gb as rss
 path, inp, signature = sys.argv[1], sys.argv[2], sys.argv[3]
 m = tf.saved_model.load(path)
 f = m.signatures[signature]
-def rss():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 small = np.zeros((1, 64, 64, 3), np.uint8)
 if signature == "encoded":
     f(image_bytes=tf.constant([tf.io.encode_png(small[0]).numpy()]))
@@ -58,9 +56,8 @@ print(json.dumps({"fixed_gb": fixed, "peak_gb": rss(), "seconds": time.perf_coun
 
 
 def _run(*args):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     r = subprocess.run([sys.executable, "-c", _SERVE, *map(str, args)], capture_output=True,
-                       text=True, env=env)  # fmt: skip
+                       text=True, env=common.child_env())  # fmt: skip
     if r.returncode:
         raise RuntimeError(r.stderr[-3000:])
     return json.loads(r.stdout.strip().splitlines()[-1])

@@ -18,7 +18,6 @@ The last line is one JSON object.
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -216,16 +215,7 @@ def _rss_child(args):
             run = reference_step(args.step, args.rss_batch, args.lr_size)
         for _ in range(2):
             run(lr, hr)
-    print(json.dumps({"peak_rss_gb": _vm_hwm_gb()}))
-
-
-def _vm_hwm_gb():
-    """This process's peak resident set. Not `ru_maxrss`: that survives exec, so a child
-    started from a big parent would report the parent's size."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(json.dumps({"peak_rss_gb": common.peak_rss_gb()}))
 
 
 def _peak_rss(args, side):
