@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from srgan_tf import pretrained
-from srgan_tf.config import DEFAULT_MAX_PIXELS, DEFAULT_TILE, PHOTO_PROTOCOL
+from srgan_tf.config import AUTO_TILE, DEFAULT_MAX_PIXELS, PHOTO_PROTOCOL
 from srgan_tf.errors import ConfigError, WeightFileError
 from srgan_tf.inference.post_processing import NONE, PostProcessing
 
@@ -49,7 +49,7 @@ class Upscaler:
         generator,
         post: PostProcessing = NONE,
         precision: str = "float32",
-        tile: int = DEFAULT_TILE,
+        tile: int = AUTO_TILE,
         source: str = "",
     ) -> None:
         from srgan_tf import inference
@@ -67,7 +67,7 @@ class Upscaler:
         back_projection: int = -1,
         detail_floor: float = -1.0,
         precision: str = "auto",
-        tile: int = DEFAULT_TILE,
+        tile: int = AUTO_TILE,
         n_res_blocks: int = 16,
         filters: int = 64,
     ) -> "Upscaler":
@@ -81,7 +81,8 @@ class Upscaler:
                 upscale's defaults (docs/upscale.md).
             precision: "auto" (bfloat16 where the CPU computes it natively), "float32" or
                 "bfloat16".
-            tile: input tile side, context included (0: whole images).
+            tile: input tile side, context included; -1 (the default): sized by the memory
+                budget for each image (`tiles.auto_tile`); 0: whole images.
             n_res_blocks, filters: the generator's size, for weight files of other sizes.
 
         Raises:
@@ -208,7 +209,7 @@ class Upscaler:
             if target.exists():
                 raise FileExistsError(f"{target} exists; remove it or pass another export_dir")
             return export_lib.export_tflite(generator, target, float16, self.post)
-        try:
+        try:  # (a SavedModel's plan is fixed: tile -1 exports DEFAULT_TILE)
             return export_lib.export_saved_model(
                 generator, export_dir, version, self.tile, max_pixels, self.post
             )

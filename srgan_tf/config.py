@@ -49,6 +49,17 @@ def post_processing_problem(
 # (inference/tiles.py). 512 by the rule in docs/performance.md ("Tiles"): upscaling 2040x1356
 # in float32 peaks at 1.60 GB with it, 1.91 GB with 768 for 7% more speed.
 DEFAULT_TILE = 512
+# `--tile=-1`, the default: tiles sized by MEMORY_BUDGET_GB for each image (inference/tiles.py,
+# `auto_tile`): a photo whose one tile fits the budget is one tile, no context recomputed. The
+# SavedModel keeps a fixed plan (DEFAULT_TILE): its graph is traced once for every size.
+AUTO_TILE = -1
+# The peak RSS an upscale of one photo stays within (the bound of docs/performance.md): the one
+# value the automatic tiles are sized by.
+MEMORY_BUDGET_GB = 2.0
+# The zlib level of the PNGs upscale writes, by the rule of docs/performance.md ("Writing the
+# output": the fastest level whose files are at most 10% larger than level 6's, Pillow's
+# default): 4, measured by `python bench/png_level.py` (2.4x faster than 6, 4.5% larger files).
+PNG_LEVEL = 4
 # Above this the memory grows with the tile's area while the share of work spent on the
 # context falls by less than a tenth.
 MAX_TILE = 1024
@@ -146,9 +157,9 @@ class AppConfig:
         "upscale: upscale every input again; by default an output that exists already (a run stopped by Ctrl-C, rerun) is kept and counted.",
     )
     tile: int = setting(
-        DEFAULT_TILE,
-        f"Tiled inference (upscale, evaluate, compare, validation, export): input tile side, context included: the trunk of the tiling core runs on one tile (0: whole images, except export, whose SavedModel always tiles; at least 4x the context, so that a tile costs at most 4x its core; at most {MAX_TILE}).",
-        lower=0,
+        AUTO_TILE,
+        f"Tiled inference (upscale, evaluate, compare, validation, export): input tile side, context included: the trunk of the tiling core runs on one tile. -1: sized by the {MEMORY_BUDGET_GB:g} GB memory budget for each image (a photo that fits is one tile), and {DEFAULT_TILE} for export, whose SavedModel keeps a fixed plan; 0: whole images (not for export); else at least 4x the context, so that a tile costs at most 4x its core, and at most {MAX_TILE}.",
+        lower=AUTO_TILE,
         upper=MAX_TILE,
     )
     progress: bool = setting(True, "Show progress bars (training, evaluate, upscale).")

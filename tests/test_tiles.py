@@ -211,3 +211,32 @@ def test_uint8_input_is_the_same_image_as_its_floats(small):
     from_float = np.asarray(tiler(tf.constant(floats), tile))
     np.testing.assert_allclose(from_u8, from_float, rtol=0, atol=_tolerance(small, post, floats))
     assert np.abs(from_float - _whole(small, post, floats)).max() <= _tolerance(small, post, floats)
+
+
+def test_auto_tiles_take_a_photo_that_fits_whole_and_cut_one_that_does_not(small, monkeypatch):
+    """`--tile=-1`: a photo whose trunk fits the memory budget beside its output is one tile
+    (no context recomputed); with a budget too small for it, tiles no larger than the budget
+    allows, and the same pixels."""
+    from srgan_tf import config, inference
+
+    post = PostProcessing(1, 2, 1.5)
+    fixed, per_pixel = tiles.TILE_MEMORY["float32"]
+    assert tiles.auto_tile(100, 130, "float32") == 130  # fits: the whole image
+    # The budget shrunk to what a 60 x 60 tile takes: an 83 x 97 image is cut.
+    monkeypatch.setattr(
+        config,
+        "MEMORY_BUDGET_GB",
+        fixed + (tiles.OUTPUT_BYTES * 83 * 97 + 60 * 60 * per_pixel) / 2**30,
+    )
+    context = tiles.context_for(trunk_tail.split(small).reach, post)
+    side = tiles.auto_tile(83, 97, "float32", context)
+    assert side == max(tiles.least_tile(context), 60) < 97
+    predict = inference.predictor(small, post)
+    image = np.random.default_rng(3).uniform(-1, 1, (83, 97, 3)).astype(np.float32)
+    seen = []
+    trunk = predict.tiler._trunk
+    predict.tiler._trunk = lambda x: seen.append(tuple(x.shape[1:3])) or trunk(x)
+    out = inference.upscale(predict, image)  # tile=-1, the default
+    assert len(seen) > 1 and max(max(s) for s in seen) <= side, seen
+    np.testing.assert_allclose(out, _whole(small, post, image), rtol=0,
+                               atol=_tolerance(small, post, image))  # fmt: skip

@@ -10,9 +10,11 @@ without a network; the resume line that spoke of `--g_weights` nobody gave.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -124,16 +126,22 @@ def test_ctrl_c_in_upscale_is_one_line(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
+    # Interrupted while the tiles are computed: once the tile bar shows its first tile.
+    chunks = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: p.stderr.read(64), "")))
+    reader.start()
     deadline = time.time() + 240
-    while time.time() < deadline and not (tmp_path / "out").exists():
-        time.sleep(0.5)  # the output folder appears once the generator is loaded and running
-    time.sleep(3)
+    while time.time() < deadline and not re.search(r" [1-9]\d*/\d+ \[", "".join(chunks)):
+        time.sleep(0.2)
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=120)
+    p.wait(timeout=120)
+    reader.join(timeout=30)
+    err = "".join(chunks)
     assert p.returncode == 130, (p.returncode, err[-2000:])
     assert "interrupted (Ctrl-C)" in err
     assert "never used" not in err and "Traceback" not in err, err[-3000:]
-    assert not list((tmp_path / "out").glob("*.png"))  # no half-written output
+    out = tmp_path / "out"
+    assert not (out.exists() and list(out.iterdir()))  # no output, half-written or temporary
 
 
 @pytest.mark.slow

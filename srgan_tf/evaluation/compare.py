@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from srgan_tf import data, inference, protocols
-from srgan_tf.config import DEFAULT_TILE, DataConfig
+from srgan_tf.config import AUTO_TILE, DataConfig
 from srgan_tf.data import images
 from srgan_tf.evaluation import figures, metrics
 from srgan_tf.evaluation.niqe import niqe
@@ -48,7 +48,7 @@ def compare_figure(
     box: tuple[int, int] | None = None,
     name: str = "SR",
     title: str = "",
-    tile: int = DEFAULT_TILE,
+    tile: int = AUTO_TILE,
     post: PostProcessed | None = None,
 ) -> dict:
     """Writes the panel figure for one HR image and returns the PSNR-Y of bicubic and SR.

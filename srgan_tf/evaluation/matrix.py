@@ -15,7 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from srgan_tf import atomic, data, inference, protocols, weights
-from srgan_tf.config import DEFAULT_TILE, DataConfig, ModelConfig
+from srgan_tf.config import AUTO_TILE, DataConfig, ModelConfig
 from srgan_tf.data import images
 from srgan_tf.evaluation import figures
 from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
@@ -64,7 +64,7 @@ def evaluate(
     data_cfg: DataConfig,
     model_cfg: ModelConfig,
     out_dir: str | Path,
-    tile: int = DEFAULT_TILE,
+    tile: int = AUTO_TILE,
     log: Callable[..., None] = print,
     progress: bool = True,
     post: PostProcessing = NONE,

@@ -42,6 +42,7 @@ class _Serving(tf.Module):
     def __init__(self, generator, tile, max_pixels, post: PostProcessing = NONE) -> None:
         super().__init__()
         self.tiler = tiles.Tiler(generator, post)
+        tile = DEFAULT_TILE if tile < 0 else tile  # one graph for every size: a fixed plan
         if problem := tiles.tile_problem(tile, self.tiler.context, whole=False):
             raise ValueError(problem)
         # Tracked, so the SavedModel keeps the weights the tiler's functions read.

@@ -4,17 +4,18 @@ grayscale, alpha kept)."""
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from srgan_tf.config import DEFAULT_TILE, IMAGE_FORMATS
+from srgan_tf.config import AUTO_TILE, IMAGE_FORMATS
 from srgan_tf.data import images
 from srgan_tf.inference.tiling import Predictor, upscale
 
 
 def upscale_image(
-    predict: Predictor, array: np.ndarray, tile: int = DEFAULT_TILE, progress: str = ""
+    predict: Predictor, array: np.ndarray, tile: int = AUTO_TILE, progress: str = ""
 ) -> np.ndarray:
     """Super-resolves an image array as a user has it, keeping its layout: gray `(h, w)` stays
     gray, an alpha channel (RGBA, gray + alpha) is upscaled (bicubic) and kept, 16-bit comes
@@ -33,7 +34,7 @@ def upscale_image(
 def upscale_file(
     predict: Predictor,
     path: str | os.PathLike,
-    tile: int = DEFAULT_TILE,
+    tile: int = AUTO_TILE,
     progress: bool = False,
 ) -> np.ndarray:
     """Super-resolves an image file, keeping what the user gave (`upscale_image`); phone
@@ -124,19 +125,28 @@ def upscale_tree(
     targets = output_paths(inputs, src, output, 4, fmt)
     todo = [p for p in inputs if overwrite or not targets[p].is_file()]
     written, kept, skipped = [], [targets[p] for p in inputs if p not in todo], {}
-    for path in tqdm(todo, desc="upscale", unit="image", disable=not progress):
-        try:
-            sr = upscale_one(path, progress)
-        except images.BadImage as e:
-            skipped[str(path)] = e.reason
-            on_skip and on_skip(f"skipped {e}")
-            continue
-        except tf.errors.ResourceExhaustedError:
-            skipped[str(path)] = "out of memory; try a smaller tile"
-            on_skip and on_skip(f"skipped {path}: out of memory; try a smaller --tile")
-            continue
-        if fmt == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
-            sr = sr[..., :3]  # JPEG has no alpha channel
-        images.write_image(targets[path], sr)
-        written.append(targets[path])
+    # The next photo is computed while the previous one is encoded and written, on one thread
+    # beside it (zlib and TensorFlow release the GIL); at most one output waits, so the memory
+    # is that of two outputs, not of the folder.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
+        for path in tqdm(todo, desc="upscale", unit="image", disable=not progress):
+            try:
+                sr = upscale_one(path, progress)
+            except images.BadImage as e:
+                skipped[str(path)] = e.reason
+                on_skip and on_skip(f"skipped {e}")
+                continue
+            except tf.errors.ResourceExhaustedError:
+                skipped[str(path)] = "out of memory; try a smaller tile"
+                on_skip and on_skip(f"skipped {path}: out of memory; try a smaller --tile")
+                continue
+            if fmt == "jpg" and sr.ndim == 3 and sr.shape[-1] == 4:
+                sr = sr[..., :3]  # JPEG has no alpha channel
+            if pending is not None:
+                pending.result()  # (a write's error, a full disk, surfaces here)
+            pending = writer.submit(images.write_image, targets[path], sr)
+            written.append(targets[path])
+        if pending is not None:
+            pending.result()
     return written, kept, skipped

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.config import AUTO_TILE
 from srgan_tf.inference import tiles
 from srgan_tf.inference.post_processing import PostProcessing
 from srgan_tf.inference.tiling import predictor, upscale
@@ -32,9 +32,7 @@ class PostProcessed:
         tile: of the ensembled predictor's tiled pass.
     """
 
-    def __init__(
-        self, generator: keras.Model, post: PostProcessing, tile: int = DEFAULT_TILE
-    ) -> None:
+    def __init__(self, generator: keras.Model, post: PostProcessing, tile: int = AUTO_TILE) -> None:
         self.post = post
         ensemble = post.ensemble_only()
         self._ensembled = predictor(generator, ensemble) if ensemble else None

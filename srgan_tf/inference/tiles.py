@@ -57,20 +57,50 @@ def context_for(reach: trunk_tail.Reach, post: PostProcessing = NONE) -> int:
 MAX_TILE_WORK = 4.0
 
 
+# The memory of one tile of upscale's default path, besides its outputs: `fixed` GB (the
+# process, the model, a strip of the tail and of the steps) plus `per_pixel` bytes per input
+# pixel of the tile (the trunk's activations): a bound fitted on one-tile crops by
+# `python bench/tile_memory.py --save=tile_memory` (bench/results/tile_memory.json).
+TILE_MEMORY = {"float32": (1.295, 823.0), "bfloat16": (0.940, 1060.0)}
+# Bytes per input pixel of the outputs held beside the tile: the uint8 output being written into
+# (48), and in a folder the previous photo's still being encoded (48, and Pillow's copy of it
+# at 4 bytes a pixel, 64): upscale_tree lets one output wait, no more.
+OUTPUT_BYTES = 48 + 48 + 64
+
+
+def auto_tile(h: int, w: int, precision: str = "float32", context: int = 51) -> int:
+    """The tile side `--tile=-1` takes for an `h x w` input: the whole image as one tile when
+    its trunk fits `config.MEMORY_BUDGET_GB` beside the outputs (`OUTPUT_BYTES`; no context
+    recomputed), else the largest square tile that fits, at least `least_tile(context)`
+    (`context`: the predictor's; 51, the shipped generator's with upscale's steps and gate, by
+    default). A photo so large that no tile fits gets that least tile (the budget is exceeded by
+    its outputs alone; `--max_pixels` bounds what serving accepts)."""
+    from srgan_tf import config
+
+    fixed, per_pixel = TILE_MEMORY["bfloat16" if precision == "bfloat16" else "float32"]
+    room = (config.MEMORY_BUDGET_GB - fixed) * 2**30 - OUTPUT_BYTES * h * w
+    area = room / per_pixel
+    if h * w <= area:
+        return max(h, w, MIN_SIDE)
+    return max(least_tile(context), int(max(area, 0) ** 0.5))
+
+
 def tile_problem(tile: int, context: int, whole: bool = True) -> str | None:
     """Why tiles of `tile` input pixels leave no core inside `context` pixels of context on
     each side, or None (0 is one whole pass, unless `whole` is False: a SavedModel always
     tiles): the one owner of this rule (the gate, the tiler and the export ask it)."""
+    if tile < 0:
+        return None  # sized for each image (`auto_tile`)
     if tile == 0:
         if whole:
             return None
         return (f"--tile=0 (whole images) cannot be exported: the SavedModel always runs in tiles, "
                 f"so that a request's memory is bounded; pass a tile side of at least "
-                f"{least_tile(context)} (default {DEFAULT_TILE})")  # fmt: skip
+                f"{least_tile(context)}, or -1 for {DEFAULT_TILE}")  # fmt: skip
     if tile > 2 * context:
         return None
     return (f"--tile={tile} leaves no core inside the {context}-pixel context kept on each side; "
-            f"pass at least {least_tile(context)} (default {DEFAULT_TILE})"
+            f"pass at least {least_tile(context)}, or -1 (the default: sized by the memory budget)"
             + (", or 0 for whole images" if whole else ""))  # fmt: skip
 
 
@@ -83,13 +113,13 @@ def least_tile(context: int) -> int:
 def tile_cost_problem(tile: int, context: int) -> str | None:
     """Why tiles of `tile` pixels would spend most of their work on context (the command
     line's rule; `Tiler` itself only needs a core), or None."""
-    if tile == 0 or tile <= 2 * context or tile >= least_tile(context):
+    if tile <= 0 or tile <= 2 * context or tile >= least_tile(context):
         return None
     core = tile - 2 * context
     return (f"--tile={tile} keeps cores of {core} pixel{'s' if core > 1 else ''} inside {context} pixels of context: on "
             f"an image larger than a tile that is {(tile / core) ** 2:.0f}x the work of one whole "
-            f"pass; pass at least {least_tile(context)} (at most {MAX_TILE_WORK:g}x; default "
-            f"{DEFAULT_TILE})")  # fmt: skip
+            f"pass; pass at least {least_tile(context)} (at most {MAX_TILE_WORK:g}x), or -1 (the "
+            f"default: sized by the memory budget)")  # fmt: skip
 
 
 def grid(length: int | tf.Tensor, tile: int, context: int) -> tf.Tensor:

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from srgan_tf.config import DEFAULT_TILE
+from srgan_tf.config import AUTO_TILE
 from srgan_tf.data import images
 from srgan_tf.inference import tiles
 from srgan_tf.inference.post_processing import NONE, PostProcessing
@@ -28,6 +28,9 @@ class Predictor:
 
     def __init__(self, generator: keras.Model, post: PostProcessing = NONE) -> None:
         self.post = post
+        # The precision it computes in: the generator's Keras policy when it was built.
+        compute = generator.dtype_policy.compute_dtype
+        self.precision = "bfloat16" if compute == "bfloat16" else "float32"
         self.model = post.model(generator)
         self.tiler = tiles.Tiler(generator, post)
         self.context = self.tiler.context
@@ -52,7 +55,7 @@ def tile_count(h: int, w: int, tile: int, context: int) -> int:
 def upscale(
     predict: Predictor,
     lr: np.ndarray,
-    tile: int = DEFAULT_TILE,
+    tile: int = AUTO_TILE,
     to_uint8: bool = False,
     progress: str = "",
     alpha: np.ndarray | None = None,
@@ -77,6 +80,8 @@ def upscale(
     Raises:
         ValueError: a tile too small for its context.
     """
+    if tile < 0:  # sized by the memory budget for this image
+        tile = tiles.auto_tile(*lr.shape[:2], predict.precision, predict.context)
     if not tile and alpha is None and not gray:
         if lr.dtype == np.uint8:
             lr = lr.astype(np.float32) / 127.5 - 1.0

@@ -2,7 +2,7 @@
 `Upscaler.export`)."""
 
 from srgan_tf.api import Upscaler
-from srgan_tf.config import Configs
+from srgan_tf.config import DEFAULT_TILE, Configs
 from srgan_tf.modes.inference import load_generator
 
 
@@ -22,5 +22,6 @@ def run(cfg: Configs) -> None:
         return
     print(
         f"SavedModel written to {target} (signatures: serving_default, encoded, predict_float; "
-        f"tiles of {app.tile} px, at most {exp.max_pixels:,} pixels per image)"
+        f"tiles of {DEFAULT_TILE if app.tile < 0 else app.tile} px, at most "
+        f"{exp.max_pixels:,} pixels per image)"
     )

@@ -19,7 +19,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from srgan_tf import atomic, data
-from srgan_tf.config import DEFAULT_TILE, FINISHED, DataConfig, LossConfig, ModelConfig, TrainConfig
+from srgan_tf.config import AUTO_TILE, FINISHED, DataConfig, LossConfig, ModelConfig, TrainConfig
 from srgan_tf.data import images
 from srgan_tf.data.datasets import Split
 from srgan_tf.errors import TrainingError
@@ -57,7 +57,7 @@ class Trainer:
         strategy: tf.distribute.Strategy | None = None,
         log: Callable[..., None] = print,
         progress: bool = True,
-        tile: int = DEFAULT_TILE,
+        tile: int = AUTO_TILE,
     ) -> None:
         self.dcfg, self.tcfg, self.split, self.log = data_cfg, train_cfg, split, log
         self.show_progress = progress

@@ -32,7 +32,7 @@ import keras
 import numpy as np
 
 from srgan_tf import atomic, data, inference
-from srgan_tf.config import DEFAULT_TILE, DataConfig
+from srgan_tf.config import AUTO_TILE, DataConfig
 from srgan_tf.data import datasets, images
 from srgan_tf.evaluation import metrics
 from srgan_tf.evaluation.niqe import niqe as niqe_score
@@ -172,7 +172,7 @@ class Validator:
         crop: int = 0,
         protocols: Iterable[str] = (),
         best: str = "first",
-        tile: int = DEFAULT_TILE,
+        tile: int = AUTO_TILE,
         log: Callable[..., None] = print,
         min_gain: float = 0.0,
         post: PostProcessing = NONE,
