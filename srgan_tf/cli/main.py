@@ -166,15 +166,22 @@ def _program() -> str:
     return f"python {name}" if name.endswith(".py") and name != "__main__.py" else "srgan-tf"
 
 
+def _print_help(text: str) -> None:
+    """Prints the help and exits 0, also when its reader stops early (`srgan-tf | head`)."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # the standard library's recipe: no traceback at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
+
+
 def run(argv: list[str] | None = None) -> None:
     """The console entry point (`srgan-tf`, `python -m srgan_tf`, `python main.py`)."""
     argv = sys.argv if argv is None else argv
     if "--helpfull" in argv or "-helpfull" in argv:
-        print(flag_definitions.full_help(_program()))
-        sys.exit(0)
+        _print_help(flag_definitions.full_help(_program()))
     if len(argv) == 1 or any(a in ("-h", "--help", "-help", "--helpshort") for a in argv):
         # A bare command must not start a 100-epoch run; absl's own --help would list only
         # the entry file's flags (none), and -h is not a flag to it.
-        print(flag_definitions.short_help(_program()))
-        sys.exit(0)
+        _print_help(flag_definitions.short_help(_program()))
     app.run(main, argv=argv)
