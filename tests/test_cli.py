@@ -100,3 +100,19 @@ def test_a_wheel_carries_the_generators_and_runs_from_any_folder(tmp_path):
                        cwd=elsewhere, env=env)  # fmt: skip
     assert r.returncode == 0, r.stderr[-2000:]
     assert (elsewhere / "exp" / "srgan_fp32.tflite").is_file()
+
+
+def test_help_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    """`srgan-tf --helpfull | head -1`: the reader has closed the pipe (here before the first
+    write, so that every write fails); no BrokenPipeError traceback, exit 0."""
+    import os
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        r = subprocess.run([sys.executable, "-m", "srgan_tf", "--helpfull"], cwd=tmp_path,
+                           stdout=write, stderr=subprocess.PIPE, text=True, timeout=60)  # fmt: skip
+    finally:
+        os.close(write)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and "BrokenPipe" not in r.stderr, r.stderr
