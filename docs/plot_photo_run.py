@@ -10,7 +10,8 @@ Usage: python docs/plot_photo_run.py RUN_DIR --shipped=STEP --restarts=STEP,STEP
 import argparse
 from pathlib import Path
 
-from srgan_tf.training.plots import plt, read_csv
+from srgan_tf.training.history import read_csv
+from srgan_tf.training.plots import plt
 
 
 def main():

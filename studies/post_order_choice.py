@@ -48,7 +48,9 @@ def main():
     args = parser.parse_args()
     g = build_generator()
     weights.load_weights(g, args.g_weights)
-    predict = inference.predictor(g, PostProcessing(UPSCALE_SELF_ENSEMBLE))  # upscale's passes
+    predict = inference.predictor(
+        g, PostProcessing(self_ensemble=UPSCALE_SELF_ENSEMBLE)
+    )  # upscale's passes
     steps = BackProjection(UPSCALE_BACK_PROJECTION, "paper")
     gates = {f: DetailGate(f) for f in FLOORS}
     settings = {}

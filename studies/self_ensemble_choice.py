@@ -50,7 +50,7 @@ def main():
     g = build_generator()
     weights.load_weights(g, args.g_weights)
     predict = inference.predictor(g)
-    posts = {f: inference.PostProcessed(g, PostProcessing(1, UPSCALE_BACK_PROJECTION, f))
+    posts = {f: inference.PostProcessed(g, PostProcessing(self_ensemble=1, back_projection=UPSCALE_BACK_PROJECTION, detail_floor=f))
              for f in FLOORS}  # fmt: skip
     settings = [(n, f) for n in ENSEMBLES for f in FLOORS]
     paths = vs.paths(args.dirs)

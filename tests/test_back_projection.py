@@ -103,7 +103,9 @@ def test_upscale_and_export_default_to_the_chosen_steps_evaluate_to_none(tmp_pat
     modes = ("upscale", "export", "evaluate", "compare")
     passes = defaults.UPSCALE_SELF_ENSEMBLE
     shipped = PostProcessing(
-        passes, defaults.UPSCALE_BACK_PROJECTION, defaults.UPSCALE_DETAIL_FLOOR
+        self_ensemble=passes,
+        back_projection=defaults.UPSCALE_BACK_PROJECTION,
+        detail_floor=defaults.UPSCALE_DETAIL_FLOOR,
     )
     assert [defaults.post_processing(m) for m in modes] == [shipped] * 2 + [PostProcessing()] * 2
     off = defaults.post_processing("upscale", back_projection=0, detail_floor=0, self_ensemble=1)

@@ -50,12 +50,20 @@ def test_the_post_processed_panel_is_what_upscale_computes(tmp_path):
     g = he_scaled_kernels(build_generator(1, 8))
     cfg = DataConfig(protocol="paper")
     hr_rgb = skdata.coffee()[:160, :200]
-    post = inference.PostProcessed(g, PostProcessing(2, 2, 1.5), tile=0)
+    post = inference.PostProcessed(
+        g, PostProcessing(self_ensemble=2, back_projection=2, detail_floor=1.5), tile=0
+    )
     scores = compare.compare_figure(inference.predictor(g), hr_rgb, tmp_path / "c.png", cfg,
                                     crop=64, name="tiny", tile=0, post=post)  # fmt: skip
     assert list(scores) == ["bicubic", "tiny", "tiny+x2+bp2+gate1.5", "HR"]
     lr, hr = data.eval_pair(hr_rgb, cfg)
-    shipped = inference.upscale(inference.predictor(g, PostProcessing(2, 2, 1.5)), lr, tile=0)
+    shipped = inference.upscale(
+        inference.predictor(
+            g, PostProcessing(self_ensemble=2, back_projection=2, detail_floor=1.5)
+        ),
+        lr,
+        tile=0,
+    )
     expected = all_metrics(images.to_uint8(shipped), images.to_uint8(hr), shipped, hr, 4)
     assert abs(scores["tiny+x2+bp2+gate1.5"]["psnr_y"] - expected["psnr_y"]) < 0.01
     panel_diff = scores["tiny+x2+bp2+gate1.5"]["psnr_y"] - scores["tiny"]["psnr_y"]

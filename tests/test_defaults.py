@@ -98,9 +98,13 @@ def test_a_generator_trained_through_post_processing_says_so(tmp_path):
         (tmp_path / "plain" / "config.json").write_text(broken)
         assert trained_through(tmp_path / "plain" / "g.weights.h5") is None, broken
     # Run as trained: no warning; any other steps or floor: one naming both and the record.
-    assert mismatch(g, PostProcessing(4, 3, 0.5)) == ""  # the ensemble is not trained through
+    assert (
+        mismatch(g, PostProcessing(self_ensemble=4, back_projection=3, detail_floor=0.5)) == ""
+    )  # the ensemble is not trained through
     for steps, floor in [(0, 0.0), (2, 0.5), (3, 1.5)]:
-        warning = mismatch(g, PostProcessing(1, steps, floor))
+        warning = mismatch(
+            g, PostProcessing(self_ensemble=1, back_projection=steps, detail_floor=floor)
+        )
         assert warning.startswith("WARNING") and str(trained.source) in warning
         assert f"--back_projection={steps} --detail_floor={floor:g}" in warning
         assert "Pass --back_projection=3 --detail_floor=0.5" in warning

@@ -220,7 +220,12 @@ def _check_rows_against(table, evaluation):
 
     images = evaluation["images"]
     shipped = (UPSCALE_BACK_PROJECTION, UPSCALE_DETAIL_FLOOR, UPSCALE_SELF_ENSEMBLE)
-    column = "upscale" + PostProcessing(shipped[2], shipped[0], shipped[1]).label
+    column = (
+        "upscale"
+        + PostProcessing(
+            self_ensemble=shipped[2], back_projection=shipped[0], detail_floor=shipped[1]
+        ).label
+    )
     alone = {Path(r["image"]).stem: r for r in images["upscale/test"]}
     shipped = {Path(r["image"]).stem: r for r in images[f"{column}/test"]}
     bicubic = {Path(r["image"]).stem: r for r in images["bicubic/test"]}

@@ -68,8 +68,11 @@ def test_floor_must_be_positive_and_off_is_the_model_itself():
     np.testing.assert_array_equal(post_processed(g, 0, 0.0)(lr).numpy(), g(lr).numpy())
     with pytest.raises(ValueError, match="detail floor"):
         post_processed(g, 0, -1.0)
-    assert PostProcessing(1, 2, 1.5).label == "+bp2+gate1.5" and PostProcessing().label == ""
-    assert PostProcessing(1, 2).label == "+bp2"
+    assert (
+        PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5).label == "+bp2+gate1.5"
+        and PostProcessing().label == ""
+    )
+    assert PostProcessing(self_ensemble=1, back_projection=2).label == "+bp2"
     assert margin(2, 1.5) > margin(2) > margin(0) == 0
 
 

@@ -149,7 +149,7 @@ def test_a_generator_with_its_own_post_processing_gets_its_own_column(setup, tmp
     gens = evaluation.find_generators(ck)
     quiet = {"tile": 16, "log": lambda *_: None, "progress": False}
     plain = evaluation.evaluate(gens, tests, DATA, MODEL, tmp_path / "a", **quiet)
-    own = evaluation.evaluate(gens, tests, DATA, MODEL, tmp_path / "b", own_post={"desert": PostProcessing(1, 3, 0.5, DATA.protocol)},
+    own = evaluation.evaluate(gens, tests, DATA, MODEL, tmp_path / "b", own_post={"desert": PostProcessing(self_ensemble=1, back_projection=3, detail_floor=0.5, protocol=DATA.protocol)},
                               **quiet)  # fmt: skip
     assert list(own["psnr_y"]["sea"]) == ["bicubic", "desert", "desert+bp3+gate0.5", "general"]
     for cls in plain["psnr_y"]:
@@ -158,7 +158,13 @@ def test_a_generator_with_its_own_post_processing_gets_its_own_column(setup, tmp
     # The column is the generator's output followed by PostProcessed with those settings.
     g = build_generator(MODEL.n_res_blocks, MODEL.filters)
     weights.load_weights(g, gens["desert"])
-    post = inference.PostProcessed(g, PostProcessing(1, 3, 0.5, DATA.protocol), 16)
+    post = inference.PostProcessed(
+        g,
+        PostProcessing(
+            self_ensemble=1, back_projection=3, detail_floor=0.5, protocol=DATA.protocol
+        ),
+        16,
+    )
     rows = json.loads((tmp_path / "b" / "results.json").read_text())["images"]
     by_image = {Path(r["image"]).name: r for r in rows["desert+bp3+gate0.5/sea"]}
     for path, lr, hr in data.eval_pairs(tests["sea"], DATA):
@@ -268,7 +274,9 @@ def test_benchmark_folders_score_every_image_under_the_paper_protocol(tmp_path):
 
     small = build_generator(1, 8)
     weights.load_weights(small, g)
-    predict = inference.predictor(small, PostProcessing(2, 2, 1.5))
+    predict = inference.predictor(
+        small, PostProcessing(self_ensemble=2, back_projection=2, detail_floor=1.5)
+    )
     sr = inference.upscale(predict, lr)
     m = metrics.all_metrics(images.to_uint8(sr), images.to_uint8(hr), sr, hr, 4)
     by_image = {Path(row["image"]).name: row for row in gated["mine+x2+bp2+gate1.5/SetA"]}

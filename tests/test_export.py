@@ -349,7 +349,7 @@ def test_ensemble_steps_and_gate_are_baked_into_every_signature_and_tflite(gener
     test_inference.py.)"""
     floor, passes = 1.5, 2
     photo = skimage_data.astronaut()[100:200, 150:330]  # 2 tiles of 160 (cores of 118)
-    post = PostProcessing(passes, 2, floor)
+    post = PostProcessing(self_ensemble=passes, back_projection=2, detail_floor=floor)
     path = export.export_saved_model(generator, tmp_path / "bp", tile=160, post=post)
     m = tf.saved_model.load(str(path))
     assert int(m.back_projection) == 2 and m.back_projection_protocol.numpy() == b"paper"

@@ -46,7 +46,10 @@ def test_tiled_equals_whole_image(predict):
     assert np.abs(tiled - whole).max() <= 1e-3
 
 
-@pytest.mark.parametrize("post", [PostProcessing(), PostProcessing(1, 2, 40.0)])
+@pytest.mark.parametrize(
+    "post",
+    [PostProcessing(), PostProcessing(self_ensemble=1, back_projection=2, detail_floor=40.0)],
+)
 def test_strips_of_the_tail_and_of_the_steps_equal_whole_image(generator, post):
     """Tail strips of a few rows (with 2 rows of context) and strips of the steps and the gate
     (with their 15) inside tiles give the whole-image pixels."""
@@ -125,11 +128,16 @@ def test_tiled_equals_whole_image_with_back_projection_and_the_detail_gate(gener
 
     lr = skimage_data.coffee()[::2, ::2][:100, :180].astype(np.float32) / 127.5 - 1.0
     # An untrained generator's residual is tens of levels: a floor of its size gates it.
-    predict = inference.predictor(generator, PostProcessing(1, 2, 40.0))
+    predict = inference.predictor(
+        generator, PostProcessing(self_ensemble=1, back_projection=2, detail_floor=40.0)
+    )
     assert predict.context == 36 + 10 + GATE_RADIUS
     tiled, whole = tiled_and_whole(predict, lr, 140)
     ungated = inference.upscale(
-        inference.predictor(generator, PostProcessing(1, 2)), lr, tile=0, to_uint8=True
+        inference.predictor(generator, PostProcessing(self_ensemble=1, back_projection=2)),
+        lr,
+        tile=0,
+        to_uint8=True,
     )
     assert np.abs(whole.astype(int) - ungated.astype(int)).max() > 3  # the gate changes pixels
     assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1

@@ -17,7 +17,13 @@ def generator():
     return he_scaled_kernels(build_generator(n_res_blocks=1, filters=16), seed=3)
 
 
-@pytest.mark.parametrize("post", [PostProcessing(1, 2, 1.5), PostProcessing(4, 2, 0.0)])
+@pytest.mark.parametrize(
+    "post",
+    [
+        PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5),
+        PostProcessing(self_ensemble=4, back_projection=2, detail_floor=0.0),
+    ],
+)
 def test_the_column_runs_in_strips_and_equals_upscale(generator, post, monkeypatch):
     """Strips of 8 rows (the budget forced down): the stages never see the whole image, and the
     column equals the tiled predictor's output of the same image to float noise."""
@@ -44,7 +50,7 @@ def test_strips_bound_what_the_stages_see(generator, monkeypatch):
     """With strips of 8 rows, every call of the traced stages gets at most 8 rows plus the
     margin above and below (an image 61 rows tall)."""
     monkeypatch.setattr(tiles, "POST_STRIP_PIXELS", 1)
-    post = PostProcessing(1, 2, 1.5)
+    post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
     column = inference.PostProcessed(generator, post, tile=0)
     seen = []
     traced = column._tiler._post

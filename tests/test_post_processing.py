@@ -26,12 +26,18 @@ def test_label_margin_and_parts_come_from_the_value():
     from srgan_tf.inference import context_for
     from srgan_tf.models.trunk_tail import reach_of
 
-    shipped = PostProcessing(4, 2, 1.5)
+    shipped = PostProcessing(self_ensemble=4, back_projection=2, detail_floor=1.5)
     assert shipped.label == "+x4+bp2+gate1.5" and not NONE and NONE.label == ""
-    assert PostProcessing(2).label == "+x2" and not PostProcessing(2).has_stages
+    assert (
+        PostProcessing(self_ensemble=2).label == "+x2"
+        and not PostProcessing(self_ensemble=2).has_stages
+    )
     assert context_for(reach_of(16), shipped) == 36 + shipped.margin and shipped.margin > 0
-    assert shipped.margin == PostProcessing(1, 2, 1.5).margin  # the ensemble adds no context
-    assert shipped.ensemble_only() == PostProcessing(4)
+    assert (
+        shipped.margin
+        == PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5).margin
+    )  # the ensemble adds no context
+    assert shipped.ensemble_only() == PostProcessing(self_ensemble=4)
     assert [type(s).__name__ for s in shipped.stages()] == ["BackProjection", "DetailGate"]
     assert "4 passes" in shipped.note() and "detail gate" in shipped.note()
 

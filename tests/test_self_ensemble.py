@@ -78,7 +78,11 @@ def test_one_pass_is_the_generator_itself_and_bad_sizes_are_refused(generator):
     for bad in (0, 3, 16):
         with pytest.raises(ValueError, match=r"one of \(1, 2, 4, 8\)"):
             self_ensemble.self_ensembled(generator, bad)
-    assert PostProcessing(4, 2, 1.5).label == "+x4+bp2+gate1.5" and PostProcessing(8).label == "+x8"
+    assert (
+        PostProcessing(self_ensemble=4, back_projection=2, detail_floor=1.5).label
+        == "+x4+bp2+gate1.5"
+        and PostProcessing(self_ensemble=8).label == "+x8"
+    )
 
 
 def test_comes_before_the_steps_and_shares_the_generators_weights(generator):
@@ -103,11 +107,19 @@ def test_tiled_equals_whole_image():
 
     generator = _he_scaled(1, 8)
     lr = _lr("coffee", 80, 170, step=2)[0]
-    predict = inference.predictor(generator, PostProcessing(8, 2))
-    assert predict.context == inference.predictor(generator, PostProcessing(1, 2)).context
+    predict = inference.predictor(generator, PostProcessing(self_ensemble=8, back_projection=2))
+    assert (
+        predict.context
+        == inference.predictor(
+            generator, PostProcessing(self_ensemble=1, back_projection=2)
+        ).context
+    )
     tiled, whole = tiled_and_whole(predict, lr, 140)
     single = inference.upscale(
-        inference.predictor(generator, PostProcessing(1, 2)), lr, tile=0, to_uint8=True
+        inference.predictor(generator, PostProcessing(self_ensemble=1, back_projection=2)),
+        lr,
+        tile=0,
+        to_uint8=True,
     )
     assert np.abs(whole.astype(int) - single.astype(int)).max() > 3  # the ensemble changes pixels
     assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1

@@ -74,11 +74,17 @@ def _core_rows(tiler, lr, tile):
 
 CASES = {
     "generator": PostProcessing(),
-    "1 step, paper": PostProcessing(1, 1, 0.0, "paper"),
-    "2 steps, paper": PostProcessing(1, 2, 0.0, "paper"),
-    "2 steps, study": PostProcessing(1, 2, 0.0, "study"),
-    "gate": PostProcessing(1, 0, 1.5),
-    "2 steps and gate": PostProcessing(1, 2, 1.5),
+    "1 step, paper": PostProcessing(
+        self_ensemble=1, back_projection=1, detail_floor=0.0, protocol="paper"
+    ),
+    "2 steps, paper": PostProcessing(
+        self_ensemble=1, back_projection=2, detail_floor=0.0, protocol="paper"
+    ),
+    "2 steps, study": PostProcessing(
+        self_ensemble=1, back_projection=2, detail_floor=0.0, protocol="study"
+    ),
+    "gate": PostProcessing(self_ensemble=1, back_projection=0, detail_floor=1.5),
+    "2 steps and gate": PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5),
 }
 
 
@@ -99,7 +105,7 @@ def test_a_grid_of_tiles_with_several_strips_each_equals_one_pass(small, image, 
 def test_every_self_ensemble_orientation_on_non_square_tiles(small, image):
     """The 8 orientations (transposed ones included) of tiles that are not square (the image's
     last row and column of tiles), with the steps and the gate after them."""
-    post = PostProcessing(8, 2, 1.5)
+    post = PostProcessing(self_ensemble=8, back_projection=2, detail_floor=1.5)
     tile = 2 * tiles.Tiler(small, post).context + 17
     out, _ = _tiled(small, post, image[:, :47], tile)
     whole = _whole(small, post, image[:, :47])
@@ -173,7 +179,7 @@ def test_the_shipped_generator_tiles_to_one_pass_with_its_steps_and_gate():
 
     g = build_generator()
     weights.load_weights(g, SHIPPED)
-    post = PostProcessing(1, 2, 1.5)
+    post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
     lr = skimage_data.coffee()[:302:2, :346:2].astype(np.float32) / 127.5 - 1.0  # 151 x 173
     tile = 2 * tiles.Tiler(g, post).context + 40  # cores of 40 rows: 5 strips each
     out, tiler = _tiled(g, post, lr, tile)
@@ -187,7 +193,7 @@ def test_no_tile_is_larger_than_asked(small, image):
     """`tile` bounds memory: every input the trunk runs on is at most `tile` pixels a side
     (the core and its context), and the tiles that reach the image's edge are the only
     smaller ones."""
-    post = PostProcessing(1, 2, 1.5)
+    post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
     tiler = tiles.Tiler(small, post, **SMALL_STRIPS)
     tile = 2 * tiler.context + 17
     seen = []
@@ -203,7 +209,7 @@ def test_uint8_input_is_the_same_image_as_its_floats(small):
     """The tiler converts uint8 input a tile at a time: the same pixels as converting the whole
     image first (x / 127.5 - 1), to float noise."""
     u8 = np.random.default_rng(4).integers(0, 256, (61, 47, 3), dtype=np.uint8)
-    post = PostProcessing(1, 2, 1.5)
+    post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
     tiler = tiles.Tiler(small, post, **SMALL_STRIPS)
     tile = 2 * tiler.context + 17
     from_u8 = np.asarray(tiler(tf.constant(u8), tile))
@@ -219,7 +225,7 @@ def test_auto_tiles_take_a_photo_that_fits_whole_and_cut_one_that_does_not(small
     allows, and the same pixels."""
     from srgan_tf import config, inference
 
-    post = PostProcessing(1, 2, 1.5)
+    post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
     fixed, per_pixel = tiles.TILE_MEMORY["float32"]
     assert tiles.auto_tile(100, 130, "float32") == 130  # fits: the whole image
     # The budget shrunk to what a 60 x 60 tile takes: an 83 x 97 image is cut.

@@ -152,7 +152,9 @@ def test_validation_with_back_projection_scores_what_upscale_ships(tmp_path):
     cfg = dataclasses.replace(DATA, protocol="paper")
     quiet = {"log": lambda *_: None}
     raw = validation.Validator(val, cfg, **quiet)
-    bp = validation.Validator(val, cfg, post=PostProcessing(1, 2), **quiet)
+    bp = validation.Validator(
+        val, cfg, post=PostProcessing(self_ensemble=1, back_projection=2), **quiet
+    )
     assert "back_projection" not in raw.definition and bp.definition["back_projection"] == 2
     np.testing.assert_array_equal(raw.bicubic["paper"], bp.bicubic["paper"])
     predict = inference.predictor(g, PostProcessing(back_projection=2))
@@ -161,15 +163,21 @@ def test_validation_with_back_projection_scores_what_upscale_ships(tmp_path):
     assert scores["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
     # An untrained generator is far from its LR; back-projection pulls it toward bicubic's.
     assert scores["psnr_y_gain"] > raw(g)["psnr_y_gain"]
-    gated = validation.Validator(val, cfg, post=PostProcessing(1, 2, 1.5), **quiet)
+    gated = validation.Validator(
+        val, cfg, post=PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5), **quiet
+    )
     assert gated.definition["detail_floor"] == 1.5 and "detail_floor" not in bp.definition
     predict = inference.predictor(g, PostProcessing(back_projection=2, detail_floor=1.5))
     expected = gated._score(lambda lr: inference.upscale(predict, lr, 0), "paper")
     assert gated(g)["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
     # And self-ensembled before them, as upscale ships it (recorded: a change restarts the best).
-    shipped = validation.Validator(val, cfg, post=PostProcessing(4, 2, 1.5), **quiet)
+    shipped = validation.Validator(
+        val, cfg, post=PostProcessing(self_ensemble=4, back_projection=2, detail_floor=1.5), **quiet
+    )
     assert shipped.definition["self_ensemble"] == 4 and "self_ensemble" not in gated.definition
-    predict = inference.predictor(g, PostProcessing(4, 2, 1.5))
+    predict = inference.predictor(
+        g, PostProcessing(self_ensemble=4, back_projection=2, detail_floor=1.5)
+    )
     expected = shipped._score(lambda lr: inference.upscale(predict, lr, 0), "paper")
     assert shipped(g)["psnr_y"] == pytest.approx(expected[:, 0].mean(), abs=1e-9)
     assert abs(shipped(g)["psnr_y"] - gated(g)["psnr_y"]) > 1e-6  # the passes change the score

@@ -19,10 +19,11 @@ if TYPE_CHECKING:  # only for the hints: resolving the value starts no TensorFlo
     import keras
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PostProcessing:
     """The self-ensemble's passes, the back-projection steps under `protocol`, the detail
-    gate's floor (grey levels; 0: no gate). The default is none of them: the generator alone."""
+    gate's floor (grey levels; 0: no gate). The default is none of them: the generator alone.
+    Keyword arguments only: two call sites once passed them in different orders."""
 
     self_ensemble: int = 1
     back_projection: int = 0

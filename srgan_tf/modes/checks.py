@@ -353,8 +353,9 @@ def _tile_problems(cfg: config.Configs) -> list[str]:
         post = None
         if train.val_every > 0:
             with contextlib.suppress(ValueError):  # out of range: the bounds above say so
-                post = PostProcessing(train.val_self_ensemble, train.val_back_projection,
-                                      train.val_detail_floor)  # fmt: skip
+                post = PostProcessing(self_ensemble=train.val_self_ensemble,
+                                      back_projection=train.val_back_projection,
+                                      detail_floor=train.val_detail_floor)  # fmt: skip
             where = "validation (--val_back_projection, --val_detail_floor): "
     if post is not None:
         context = context_for(reach, post)

@@ -90,7 +90,8 @@ def post_processing(
         detail_floor = trained.detail_floor if trained else default
     if self_ensemble < 1:
         self_ensemble = UPSCALE_SELF_ENSEMBLE if pictures else 1
-    return PostProcessing(self_ensemble, back_projection, detail_floor, protocol)
+    return PostProcessing(self_ensemble=self_ensemble, back_projection=back_projection,
+                          detail_floor=detail_floor, protocol=protocol)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)

@@ -146,4 +146,4 @@ class History:
         self._plotted_at = time.time()
         from srgan_tf.training import plots  # matplotlib only when a plot is drawn
 
-        plots.plot_history(self.epochs_path, self.dir / "plots")
+        plots.plot_history(read_csv(self.epochs_path), self.dir / "plots")

@@ -264,7 +264,8 @@ def _validator(t: TrainConfig, data_cfg: DataConfig, tile: int,
     return validation.Validator(
         t.val_dir, data_cfg, t.val_crop, t.val_protocol_list, t.val_best, log=log,
         min_gain=t.val_min_gain, tile=tile,
-        post=PostProcessing(t.val_self_ensemble, t.val_back_projection, t.val_detail_floor),
+        post=PostProcessing(self_ensemble=t.val_self_ensemble, back_projection=t.val_back_projection,
+                            detail_floor=t.val_detail_floor),
         min_mean_gain=t.val_min_mean_gain, niqe=t.val_niqe, snapshots=t.val_snapshots,
     )  # fmt: skip
 

@@ -12,7 +12,6 @@ import numpy as np  # noqa: E402
 
 from srgan_tf import atomic  # noqa: E402
 from srgan_tf.data import images  # noqa: E402
-from srgan_tf.training.history import read_csv  # noqa: E402
 
 
 def sample_grid(lr: np.ndarray, sr: np.ndarray, hr: np.ndarray) -> np.ndarray:
@@ -25,9 +24,9 @@ def sample_grid(lr: np.ndarray, sr: np.ndarray, hr: np.ndarray) -> np.ndarray:
     return np.concatenate(rows, axis=0)
 
 
-def plot_history(epochs_csv: str | Path, out_dir: str | Path) -> list[Path]:
-    """The study's Figures 2-4 from an epochs CSV: G init MSE, G adversarial, D adversarial."""
-    rows = read_csv(Path(epochs_csv))
+def plot_history(rows: list[dict], out_dir: str | Path) -> list[Path]:
+    """The study's Figures 2-4 from the epochs CSV's rows (`history.read_csv`): G init MSE, G
+    adversarial, D adversarial, and D's accuracy."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     panels = [
