@@ -1,4 +1,4 @@
-"""The memory model behind `--tile` auto (srgan_tf/inference/tiles.py, `auto_tile`): the peak
+"""The memory model behind `--tile` auto (srgan_tf/inference/tiling_core.py, `auto_tile`): the peak
 RSS of upscale's default path on one tile of T x T input pixels, per precision, and its fit
 `peak = fixed + per_pixel * T^2` (the output buffer, 48 bytes per input pixel in uint8, is
 counted apart, as `auto_tile` counts it).
@@ -9,7 +9,7 @@ Each side and precision runs in a fresh process on a photo crop (the photo corpu
 validation photo) that is exactly one tile. The fit is a bound, not an average: its slope is
 the least-squares one, its intercept raised until no measured tile lies above the line (the
 allocator's peaks do not grow smoothly with the tile). The last line is one JSON object; the
-fitted constants are what `tiles.TILE_MEMORY` holds. `--refit=NAME` fits the rows of a saved
+fitted constants are what `tiling_core.TILE_MEMORY` holds. `--refit=NAME` fits the rows of a saved
 result again without measuring. Never run it while something else trains.
 """
 

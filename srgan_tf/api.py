@@ -24,7 +24,7 @@ import numpy as np
 from srgan_tf import pretrained
 from srgan_tf.config import AUTO_TILE, DEFAULT_MAX_PIXELS, PHOTO_PROTOCOL
 from srgan_tf.errors import ConfigError, WeightFileError
-from srgan_tf.inference.post_processing import NONE, PostProcessing
+from srgan_tf.inference.post_settings import NONE, PostProcessing
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Upscaler:
             precision: "auto" (bfloat16 where the CPU computes it natively), "float32" or
                 "bfloat16".
             tile: input tile side, context included; -1 (the default): sized by the memory
-                budget for each image (`tiles.auto_tile`); 0: whole images.
+                budget for each image (`tiling_core.auto_tile`); 0: whole images.
             n_res_blocks, filters: the generator's size, for weight files of other sizes.
 
         Raises:

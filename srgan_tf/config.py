@@ -46,10 +46,10 @@ def post_processing_problem(
 
 # Defaults that library functions share with their settings (declared here, imported there).
 # Input pixels per tile side, context included: the trunk of the tiling core runs on one tile
-# (inference/tiles.py). 512 by the rule in docs/performance.md ("Tiles"): upscaling 2040x1356
+# (inference/tiling_core.py). 512 by the rule in docs/performance.md ("Tiles"): upscaling 2040x1356
 # in float32 peaks at 1.60 GB with it, 1.91 GB with 768 for 7% more speed.
 DEFAULT_TILE = 512
-# `--tile=-1`, the default: tiles sized by MEMORY_BUDGET_GB for each image (inference/tiles.py,
+# `--tile=-1`, the default: tiles sized by MEMORY_BUDGET_GB for each image (inference/tiling_core.py,
 # `auto_tile`): a photo whose one tile fits the budget is one tile, no context recomputed. The
 # SavedModel keeps a fixed plan (DEFAULT_TILE): its graph is traced once for every size.
 AUTO_TILE = -1

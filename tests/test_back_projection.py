@@ -10,7 +10,7 @@ from srgan_tf import protocols
 from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator
 from srgan_tf.models.back_projection import BackProjection
-from srgan_tf.models.post_processing import post_processed
+from srgan_tf.models.post_stages import post_processed
 
 
 def _odd(shape, seed=0):

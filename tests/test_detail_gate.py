@@ -12,7 +12,7 @@ from srgan_tf import protocols
 from srgan_tf.inference import PostProcessing
 from srgan_tf.models.detail_gate import DetailGate
 from srgan_tf.models.generator import build_generator
-from srgan_tf.models.post_processing import margin, post_processed
+from srgan_tf.models.post_stages import margin, post_processed
 
 
 def oracle(lr, sr, floor, sigma=1.0):

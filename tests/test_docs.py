@@ -35,17 +35,17 @@ def test_the_default_max_pixels_is_its_rule_applied_to_the_committed_measurement
 
 
 def test_auto_tile_memory_and_png_level_are_their_committed_measurements():
-    """`tiles.TILE_MEMORY` is bench/tile_memory.py's fit and `config.PNG_LEVEL` the level
+    """`tiling_core.TILE_MEMORY` is bench/tile_memory.py's fit and `config.PNG_LEVEL` the level
     bench/png_level.py's rule chose, as saved in bench/results/ (no constant drifts from the
     measurement docs/performance.md reports)."""
     import json
 
     from srgan_tf.config import PNG_LEVEL
-    from srgan_tf.inference import tiles
+    from srgan_tf.inference import tiling_core
 
     results = ROOT / "bench" / "results"
     fit = json.loads((results / "tile_memory.json").read_text())["fit"]
-    for precision, (fixed, per_pixel) in tiles.TILE_MEMORY.items():
+    for precision, (fixed, per_pixel) in tiling_core.TILE_MEMORY.items():
         assert abs(fixed - fit[precision]["fixed_gb"]) < 0.005, precision
         assert abs(per_pixel - fit[precision]["bytes_per_pixel"]) < 1.0, precision
     assert PNG_LEVEL == json.loads((results / "png_level.json").read_text())["chosen"]

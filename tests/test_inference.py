@@ -1,4 +1,4 @@
-"""Tiled inference (srgan_tf/inference/tiles.py, tiling.py): equal to whole-image inference, any
+"""Tiled inference (srgan_tf/inference/tiling_core.py, upscaling.py): equal to whole-image inference, any
 input kind."""
 
 import imageio.v3 as iio
@@ -53,7 +53,7 @@ def test_tiled_equals_whole_image(predict):
 def test_strips_of_the_tail_and_of_the_steps_equal_whole_image(generator, post):
     """Tail strips of a few rows (with 2 rows of context) and strips of the steps and the gate
     (with their 15) inside tiles give the whole-image pixels."""
-    from srgan_tf.inference.tiles import Tiler
+    from srgan_tf.inference.tiling_core import Tiler
 
     lr = np.random.default_rng(3).uniform(-1, 1, (90, 130, 3)).astype(np.float32)
     predict = inference.predictor(generator, post)

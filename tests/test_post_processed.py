@@ -1,4 +1,4 @@
-"""evaluate's extra column and compare's extra panel (srgan_tf/inference/post_processed.py):
+"""evaluate's extra column and compare's extra panel (srgan_tf/inference/beside_raw.py):
 the steps and the gate after a raw output run through the tiling core's strips and give what
 upscale's tiled predictor gives."""
 
@@ -8,7 +8,7 @@ from test_tiles import _tolerance
 
 from srgan_reference.random_weights import he_scaled_kernels
 from srgan_tf import inference
-from srgan_tf.inference import PostProcessing, tiles
+from srgan_tf.inference import PostProcessing, tiling_core
 from srgan_tf.models import build_generator
 
 
@@ -27,15 +27,15 @@ def generator():
 def test_the_column_runs_in_strips_and_equals_upscale(generator, post, monkeypatch):
     """Strips of 8 rows (the budget forced down): the stages never see the whole image, and the
     column equals the tiled predictor's output of the same image to float noise."""
-    monkeypatch.setattr(tiles, "POST_STRIP_PIXELS", 1)
+    monkeypatch.setattr(tiling_core, "POST_STRIP_PIXELS", 1)
     rows = []
-    run = tiles.Tiler._post_strips
+    run = tiling_core.Tiler._post_strips
 
     def spy(self, lr, sr, box):
         rows.append(int(lr.shape[0]))
         return run(self, lr, sr, box)
 
-    monkeypatch.setattr(tiles.Tiler, "_post_strips", spy)
+    monkeypatch.setattr(tiling_core.Tiler, "_post_strips", spy)
     lr = np.random.default_rng(2).uniform(-1, 1, (61, 47, 3)).astype(np.float32)
     column = inference.PostProcessed(generator, post, tile=0)
     raw = inference.upscale(inference.predictor(generator), lr, tile=0)
@@ -49,7 +49,7 @@ def test_the_column_runs_in_strips_and_equals_upscale(generator, post, monkeypat
 def test_strips_bound_what_the_stages_see(generator, monkeypatch):
     """With strips of 8 rows, every call of the traced stages gets at most 8 rows plus the
     margin above and below (an image 61 rows tall)."""
-    monkeypatch.setattr(tiles, "POST_STRIP_PIXELS", 1)
+    monkeypatch.setattr(tiling_core, "POST_STRIP_PIXELS", 1)
     post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
     column = inference.PostProcessed(generator, post, tile=0)
     seen = []
@@ -57,4 +57,4 @@ def test_strips_bound_what_the_stages_see(generator, monkeypatch):
     column._tiler._post = lambda lr, sr: seen.append(int(lr.shape[1])) or traced(lr, sr)
     lr = np.random.default_rng(2).uniform(-1, 1, (61, 47, 3)).astype(np.float32)
     column(lr, inference.upscale(inference.predictor(generator), lr, tile=0))
-    assert len(seen) == 8 and max(seen) <= tiles.MIN_STRIP_ROWS + 2 * post.margin, seen
+    assert len(seen) == 8 and max(seen) <= tiling_core.MIN_STRIP_ROWS + 2 * post.margin, seen

@@ -1,4 +1,4 @@
-"""`PostProcessing` (srgan_tf/inference/post_processing.py): one value for what wraps and
+"""`PostProcessing` (srgan_tf/inference/post_settings.py): one value for what wraps and
 follows the generator, resolved once (modes/defaults.py) and taken whole by every consumer."""
 
 import dataclasses
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from srgan_tf.inference.post_processing import NONE, PostProcessing
+from srgan_tf.inference.post_settings import NONE, PostProcessing
 
 
 def test_bad_values_are_refused_by_name():

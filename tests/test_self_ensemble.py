@@ -8,7 +8,7 @@ from skimage import data as skimage_data
 from srgan_reference.random_weights import he_scaled_kernels
 from srgan_tf.inference import PostProcessing
 from srgan_tf.models import build_generator, self_ensemble
-from srgan_tf.models.post_processing import post_processed
+from srgan_tf.models.post_stages import post_processed
 
 
 def _lr(name, h, w, step=4):

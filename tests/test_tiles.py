@@ -1,4 +1,4 @@
-"""The tiling core (srgan_tf/inference/tiles.py) against one whole-image pass, to float noise:
+"""The tiling core (srgan_tf/inference/tiling_core.py) against one whole-image pass, to float noise:
 over grids of several rows and columns of tiles, with several tail strips and several post
 strips inside each tile, odd and prime sizes, every self-ensemble orientation; and a negative
 control per context (the trunk's, the tail's, the steps', the gate's): one pixel less than
@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from srgan_reference.random_weights import he_scaled_kernels
 from srgan_tf import pretrained, weights
-from srgan_tf.inference import PostProcessing, tiles
+from srgan_tf.inference import PostProcessing, tiling_core
 from srgan_tf.models import build_generator, trunk_tail
 
 ROUNDING = 2.0**-24  # one float32 rounding, relative
@@ -59,7 +59,7 @@ def _tolerance(generator, post, lr):
 
 
 def _tiled(generator, post, lr, tile, strips=SMALL_STRIPS, reach=None):
-    tiler = tiles.Tiler(generator, post, **strips)
+    tiler = tiling_core.Tiler(generator, post, **strips)
     if reach is not None:  # the tail strips' reach only (the tile context stays as built)
         tiler.reach = reach
     return np.asarray(tiler(tf.constant(lr), tile)), tiler
@@ -67,8 +67,8 @@ def _tiled(generator, post, lr, tile, strips=SMALL_STRIPS, reach=None):
 
 def _core_rows(tiler, lr, tile):
     """Rows and columns of tiles the image takes, and the core's side."""
-    core = int(tiles.grid(lr.shape[0], tile, tiler.context))
-    return -(-lr.shape[0] // core), -(-lr.shape[1] // int(tiles.grid(lr.shape[1], tile,
+    core = int(tiling_core.grid(lr.shape[0], tile, tiler.context))
+    return -(-lr.shape[0] // core), -(-lr.shape[1] // int(tiling_core.grid(lr.shape[1], tile,
                                                                    tiler.context))), core  # fmt: skip
 
 
@@ -91,11 +91,11 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_grid_of_tiles_with_several_strips_each_equals_one_pass(small, image, name):
     post = CASES[name]
-    probe = tiles.Tiler(small, post)
+    probe = tiling_core.Tiler(small, post)
     tile = 2 * probe.context + 17  # cores of 17 rows: 3 strips of at most 8 rows each
     out, tiler = _tiled(small, post, image, tile)
     rows, cols, core = _core_rows(tiler, image, tile)
-    assert rows >= 3 and cols >= 3 and core > 2 * tiles.MIN_STRIP_ROWS, (rows, cols, core)
+    assert rows >= 3 and cols >= 3 and core > 2 * tiling_core.MIN_STRIP_ROWS, (rows, cols, core)
     whole = _whole(small, post, image)
     assert whole.std() > 0.1  # content large enough for a seam to show
     tolerance = _tolerance(small, post, image)
@@ -106,7 +106,7 @@ def test_every_self_ensemble_orientation_on_non_square_tiles(small, image):
     """The 8 orientations (transposed ones included) of tiles that are not square (the image's
     last row and column of tiles), with the steps and the gate after them."""
     post = PostProcessing(self_ensemble=8, back_projection=2, detail_floor=1.5)
-    tile = 2 * tiles.Tiler(small, post).context + 17
+    tile = 2 * tiling_core.Tiler(small, post).context + 17
     out, _ = _tiled(small, post, image[:, :47], tile)
     whole = _whole(small, post, image[:, :47])
     np.testing.assert_allclose(out, whole, rtol=0, atol=_tolerance(small, post, image[:, :47]))
@@ -181,7 +181,7 @@ def test_the_shipped_generator_tiles_to_one_pass_with_its_steps_and_gate():
     weights.load_weights(g, SHIPPED)
     post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
     lr = skimage_data.coffee()[:302:2, :346:2].astype(np.float32) / 127.5 - 1.0  # 151 x 173
-    tile = 2 * tiles.Tiler(g, post).context + 40  # cores of 40 rows: 5 strips each
+    tile = 2 * tiling_core.Tiler(g, post).context + 40  # cores of 40 rows: 5 strips each
     out, tiler = _tiled(g, post, lr, tile)
     rows, cols, _ = _core_rows(tiler, lr, tile)
     assert rows >= 3 and cols >= 3
@@ -194,7 +194,7 @@ def test_no_tile_is_larger_than_asked(small, image):
     (the core and its context), and the tiles that reach the image's edge are the only
     smaller ones."""
     post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
-    tiler = tiles.Tiler(small, post, **SMALL_STRIPS)
+    tiler = tiling_core.Tiler(small, post, **SMALL_STRIPS)
     tile = 2 * tiler.context + 17
     seen = []
     trunk = tiler._trunk
@@ -210,7 +210,7 @@ def test_uint8_input_is_the_same_image_as_its_floats(small):
     image first (x / 127.5 - 1), to float noise."""
     u8 = np.random.default_rng(4).integers(0, 256, (61, 47, 3), dtype=np.uint8)
     post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
-    tiler = tiles.Tiler(small, post, **SMALL_STRIPS)
+    tiler = tiling_core.Tiler(small, post, **SMALL_STRIPS)
     tile = 2 * tiler.context + 17
     from_u8 = np.asarray(tiler(tf.constant(u8), tile))
     floats = u8.astype(np.float32) / 127.5 - 1.0
@@ -226,17 +226,17 @@ def test_auto_tiles_take_a_photo_that_fits_whole_and_cut_one_that_does_not(small
     from srgan_tf import config, inference
 
     post = PostProcessing(self_ensemble=1, back_projection=2, detail_floor=1.5)
-    fixed, per_pixel = tiles.TILE_MEMORY["float32"]
-    assert tiles.auto_tile(100, 130, "float32") == 130  # fits: the whole image
+    fixed, per_pixel = tiling_core.TILE_MEMORY["float32"]
+    assert tiling_core.auto_tile(100, 130, "float32") == 130  # fits: the whole image
     # The budget shrunk to what a 60 x 60 tile takes: an 83 x 97 image is cut.
     monkeypatch.setattr(
         config,
         "MEMORY_BUDGET_GB",
-        fixed + (tiles.OUTPUT_BYTES * 83 * 97 + 60 * 60 * per_pixel) / 2**30,
+        fixed + (tiling_core.OUTPUT_BYTES * 83 * 97 + 60 * 60 * per_pixel) / 2**30,
     )
-    context = tiles.context_for(trunk_tail.split(small).reach, post)
-    side = tiles.auto_tile(83, 97, "float32", context)
-    assert side == max(tiles.least_tile(context), 60) < 97
+    context = tiling_core.context_for(trunk_tail.split(small).reach, post)
+    side = tiling_core.auto_tile(83, 97, "float32", context)
+    assert side == max(tiling_core.least_tile(context), 60) < 97
     predict = inference.predictor(small, post)
     image = np.random.default_rng(3).uniform(-1, 1, (83, 97, 3)).astype(np.float32)
     seen = []

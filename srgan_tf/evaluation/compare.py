@@ -16,8 +16,8 @@ from srgan_tf.config import AUTO_TILE, DataConfig
 from srgan_tf.data import images
 from srgan_tf.evaluation import figures, metrics
 from srgan_tf.evaluation.niqe import niqe
-from srgan_tf.inference.post_processed import PostProcessed
-from srgan_tf.inference.tiling import Predictor
+from srgan_tf.inference.beside_raw import PostProcessed
+from srgan_tf.inference.upscaling import Predictor
 
 
 def most_detailed_window(hr_u8: np.ndarray, size: int, stride: int = 16) -> tuple[int, int]:

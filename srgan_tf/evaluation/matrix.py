@@ -21,7 +21,7 @@ from srgan_tf.evaluation import figures
 from srgan_tf.evaluation.metrics import BICUBIC, all_metrics, best_model  # noqa: F401  (re-exported)
 from srgan_tf.evaluation.niqe import niqe
 from srgan_tf.inference import precision as inference_precision
-from srgan_tf.inference.post_processing import NONE, PostProcessing
+from srgan_tf.inference.post_settings import NONE, PostProcessing
 from srgan_tf.models import build_generator
 
 

@@ -1,10 +1,14 @@
 """Running a trained generator on images of any size, and exporting it for serving.
 
-- `post_processing.py`: `PostProcessing`, what wraps and follows the generator, as one value.
-- `tiles.py`: the tiling core (trunk in tiles, tail and steps in strips), shared with the SavedModel.
-- `tiling.py`: the predictor and `upscale`: an image in bounded memory, equal to a whole-image pass.
+- `post_settings.py`: `PostProcessing`, the settings of what wraps and follows the generator, as
+  one value (its Keras layers: `srgan_tf/models/post_stages.py`).
+- `tiling_core.py`: the tiling core, `Tiler` (trunk in tiles, tail and steps in strips), shared
+  with the SavedModel's graph, and the tile sizes (`auto_tile`, the rules on `--tile`).
+- `upscaling.py`: the predictor and `upscale`: an image array in bounded memory, equal to a
+  whole-image pass (eager, around the tiling core).
 - `files.py`: which files upscale reads and writes, and one file upscaled as the user gave it.
-- `post_processed.py`: the post-processed output beside a raw one (evaluate, compare).
+- `beside_raw.py`: the post-processed output beside a raw one (evaluate's extra column,
+  compare's extra panel).
 - `orientation.py`: a JPEG's EXIF orientation read and applied in a graph (the SavedModel).
 - `export.py`: a SavedModel for TF Serving (tiled in its graph), or a TFLite file.
 
@@ -15,12 +19,12 @@ The names below load their module on first use, so reading a command's settings 
 import importlib
 
 _WHERE = {
-    "NONE": "post_processing",
-    "PostProcessing": "post_processing",
-    "PostProcessed": "post_processed",
-    "Tiler": "tiles",
-    "context_for": "tiles",
-    **{name: "tiling" for name in ("Predictor", "predictor", "tile_count", "upscale")},
+    "NONE": "post_settings",
+    "PostProcessing": "post_settings",
+    "PostProcessed": "beside_raw",
+    "Tiler": "tiling_core",
+    "context_for": "tiling_core",
+    **{name: "upscaling" for name in ("Predictor", "predictor", "tile_count", "upscale")},
     **{name: "files" for name in ("OUTPUT_FORMATS", "input_files", "output_paths", "upscale_file",
                                   "upscale_image")},
 }  # fmt: skip

@@ -1,7 +1,7 @@
 """Exports a trained generator for serving: a SavedModel for TF Serving, or a TFLite file.
 
 The SavedModel tiles every request inside its graph with the tiling core that `upscale` runs
-(`srgan_tf/inference/tiles.py`), so a photo of any size is served in bounded memory (about that
+(`srgan_tf/inference/tiling_core.py`), so a photo of any size is served in bounded memory (about that
 of one tile's trunk and one strip of its tail) and the output equals a whole-image pass.
 Signatures:
 
@@ -32,8 +32,8 @@ import keras
 import tensorflow as tf
 
 from srgan_tf.config import DEFAULT_MAX_PIXELS, DEFAULT_TILE
-from srgan_tf.inference import orientation, tiles
-from srgan_tf.inference.post_processing import NONE, PostProcessing
+from srgan_tf.inference import orientation, tiling_core
+from srgan_tf.inference.post_settings import NONE, PostProcessing
 
 MIN_IMAGE_BYTES = 25  # the header bytes `encoded` reads: PNG's signature and IHDR size and depth
 
@@ -41,9 +41,9 @@ MIN_IMAGE_BYTES = 25  # the header bytes `encoded` reads: PNG's signature and IH
 class _Serving(tf.Module):
     def __init__(self, generator, tile, max_pixels, post: PostProcessing = NONE) -> None:
         super().__init__()
-        self.tiler = tiles.Tiler(generator, post)
+        self.tiler = tiling_core.Tiler(generator, post)
         tile = DEFAULT_TILE if tile < 0 else tile  # one graph for every size: a fixed plan
-        if problem := tiles.tile_problem(tile, self.tiler.context, whole=False):
+        if problem := tiling_core.tile_problem(tile, self.tiler.context, whole=False):
             raise ValueError(problem)
         # Tracked, so the SavedModel keeps the weights the tiler's functions read.
         self.generator, self.stages = generator, list(self.tiler.stages)

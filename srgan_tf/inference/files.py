@@ -11,7 +11,7 @@ import numpy as np
 
 from srgan_tf.config import AUTO_TILE, IMAGE_FORMATS
 from srgan_tf.data import images
-from srgan_tf.inference.tiling import Predictor, upscale
+from srgan_tf.inference.upscaling import Predictor, upscale
 
 
 def upscale_image(

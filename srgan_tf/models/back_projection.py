@@ -4,7 +4,7 @@ Each step adds back what the output lost: `SR += up(LR - down(SR))`, `down` the 
 own downscaler (`srgan_tf.protocols`) and `up` bicubic. Downscaled again, the output then moves
 closer to the LR it came from, which undoes a generator's colour casts and brightness drifts on
 pictures unlike its training photos. It cannot restore what the LR does not show. Not in the
-reference; `post_processing.post_processed` puts it after a generator.
+reference; `post_stages.post_processed` puts it after a generator.
 
 The layer is made of convolutions, mirror and zero padding, a channel gather and depth-to-space
 only, so a model that contains it exports to a SavedModel and to TFLite's builtin ops.
@@ -18,7 +18,7 @@ from srgan_tf import protocols
 from srgan_tf.config import PHOTO_PROTOCOL
 
 # to 2 LR pixels away (the antialiased kernel spans 4 LR pixels), `up` residuals 2 away; one
-# more for rounding. Tiles keep this much more context per step (srgan_tf/inference/tiles.py).
+# more for rounding. Tiles keep this much more context per step (srgan_tf/inference/tiling_core.py).
 RADIUS_PER_STEP = 5
 
 

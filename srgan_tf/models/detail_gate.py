@@ -33,7 +33,7 @@ from srgan_tf.models.back_projection import BicubicUp
 SIGMA = 1.0
 # LR pixels the gate reaches: the Gaussian's 3 sigma (at most 1.5 LR pixels at x4 for sigma up
 # to 2) and bicubic's 2, and more for rounding. Tiles keep this much more margin
-# (srgan_tf/inference/tiles.py).
+# (srgan_tf/inference/tiling_core.py).
 GATE_RADIUS = 5
 
 

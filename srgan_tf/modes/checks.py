@@ -343,8 +343,8 @@ def tflite_target(cfg: config.Configs) -> Path:
 def _tile_problems(cfg: config.Configs) -> list[str]:
     """The tile checked against what runs in it: in training, validation's own steps and gate
     (none without validation); in export, no whole images."""
-    from srgan_tf.inference.post_processing import PostProcessing
-    from srgan_tf.inference.tiles import context_for, tile_cost_problem, tile_problem
+    from srgan_tf.inference.post_settings import PostProcessing
+    from srgan_tf.inference.tiling_core import context_for, tile_cost_problem, tile_problem
     from srgan_tf.models import trunk_tail
 
     app, train, mode = cfg.app, cfg.train, cfg.app.mode

@@ -37,7 +37,7 @@ from srgan_tf.config import (
     FINISHED,  # (not from training/: that would start TensorFlow)
     PHOTO_PROTOCOL,
 )
-from srgan_tf.inference.post_processing import PostProcessing
+from srgan_tf.inference.post_settings import PostProcessing
 from srgan_tf.modes import registry
 from srgan_tf.modes.trained_through import TrainedThrough
 

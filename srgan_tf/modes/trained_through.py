@@ -11,7 +11,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from srgan_tf.inference.post_processing import PostProcessing
+from srgan_tf.inference.post_settings import PostProcessing
 
 
 @dataclasses.dataclass(frozen=True)

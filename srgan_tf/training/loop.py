@@ -23,7 +23,7 @@ from srgan_tf.config import AUTO_TILE, FINISHED, DataConfig, LossConfig, ModelCo
 from srgan_tf.data import images
 from srgan_tf.data.datasets import Split
 from srgan_tf.errors import TrainingError
-from srgan_tf.inference.post_processing import PostProcessing
+from srgan_tf.inference.post_settings import PostProcessing
 from srgan_tf.training import distribute, validation
 from srgan_tf.training.history import History
 from srgan_tf.training.interrupt import StopRequest

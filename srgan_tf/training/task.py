@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from srgan_tf import weights
 from srgan_tf.config import DataConfig, LossConfig, ModelConfig, TrainConfig
-from srgan_tf.inference.post_processing import PostProcessing
+from srgan_tf.inference.post_settings import PostProcessing
 from srgan_tf.models import build_discriminator, build_generator, seeded
 from srgan_tf.training import distribute, losses, transfer
 from srgan_tf.training.loss_network import load_vgg

@@ -36,7 +36,7 @@ from srgan_tf.config import AUTO_TILE, DataConfig
 from srgan_tf.data import datasets, images
 from srgan_tf.evaluation import metrics
 from srgan_tf.evaluation.niqe import niqe as niqe_score
-from srgan_tf.inference.post_processing import NONE, PostProcessing
+from srgan_tf.inference.post_settings import NONE, PostProcessing
 from srgan_tf.protocols import bicubic_up
 
 GUARDS = ("min_psnr_y_gain", "max_colour_offset")  # the scores `passes_guards` reads

@@ -7,7 +7,7 @@
 evaluate's extra column, compare's extra panel, the SavedModel and TFLite exports, training
 validation. Its margin (the tile context it needs), its label (`+x4+bp2+gate1.5`) and its Keras
 model are its own methods, so no consumer recomputes them. The Keras layers it is built from
-live in `srgan_tf/models/` (`post_processing.py` puts them after a generator).
+live in `srgan_tf/models/` (`post_stages.py` puts them after a generator).
 """
 
 import dataclasses
@@ -48,9 +48,9 @@ class PostProcessing:
     def margin(self) -> int:
         """LR pixels of context the steps and the gate add to the generator's receptive field
         (the self-ensemble adds none: a flipped tile is the flipped image's tile)."""
-        from srgan_tf.models import post_processing
+        from srgan_tf.models import post_stages
 
-        return post_processing.margin(self.back_projection, self.detail_floor)
+        return post_stages.margin(self.back_projection, self.detail_floor)
 
     @property
     def label(self) -> str:
@@ -65,17 +65,17 @@ class PostProcessing:
 
     def model(self, generator: "keras.Model") -> "keras.Model":
         """The Keras model `lr -> sr`: the generator wrapped and followed as this says."""
-        from srgan_tf.models import post_processing
+        from srgan_tf.models import post_stages
 
-        return post_processing.post_processed(
+        return post_stages.post_processed(
             generator, self.back_projection, self.detail_floor, self.protocol, self.self_ensemble
         )
 
     def stages(self) -> list:
         """The `[lr, sr] -> sr` Keras layers that follow the generator, in order."""
-        from srgan_tf.models import post_processing
+        from srgan_tf.models import post_stages
 
-        return post_processing.stages(self.back_projection, self.detail_floor, self.protocol)
+        return post_stages.stages(self.back_projection, self.detail_floor, self.protocol)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -4,7 +4,7 @@ panel (`name+x4+bp2+gate1.5`).
 Both already have the generator's raw output of an image. Without a self-ensemble the
 post-processing starts from it (no second generator pass); with one, from the ensembled
 predictor's own output (n more passes). Either way the steps and the gate then run through the
-tiling core's strips (`tiles.Tiler.after`: the memory of a strip, not of the image), as
+tiling core's strips (`tiling_core.Tiler.after`: the memory of a strip, not of the image), as
 upscale's tiled predictor computes them (tests/test_evaluation.py checks the column against
 that path). An image with a side below `min_side.MIN_SIDE` is mirrored up before all
 of it, so its raw output cannot be reused: it runs upscale's whole path (a few pixels).
@@ -15,9 +15,9 @@ import numpy as np
 import tensorflow as tf
 
 from srgan_tf.config import AUTO_TILE
-from srgan_tf.inference import tiles
-from srgan_tf.inference.post_processing import PostProcessing
-from srgan_tf.inference.tiling import predictor, upscale
+from srgan_tf.inference import tiling_core
+from srgan_tf.inference.post_settings import PostProcessing
+from srgan_tf.inference.upscaling import predictor, upscale
 from srgan_tf.models.min_side import MIN_SIDE
 
 
@@ -36,7 +36,7 @@ class PostProcessed:
         self.post = post
         ensemble = post.ensemble_only()
         self._ensembled = predictor(generator, ensemble) if ensemble else None
-        self._tiler = tiles.Tiler(generator, post) if post.has_stages else None
+        self._tiler = tiling_core.Tiler(generator, post) if post.has_stages else None
         self._tile = tile
         self._generator, self._whole = generator, None
 

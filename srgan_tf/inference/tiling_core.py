@@ -1,7 +1,7 @@
 """The tiling core: an image of any size super-resolved in bounded memory, equal to one pass.
 
 One `Tiler` serves `upscale`, `evaluate`, `compare`, training's validation (through
-`tiling.upscale`) and the SavedModel's graph (`export.py` calls it inside its signatures): its
+`upscaling.upscale`) and the SavedModel's graph (`export.py` calls it inside its signatures): its
 loops are `tf.range` loops, Python loops when called eagerly and while loops in a graph.
 
 Where the time and the memory go (float32, one pass, measured before the tiling core was
@@ -34,7 +34,7 @@ import tensorflow as tf
 
 from srgan_tf import protocols
 from srgan_tf.config import DEFAULT_TILE, SCALE
-from srgan_tf.inference.post_processing import NONE, PostProcessing
+from srgan_tf.inference.post_settings import NONE, PostProcessing
 from srgan_tf.models import self_ensemble, trunk_tail
 from srgan_tf.models.back_projection import BicubicUp
 from srgan_tf.models.min_side import MIN_SIDE
