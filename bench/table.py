@@ -46,6 +46,10 @@ COMMANDS = {
     "bf16_quality": "python bench/bf16_quality.py --save=bf16_quality",
     "serving_default": "python bench/serving.py --default_export --width=1020 --height=680 --repeats=3 --save=serving_default",
     "serving_memory": "python bench/serving_memory.py --sizes=1,4,15.9 --save=serving_memory",
+    "end_to_end": "python bench/end_to_end.py --save=end_to_end",
+    "tile_memory": "python bench/tile_memory.py --save=tile_memory",
+    "png_level": "python bench/png_level.py --save=png_level",
+    "tile_identity": "python bench/tile_identity.py --save=tile_identity",
 }
 
 
@@ -116,6 +120,37 @@ def rows(res: dict) -> list[tuple]:
             out.append(_shipped_row(name, res[name]))
     if "inference_fraction" in res:
         out.append(_fraction_row(res["inference_fraction"]))
+    if "end_to_end" in res:
+        out.extend(_end_to_end_rows(res["end_to_end"]))
+    if "tile_memory" in res:
+        fits = "; ".join(f"{_precision(p)}: {f['fixed_gb']:.2f} GB + {f['bytes_per_pixel']:.0f} "
+                         f"bytes per input pixel" for p, f in res["tile_memory"]["fit"].items())  # fmt: skip
+        sides = sorted({r["side"] for r in res["tile_memory"]["rows"]})
+        out.append((f"memory of one tile of upscale's default path, one-tile crops of "
+                    f"{', '.join(map(str, sides))} px, fresh processes (a bound: no tile above it)",
+                    "tile_memory", fits, "", "sizes `--tile=-1`'s tiles", "<= 2 GB"))  # fmt: skip
+    if "tile_identity" in res:
+        t = res["tile_identity"]
+        w, h = t["size"]
+        parts = [f"{_precision(p)} (one tile of {r['auto_tile']}): {r['differing']:,} of "
+                 f"{r['values']:,} values differ, largest {r['largest_difference']} levels"
+                 for p, r in t["rows"].items()]  # fmt: skip
+        f32 = t["rows"].get("float32")
+        out.append((f"tiles sized by memory against tiles of 512, upscale's default path, "
+                    f"{len(t['images'])} validation crops {w}x{h} (quality, not speed)",
+                    "tile_identity", "; ".join(parts), "",
+                    ("float32 bit-identical" if f32 and not f32["differing"] else
+                     "float32 differs") if f32 else "", "bit-identical in float32"))  # fmt: skip
+    if "png_level" in res:
+        g = res["png_level"]
+        lv, chosen = g["levels"], str(g["chosen"])
+        out.append((f"PNG zlib level of upscale's outputs, {len(g['images'])} validation crops "
+                    f"512 -> 2048", "png_level",
+                    f"level {chosen}: {lv[chosen]['seconds']:.2f} s, {lv[chosen]['bytes'] / 2**20:.1f} MB; "
+                    f"level 6: {lv['6']['seconds']:.2f} s, {lv['6']['bytes'] / 2**20:.1f} MB", "",
+                    f"level {chosen}: {lv['6']['seconds'] / lv[chosen]['seconds']:.1f}x faster, "
+                    f"{lv[chosen]['bytes'] / lv['6']['bytes'] - 1:+.0%} size",
+                    f"fastest within +{g['max_growth'] - 1:.0%} of level 6's size"))  # fmt: skip
     if "bf16_quality" in res:
         q = res["bf16_quality"]
         out.append((f"bfloat16 against float32, {q['images']} validation images, upscale's "
@@ -187,6 +222,26 @@ def _fraction_row(s: dict) -> tuple:
             "inference_fraction", "; ".join(parts), "", ratio, ">= 60%")  # fmt: skip
 
 
+def _end_to_end_rows(e: dict) -> list[tuple]:
+    """One row per precision: the CLI's rate on each photo against one whole-image pass in the
+    same precision, its peak, and a folder of 10 against 10 single runs."""
+    out = []
+    for precision, r in e["rows"].items():
+        sizes = [f"{w}x{h}" for w, h in e["sizes"]]
+        parts = [f"{s}: {r[s]['output_mp_per_s']:.2f} MP/s ({r[s]['fraction']:.0%}), peak "
+                 f"{r[s]['peak_rss_gb']:.2f} GB" for s in sizes]  # fmt: skip
+        folder = r["folder_of_10"]
+        parts.append(f"folder of 10 {sizes[0]}: {folder['seconds_per_photo']:.1f} s a photo, "
+                     f"peak {folder['peak_rss_gb']:.2f} GB")  # fmt: skip
+        out.append((f"upscale end to end (the CLI: read, tiles by memory, steps and gate, PNG) "
+                    f"against one whole-image pass of the generator, {precision}", "end_to_end",
+                    "; ".join(parts), "",
+                    " / ".join(f"{r[s]['fraction']:.0%}" for s in sizes)
+                    + f"; folder {folder['vs_single']:.0%} of the single rate",
+                    ">= 90% / >= 75%, <= 2 GB; folder >= 90%"))  # fmt: skip
+    return out
+
+
 def _precision(policy: str) -> str:
     return {"mixed_bfloat16": "bf16", "mixed_float16": "fp16"}.get(policy, policy)
 
@@ -243,7 +298,16 @@ def summary(res: dict) -> str:
             f"the port's training steps run {' and '.join(parts)} the reference's speed")  # fmt: skip
     if memory:
         text += f", with {min(memory):.2f}x to {max(memory):.2f}x its peak memory"
-    return text + "."
+    text += "."
+    if "end_to_end" in res:
+        e = res["end_to_end"]
+        w, h = e["sizes"][0]
+        runs = ", ".join(f"{r[f'{w}x{h}']['output_mp_per_s']:.2f} output MP/s in {p} "
+                         f"({r[f'{w}x{h}']['fraction']:.0%} of one whole pass)"
+                         for p, r in e["rows"].items())  # fmt: skip
+        text += (f" `srgan-tf upscale` on a {w}x{h} photo, end to end: {runs} "
+                 f"({_cpu(e['machine'])}).")  # fmt: skip
+    return text
 
 
 def replace(doc: str, table: str, markers: tuple = (BEGIN, END)) -> str:
