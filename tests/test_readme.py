@@ -116,3 +116,12 @@ def test_readme_python_snippet_runs_as_written(sandbox):
     photo = iio.imread(sandbox / "my_photo.jpg")
     assert out.shape == (4 * photo.shape[0], 4 * photo.shape[1], 3)
     assert r.stdout == ""  # quiet
+
+
+def test_readme_stays_a_users_first_screen_and_a_short_page():
+    """README is for users (issue 38: about 120 lines at most, the picture on the first
+    screen); history and provenance live in docs/."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    assert len(lines) <= 125, len(lines)
+    first_screen = "\n".join(lines[:25])
+    assert "![" in first_screen and "pip install" in first_screen
