@@ -2,6 +2,7 @@
 chosen mode would silently ignore."""
 
 import numpy as np
+import pytest
 from main_cli import run_main_many
 
 from srgan_tf import config
@@ -77,3 +78,17 @@ def test_training_reads_all_but_the_picture_flags_and_evaluate_its_split_and_col
     assert evaluate.unread({"precision", "crop_size", "n_epoch"}) == ["crop_size", "n_epoch",
                                                                       "precision"]  # fmt: skip
     assert registry.MODES["upscale"].unread({"progress", "verbose", "tile"}) == []
+
+
+def test_what_a_mode_starts_from_and_whether_it_gives_pictures_live_in_the_table():
+    """The registry's `starts` and `pictures` are the whole of that knowledge: every kind of
+    start has its rule in modes/defaults.py, a kind the rules lack is refused when the table is
+    built, and the post-processing defaults follow `pictures`."""
+    from srgan_tf.modes import defaults, registry
+
+    assert set(registry.STARTS) - {""} == set(defaults._STARTS)
+    with pytest.raises(ValueError, match="starts"):
+        registry.Mode("x", "train:run", "out/", "x", starts="yesterday's run")
+    for name, mode in registry.MODES.items():
+        post = defaults.post_processing(name)
+        assert (post.back_projection > 0) == mode.pictures, name

@@ -14,7 +14,7 @@ def make_configs(values: dict) -> tuple:
     once)."""
     from srgan_tf import config
     from srgan_tf.inference import precision
-    from srgan_tf.modes import defaults
+    from srgan_tf.modes import defaults, registry
     from srgan_tf.modes.registry import TRAINING_MODES, run_dir
     from srgan_tf.modes.trained_through import trained_through
 
@@ -32,7 +32,7 @@ def make_configs(values: dict) -> tuple:
     trained = trained_through(app_cfg.g_weights) if gets_own else None
     # upscale and export post-process photographs (the paper protocol's downscaler); evaluate
     # and compare the LR of the evaluation's protocol.
-    photo = app_cfg.mode in defaults.PICTURE_MODES
+    photo = registry.MODES[app_cfg.mode].pictures
     try:
         post = defaults.post_processing(
             app_cfg.mode, infer.self_ensemble, infer.back_projection, infer.detail_floor,

@@ -13,6 +13,10 @@
   else the shipped demo, said loudly (it is a small model, not the DIV2K SRGAN).
 - `init` trains from scratch; `evaluate` scores every run folder plus `--g_weights`.
 
+Which of these each mode takes is its `starts` in the registry's table (`modes/registry.py`),
+and whether a user gets pictures from it (the post-processing defaults below) its `pictures`:
+no rule here names a mode.
+
 main.py resolves the rule once per command; the line that names the generator says why.
 
 `--back_projection` left unset (-1) is the mode's own default: `UPSCALE_BACK_PROJECTION` steps
@@ -65,9 +69,6 @@ UPSCALE_DETAIL_FLOOR = 1.5
 UPSCALE_SELF_ENSEMBLE = 1
 
 
-PICTURE_MODES = ("upscale", "export")  # where a user gets pictures: the defaults above apply
-
-
 def post_processing(
     mode: str,
     self_ensemble: int = -1,
@@ -81,7 +82,7 @@ def post_processing(
     the steps and the gate), else the mode's default (upscale and export: the UPSCALE_*
     values above; elsewhere none). `protocol`: the steps' downscaler (upscale and export: the
     paper protocol's, a photograph's; evaluate and compare: the evaluation's)."""
-    pictures = mode in PICTURE_MODES
+    pictures = mode in registry.MODES and registry.MODES[mode].pictures
     if back_projection < 0:
         default = UPSCALE_BACK_PROJECTION if pictures else 0
         back_projection = trained.back_projection if trained else default
@@ -112,61 +113,78 @@ def default_generator(
     mode: str, checkpoint_dir: str, given: str = "", protocol: str = "study"
 ) -> Choice:
     """The generator `mode` starts from (`protocol`: the LR protocol in force, which picks
-    compare's); see the module docstring for the rule."""
+    compare's); see the module docstring for the rule. What each mode starts from is its
+    `starts` in the registry's table; the rule of each kind is one function below."""
     if given:
         path = pretrained.resolve(given)
         shipped = f" (--g_weights: the shipped {given!r} generator)" if path != given else ""
         return Choice(path, f"Generator: {path}{shipped or ' (--g_weights)'}")
-    root = Path(checkpoint_dir)
-    if mode == "init":
-        return Choice("", "Generator: new, randomly initialised")
-    if mode in ("upscale", "compare", "export"):
-        photo = mode != "compare" or protocol == PHOTO_PROTOCOL
-        path = SHIPPED_UPSCALE if photo else SHIPPED_DEMO
-        what = "upscale generator" if photo else "demo"
-        if path.is_file():
-            return Choice(
-                str(path),
-                f"Generator: the shipped {what} {path} (no --g_weights; pass --g_weights=FILE "
-                f"to use one of your runs, or a shipped name: {', '.join(pretrained.available())})",
-            )
-        return Choice("", f"no generator: {path} is not installed; pass --g_weights=FILE")
-    if mode == "adversarial":
-        run = registry.run_dir("init", root)
-        if (run / "g.weights.h5").is_file() and finished(run):
-            return Choice(
-                str(run / "g.weights.h5"),
-                f"Generator: {run / 'g.weights.h5'} (no --g_weights; the finished init run)",
-            )
-        state = "has not finished" if (run / "g.weights.h5").is_file() else "does not exist"
+    starts = registry.MODES[mode].starts if mode in registry.MODES else ""
+    if not starts:
+        return Choice("", "")
+    return _STARTS[starts](mode, Path(checkpoint_dir), protocol)
+
+
+def _new(mode: str, root: Path, protocol: str) -> Choice:
+    return Choice("", "Generator: new, randomly initialised")
+
+
+def _shipped(mode: str, root: Path, protocol: str) -> Choice:
+    """The shipped generator of the protocol in force: photographs' (paper) the upscale one,
+    the study's the demo (where the mode reads --protocol: compare)."""
+    photo = "protocol" not in registry.MODES[mode].reads or protocol == PHOTO_PROTOCOL
+    path = SHIPPED_UPSCALE if photo else SHIPPED_DEMO
+    what = "upscale generator" if photo else "demo"
+    if path.is_file():
         return Choice(
-            "",
-            f"--mode=adversarial warm-starts the generator, and {run} {state}: run (or resume) "
-            f"--mode=init first, or pass --g_weights=FILE (e.g. --g_weights="
-            f"{run / 'g.weights.h5'} to take it as it is)",
+            str(path),
+            f"Generator: the shipped {what} {path} (no --g_weights; pass --g_weights=FILE "
+            f"to use one of your runs, or a shipped name: {', '.join(pretrained.available())})",
         )
-    if mode == "specialize":
-        srgan, official = registry.run_dir("adversarial", root), root / "g_srgan.npz"
-        if (srgan / "g.weights.h5").is_file() and finished(srgan):
-            path = srgan / "g.weights.h5"
-            return Choice(str(path), f"Generator: {path} (no --g_weights; the finished SRGAN run)")
-        if official.is_file():
-            return Choice(
-                str(official), f"Generator: {official} (no --g_weights; the official release)"
-            )
-        if SHIPPED_DEMO.is_file():
-            return Choice(
-                str(SHIPPED_DEMO),
-                f"WARNING: no --g_weights, no finished {srgan} and no {official}: specialising "
-                f"the SHIPPED DEMO generator {SHIPPED_DEMO}, a small model trained on the photo "
-                f"corpus, not the DIV2K SRGAN the study specialised. Pass "
-                f"--g_weights=checkpoints/g_srgan.npz (the official release) or train one with "
-                f"--mode=init/adversarial.",
-                loud=True,
-            )
+    return Choice("", f"no generator: {path} is not installed; pass --g_weights=FILE")
+
+
+def _after_init(mode: str, root: Path, protocol: str) -> Choice:
+    run = registry.run_dir("init", root)
+    if (run / "g.weights.h5").is_file() and finished(run):
         return Choice(
-            "",
-            f"--mode=specialize needs a pretrained generator: pass --g_weights=FILE (e.g. the "
-            f"official {official}) or train one with --mode=init/adversarial first",
+            str(run / "g.weights.h5"),
+            f"Generator: {run / 'g.weights.h5'} (no --g_weights; the finished init run)",
         )
-    return Choice("", "")
+    state = "has not finished" if (run / "g.weights.h5").is_file() else "does not exist"
+    return Choice(
+        "",
+        f"--mode={mode} warm-starts the generator, and {run} {state}: run (or resume) "
+        f"--mode=init first, or pass --g_weights=FILE (e.g. --g_weights="
+        f"{run / 'g.weights.h5'} to take it as it is)",
+    )
+
+
+def _after_adversarial(mode: str, root: Path, protocol: str) -> Choice:
+    srgan, official = registry.run_dir("adversarial", root), root / "g_srgan.npz"
+    if (srgan / "g.weights.h5").is_file() and finished(srgan):
+        path = srgan / "g.weights.h5"
+        return Choice(str(path), f"Generator: {path} (no --g_weights; the finished SRGAN run)")
+    if official.is_file():
+        return Choice(
+            str(official), f"Generator: {official} (no --g_weights; the official release)"
+        )
+    if SHIPPED_DEMO.is_file():
+        return Choice(
+            str(SHIPPED_DEMO),
+            f"WARNING: no --g_weights, no finished {srgan} and no {official}: specialising "
+            f"the SHIPPED DEMO generator {SHIPPED_DEMO}, a small model trained on the photo "
+            f"corpus, not the DIV2K SRGAN the study specialised. Pass "
+            f"--g_weights=checkpoints/g_srgan.npz (the official release) or train one with "
+            f"--mode=init/adversarial.",
+            loud=True,
+        )
+    return Choice(
+        "",
+        f"--mode={mode} needs a pretrained generator: pass --g_weights=FILE (e.g. the "
+        f"official {official}) or train one with --mode=init/adversarial first",
+    )
+
+
+_STARTS = {"new": _new, "shipped": _shipped, "after init": _after_init,
+           "after adversarial": _after_adversarial}  # fmt: skip

@@ -25,11 +25,19 @@ SPLIT = frozenset({"data_dir", "cls", "n_test", "n_test_general", "split", "spli
                    "protocol", "cache_gb"})  # fmt: skip
 
 
+# What a mode starts from without --g_weights (modes/defaults.py, `default_generator`, holds
+# the rule of each): a new generator, the shipped one of the protocol in force, or the finished
+# run of an earlier mode (for specialize, else the official file, else the demo, said loudly).
+STARTS = ("new", "shipped", "after init", "after adversarial", "")
+
+
 @dataclasses.dataclass(frozen=True)
 class Mode:
     """One `--mode`: its runner (`module:function` under `srgan_tf.modes`), the folder it writes
-    by default, the short help's line, the training phases it runs (training modes only) and
-    the flags it reads."""
+    by default, the short help's line, the training phases it runs (training modes only), the
+    flags it reads, the generator it starts from without --g_weights (one of `STARTS`; "":
+    evaluate, which scores every run it finds) and whether a user gets pictures from it
+    (`pictures`: upscale's post-processing defaults apply, modes/defaults.py)."""
 
     name: str
     runner: str
@@ -37,6 +45,12 @@ class Mode:
     summary: str
     phases: tuple[str, ...] = ()
     reads: frozenset[str] = ALL
+    starts: str = ""
+    pictures: bool = False
+
+    def __post_init__(self):
+        if self.starts not in STARTS:
+            raise ValueError(f"{self.name}: starts={self.starts!r} is not one of {STARTS}")
 
     @property
     def trains(self) -> bool:
@@ -60,28 +74,30 @@ MODES = {
     m.name: m
     for m in (
         Mode("init", "train:run", "checkpoints/init/",
-             "train the generator alone on the pixel loss", phases=("init",), reads=TRAINING),
+             "train the generator alone on the pixel loss", phases=("init",), reads=TRAINING,
+             starts="new"),
         Mode("adversarial", "train:run", "checkpoints/srgan/",
              "SRGAN training, G against D, VGG feature loss", phases=("adversarial",),
-             reads=TRAINING),
+             reads=TRAINING, starts="after init"),
         Mode("specialize", "train:run", "checkpoints/<cls>/",
              "the study: retrain the last layer on one --cls", phases=("init", "adversarial"),
-             reads=TRAINING),
+             reads=TRAINING, starts="after adversarial"),
         Mode("evaluate", "evaluate:run", "results/evaluate/",
              "every generator on every class, against bicubic",
              reads=GENERATOR | POST | SPLIT | {"checkpoint_dir", "g_weights", "output", "tile"}),
         Mode("upscale", "inference:upscale", "results/upscaled/",
              "super-resolve --input (a file or a folder)",
              reads=GENERATOR | POST | {"checkpoint_dir", "g_weights", "input", "output", "format",
-                                   "tile", "overwrite"}),
+                                   "tile", "overwrite"}, starts="shipped", pictures=True),
         Mode("compare", "inference:compare", "results/compare/",
              "LR | bicubic | SR | HR crops of one HR photo",
              reads=GENERATOR | POST | {"checkpoint_dir", "g_weights", "input", "output", "tile",
-                                   "window", "window_at", "protocol"}),
+                                   "window", "window_at", "protocol"}, starts="shipped"),
         Mode("export", "export:run", "export/srgan/<version>/",
              "SavedModel for TF Serving, or --format=tflite",
              reads=GENERATOR | POST | {"checkpoint_dir", "g_weights", "export_dir", "version",
-                                   "format", "tile", "max_pixels", "tflite_fp16"}),
+                                   "format", "tile", "max_pixels", "tflite_fp16"},
+             starts="shipped", pictures=True),
     )
 }  # fmt: skip
 TRAINING_MODES = tuple(name for name, m in MODES.items() if m.trains)
