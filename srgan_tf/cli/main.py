@@ -17,6 +17,7 @@ from absl import app
 from absl import flags as absl_flags
 
 from srgan_tf.cli import flag_definitions
+from srgan_tf.modes import registry
 
 flag_definitions.define_flags()
 FLAGS = absl_flags.FLAGS
@@ -24,8 +25,8 @@ FLAGS = absl_flags.FLAGS
 # Given twice, these mean "both" to a user, and absl would keep the last one silently. (Other
 # flags given twice are overrides, as after a --flagfile: the later one wins, as documented.)
 ONE_VALUE = ("input",)
-# The modes whose one positional word after the mode is their --input.
-TAKES_INPUT = ("upscale", "compare")
+# The modes whose one positional word after the mode is their --input: those that read it.
+TAKES_INPUT = tuple(name for name, m in registry.MODES.items() if "input" in m.reads)
 
 
 def repeated_flags(argv: list[str]) -> list[str]:
