@@ -209,7 +209,7 @@ class Upscaler:
             if target.exists():
                 raise FileExistsError(f"{target} exists; remove it or pass another export_dir")
             return export_lib.export_tflite(generator, target, float16, self.post)
-        try:  # (a SavedModel's plan is fixed: tile -1 exports DEFAULT_TILE)
+        try:  # (a SavedModel's plan is fixed: tile -1 exports `export_lib.planned_tile(-1)`)
             return export_lib.export_saved_model(
                 generator, export_dir, version, self.tile, max_pixels, self.post
             )

@@ -11,6 +11,7 @@ import imageio.v3 as iio
 import numpy as np
 
 from srgan_tf import atomic
+from srgan_tf.config import PNG_LEVEL
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -142,8 +143,6 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, fast: bool = False) ->
     PNG at `config.PNG_LEVEL` (chosen by its rule), or with `fast` at zlib level 1: the same
     pixels sooner in files about a quarter larger (for the many images evaluate writes).
     """
-    from srgan_tf.config import PNG_LEVEL
-
     ext = Path(path).suffix.lower()
     options = {"quality": 95} if ext in (".jpg", ".jpeg", ".webp") else {}
     if ext == ".png":

@@ -38,11 +38,17 @@ from srgan_tf.inference.post_settings import NONE, PostProcessing
 MIN_IMAGE_BYTES = 25  # the header bytes `encoded` reads: PNG's signature and IHDR size and depth
 
 
+def planned_tile(tile: int) -> int:
+    """The tile side a SavedModel is exported with: `tile`, or for -1 (sized for each image
+    elsewhere) `DEFAULT_TILE`: one traced graph serves every request size, so its plan is fixed."""
+    return DEFAULT_TILE if tile < 0 else tile
+
+
 class _Serving(tf.Module):
     def __init__(self, generator, tile, max_pixels, post: PostProcessing = NONE) -> None:
         super().__init__()
         self.tiler = tiling_core.Tiler(generator, post)
-        tile = DEFAULT_TILE if tile < 0 else tile  # one graph for every size: a fixed plan
+        tile = planned_tile(tile)
         if problem := tiling_core.tile_problem(tile, self.tiler.context, whole=False):
             raise ValueError(problem)
         # Tracked, so the SavedModel keeps the weights the tiler's functions read.

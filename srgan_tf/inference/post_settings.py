@@ -18,6 +18,8 @@ from srgan_tf.config import PHOTO_PROTOCOL, post_processing_problem
 if TYPE_CHECKING:  # only for the hints: resolving the value starts no TensorFlow
     import keras
 
+    from srgan_tf.config import TrainConfig
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PostProcessing:
@@ -104,3 +106,12 @@ class PostProcessing:
 
 
 NONE = PostProcessing()  # the generator alone
+
+
+def for_validation(train: "TrainConfig") -> PostProcessing:
+    """What training validation runs after the generator (`--val_self_ensemble`,
+    `--val_back_projection`, `--val_detail_floor`): the validator and the gate that checks its
+    tile build it here, so they cannot disagree."""
+    return PostProcessing(self_ensemble=train.val_self_ensemble,
+                          back_projection=train.val_back_projection,
+                          detail_floor=train.val_detail_floor)  # fmt: skip

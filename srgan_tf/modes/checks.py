@@ -57,8 +57,11 @@ def _combinations(cfg):
             f"--self_ensemble={cfg.inference.self_ensemble}: must be one of {SELF_ENSEMBLES} (generator "
             f"passes), or -1 for the mode's default"
         )
-    resuming = (Path(train.run_dir) / "ckpt" / "checkpoint").exists()
-    if mode in TRAINING_MODES and not _trains_anything(mode, train) and not resuming:
+    if (
+        mode in TRAINING_MODES
+        and not _trains_anything(mode, train)
+        and not _has_checkpoint(train.run_dir)
+    ):
         epochs = {"init": "--n_epoch_init", "adversarial": "--n_epoch"}
         flags_ = " and ".join(f"{epochs[p]}=0" for p in MODES[mode].phases)
         problems.append(
@@ -225,7 +228,7 @@ def _starting_point(cfg):
     """adversarial and specialize start from a generator: given, or found by the default rule
     (main.py resolves it once into `train.g_weights`)."""
     mode, train = cfg.app.mode, cfg.train
-    if mode == "init" or train.g_weights or (Path(train.run_dir) / "ckpt" / "checkpoint").exists():
+    if mode == "init" or train.g_weights or _has_checkpoint(train.run_dir):
         return []
     from srgan_tf.modes import defaults
 
@@ -315,7 +318,7 @@ def _writable(target, flag):
 def check_resume(run: Path, data: config.DataConfig, train: config.TrainConfig) -> None:
     """A run folder resumes only with the data settings that fix its batches."""
     old = Path(run) / "config.json"
-    if not (Path(run) / "ckpt" / "checkpoint").exists() or not old.is_file():
+    if not _has_checkpoint(run) or not old.is_file():
         return
     before = json.loads(old.read_text())
     now = {"data": {"batch_size": data.batch_size, "seed": data.seed},
@@ -343,7 +346,7 @@ def tflite_target(cfg: config.Configs) -> Path:
 def _tile_problems(cfg: config.Configs) -> list[str]:
     """The tile checked against what runs in it: in training, validation's own steps and gate
     (none without validation); in export, no whole images."""
-    from srgan_tf.inference.post_settings import PostProcessing
+    from srgan_tf.inference.post_settings import for_validation
     from srgan_tf.inference.tiling_core import context_for, tile_cost_problem, tile_problem
     from srgan_tf.models import trunk_tail
 
@@ -353,9 +356,7 @@ def _tile_problems(cfg: config.Configs) -> list[str]:
         post = None
         if train.val_every > 0:
             with contextlib.suppress(ValueError):  # out of range: the bounds above say so
-                post = PostProcessing(self_ensemble=train.val_self_ensemble,
-                                      back_projection=train.val_back_projection,
-                                      detail_floor=train.val_detail_floor)  # fmt: skip
+                post = for_validation(train)
             where = "validation (--val_back_projection, --val_detail_floor): "
     if post is not None:
         context = context_for(reach, post)
@@ -363,6 +364,11 @@ def _tile_problems(cfg: config.Configs) -> list[str]:
         if problem := problem or tile_cost_problem(app.tile, context):
             return [where + problem]
     return []
+
+
+def _has_checkpoint(run_dir: str | Path) -> bool:
+    """Whether a run folder holds a checkpoint to resume from (the manager's index file)."""
+    return (Path(run_dir) / "ckpt" / "checkpoint").exists()
 
 
 def _trains_anything(mode: str, train: config.TrainConfig) -> bool:

@@ -2,7 +2,8 @@
 `Upscaler.export`)."""
 
 from srgan_tf.api import Upscaler
-from srgan_tf.config import DEFAULT_TILE, Configs
+from srgan_tf.config import Configs
+from srgan_tf.inference.export import planned_tile
 from srgan_tf.modes.inference import load_generator
 
 
@@ -22,6 +23,6 @@ def run(cfg: Configs) -> None:
         return
     print(
         f"SavedModel written to {target} (signatures: serving_default, encoded, predict_float; "
-        f"tiles of {DEFAULT_TILE if app.tile < 0 else app.tile} px, at most "
+        f"tiles of {planned_tile(app.tile)} px, at most "
         f"{exp.max_pixels:,} pixels per image)"
     )

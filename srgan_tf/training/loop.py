@@ -23,7 +23,7 @@ from srgan_tf.config import AUTO_TILE, FINISHED, DataConfig, LossConfig, ModelCo
 from srgan_tf.data import images
 from srgan_tf.data.datasets import Split
 from srgan_tf.errors import TrainingError
-from srgan_tf.inference.post_settings import PostProcessing
+from srgan_tf.inference import post_settings
 from srgan_tf.training import distribute, validation
 from srgan_tf.training.history import History
 from srgan_tf.training.interrupt import StopRequest
@@ -264,8 +264,7 @@ def _validator(t: TrainConfig, data_cfg: DataConfig, tile: int,
     return validation.Validator(
         t.val_dir, data_cfg, t.val_crop, t.val_protocol_list, t.val_best, log=log,
         min_gain=t.val_min_gain, tile=tile,
-        post=PostProcessing(self_ensemble=t.val_self_ensemble, back_projection=t.val_back_projection,
-                            detail_floor=t.val_detail_floor),
+        post=post_settings.for_validation(t),
         min_mean_gain=t.val_min_mean_gain, niqe=t.val_niqe, snapshots=t.val_snapshots,
     )  # fmt: skip
 
