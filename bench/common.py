@@ -48,6 +48,21 @@ def child_env() -> dict:
     return {**os.environ, "PYTHONPATH": path, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
+VALIDATION = ROOT / "data" / "photo_corpus" / "validation"
+
+
+def validation_photos() -> list[Path]:
+    """The photo corpus' validation photos, sorted (what the inference benchmarks measure on),
+    or an exit naming the command that builds them."""
+    from srgan_tf.data import images
+
+    paths = sorted(p for p in VALIDATION.iterdir() if images.is_image_name(p)) if (
+        VALIDATION.is_dir()) else []  # fmt: skip
+    if not paths:
+        raise SystemExit(f"{VALIDATION}: no photos; run python data/make_photo_corpus.py")
+    return paths
+
+
 def machine() -> dict:
     """The CPU the figures were measured on: speed only means something beside it."""
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""

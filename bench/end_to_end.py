@@ -24,8 +24,6 @@ from pathlib import Path
 
 import common
 
-FOLDER = common.ROOT / "data" / "photo_corpus" / "validation"
-
 _CLI = r"""
 import atexit, json, runpy, sys, time
 from common import peak_rss_gb
@@ -82,10 +80,7 @@ def _photos(work: Path, sizes: list[tuple[int, int]], count: int = 10) -> dict:
 
     from srgan_tf.data import images
 
-    sources = [images.read_image(p)[0] for p in sorted(FOLDER.iterdir())
-               if images.is_image_name(p)]  # fmt: skip
-    if not sources:
-        raise SystemExit(f"{FOLDER}: no photos; run data/make_photo_corpus.py")
+    sources = [images.read_image(p)[0] for p in common.validation_photos()]
     out = {}
     for w, h in sizes:
         big = [s for s in sources if s.shape[0] >= h and s.shape[1] >= w]

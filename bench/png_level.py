@@ -15,7 +15,6 @@ from pathlib import Path
 
 import common
 
-FOLDER = common.ROOT / "data" / "photo_corpus" / "validation"
 MAX_GROWTH = 1.10  # at most 10% larger than level 6's files, in total
 
 
@@ -26,11 +25,10 @@ def main(argv=None):
     from srgan_tf.api import Upscaler
     from srgan_tf.data import images
 
-    paths = sorted(p for p in FOLDER.iterdir() if images.is_image_name(p))
+    paths = common.validation_photos()
     if len(paths) != 8:
-        raise SystemExit(
-            f"{FOLDER}: expected the 8 validation photos; run data/make_photo_corpus.py"
-        )
+        raise SystemExit(f"{common.VALIDATION}: expected the 8 validation photos, found "
+                         f"{len(paths)}; run python data/make_photo_corpus.py")  # fmt: skip
     upscaler = Upscaler.from_pretrained("upscale")
     outputs = []
     for path in paths:

@@ -10,8 +10,6 @@ Quality, not speed: it may run beside other work. The last line is one JSON obje
 
 import common
 
-FOLDER = common.ROOT / "data" / "photo_corpus" / "validation"
-
 
 def main(argv=None):
     ap = common.parser(__doc__)
@@ -25,9 +23,7 @@ def main(argv=None):
     from srgan_tf.data import images
     from srgan_tf.inference import tiling_core
 
-    paths = sorted(p for p in FOLDER.iterdir() if images.is_image_name(p))
-    if not paths:
-        raise SystemExit(f"{FOLDER}: no photos; run data/make_photo_corpus.py")
+    paths = common.validation_photos()
     w, h = args.width, args.height
     result = {"size": [w, h], "images": [p.name for p in paths], "rows": {}}
     for precision in args.precisions.split(","):

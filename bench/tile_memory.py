@@ -45,11 +45,7 @@ def main(argv=None):
         common.report({**saved, "fit": fit(saved["rows"])}, args.save)
         return
 
-    from srgan_tf.data import images
-
-    folder = common.ROOT / "data" / "photo_corpus" / "validation"
-    photo = max((p for p in folder.iterdir() if images.is_image_name(p)),
-                key=lambda p: p.stat().st_size)  # fmt: skip
+    photo = max(common.validation_photos(), key=lambda p: p.stat().st_size)
     rows = []
     for precision in args.precisions.split(","):
         for side in (int(s) for s in args.sides.split(",")):
